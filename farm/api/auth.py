@@ -1,0 +1,34 @@
+"""POST /api/v1/auth/token: trade a username and password for an API token."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+from pydantic import BaseModel
+
+from farm.api import created, doc, json_body
+from farm.db import request_session
+from farm.errors import Throttled, Unauthorized
+from farm.inputs import LoginIn
+from farm.permissions import PUBLIC, allow
+from farm.services import users
+
+bp = Blueprint("auth", __name__)
+
+
+class TokenOut(BaseModel):
+    token: str
+
+
+@bp.post("/auth/token")
+@allow(PUBLIC)
+@doc("Get an API token for a username and password", body=LoginIn, response=TokenOut, status=201, tag="auth")
+def token():
+    data = json_body(LoginIn)
+    db = request_session()
+    try:
+        user = users.authenticate(db, data.username, data.password, request.remote_addr or "")
+    except (Unauthorized, Throttled):
+        db.commit()  # the failed attempt counts toward the throttle
+        raise
+    value = users.create_token(db, user, name="api")
+    db.commit()
+    return created({"token": value})

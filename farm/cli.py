@@ -1,0 +1,202 @@
+"""`python -m farm COMMAND`: the processes of CONTRACT section 2."""
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from farm.config import Config, ConfigError
+from farm.db import Database
+from farm.errors import DomainError
+
+
+def fail(reason: str, code: int = 1):
+    """Stop with one line saying why."""
+    click.echo(f"error: {reason}", err=True)
+    sys.exit(code)
+
+
+def load_config() -> Config:
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        fail(str(exc), 2)
+
+
+def open_database(config: Config, migrate: bool = False) -> Database:
+    """The database, checked reachable (and upgraded when asked), or exit with a reason."""
+    from farm import clock
+
+    clock.configure(config.tz)
+    db = Database(config.database_url)
+    try:
+        db.ping()
+        if migrate:
+            from farm.migrate import upgrade
+
+            upgrade(config.database_url)
+    except SQLAlchemyError as exc:
+        fail(f"database unreachable at {safe_url(config.database_url)}: {str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}")
+    return db
+
+
+def safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def setup_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("FARM_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@click.group()
+def main():
+    """Greenhouse park management: web app, MQTT ingest, scheduler and simulator."""
+    setup_logging()
+
+
+@main.command("init-db")
+def init_db():
+    """Create or upgrade the schema (Alembic migrations)."""
+    config = load_config()
+    open_database(config, migrate=True)
+    click.echo(f"database ready: {safe_url(config.database_url)}")
+
+
+@main.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Exit 0 without a change when a park is already there.")
+def seed_demo(if_empty: bool):
+    """Load the demo park into an empty database."""
+    from farm.demo import DEMO_LOGINS, ParkExists, seed_demo as seed
+
+    config = load_config()
+    db = open_database(config, migrate=True)
+    try:
+        with db.session_scope() as session:
+            summary = seed(session, park_code=config.park)
+    except ParkExists as exc:
+        if if_empty:
+            return
+        fail(str(exc))
+    click.echo("demo park loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    print_logins(DEMO_LOGINS)
+
+
+def print_logins(logins) -> None:
+    click.echo("demo logins (change them before real use):")
+    for username, role, password in logins:
+        click.echo(f"  {role:<8} {username} / {password}")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "manager", "worker", "viewer"]))
+@click.option("--password", default=None, help="Prompted for when not given.")
+@click.option("--worker", "worker_id", type=int, default=None, help="The worker record a worker login belongs to.")
+def create_user(username: str, role: str, password: str | None, worker_id: int | None):
+    """Make a login."""
+    from farm.services import users
+
+    config = load_config()
+    db = open_database(config)
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            fail("the passwords differ")
+    try:
+        with db.session_scope() as session:
+            user = users.create_user(session, username, role, password, worker_id)
+            line = f"created {role} {user.username}" + (f" (worker {user.worker_id})" if user.worker_id else "")
+    except DomainError as exc:
+        fail(str(exc.message))
+    click.echo(line)
+
+
+@main.command("create-token")
+@click.argument("username")
+def create_token(username: str):
+    """Print a new API token for the user (as the last line)."""
+    from farm.services import users
+
+    config = load_config()
+    db = open_database(config)
+    try:
+        with db.session_scope() as session:
+            token = users.create_token(session, users.get_by_username(session, username), name="cli")
+    except DomainError as exc:
+        fail(str(exc.message))
+    click.echo(f"API token for {username} (shown once; send as 'Authorization: Bearer <token>'):")
+    click.echo(token)
+
+
+@main.command("web")
+@click.option("--port", type=int, default=None, help="Default FARM_PORT (8000).")
+def web(port: int | None):
+    """Serve the web app and API with gunicorn."""
+    from farm.server import serve
+
+    config = load_config()
+    open_database(config)
+    serve(config, port or config.port)
+
+
+# Parts of `all`, each its own process; later areas append theirs (ingest, scheduler, simulator).
+ALL_PARTS: list[list[str]] = [["web"]]
+
+
+@main.command("all")
+def run_all():
+    """Run every part (web, and the background processes that exist) until Ctrl-C."""
+    from farm.demo import DEMO_LOGINS
+    from farm.models.auth import User
+
+    config = load_config()
+    db = open_database(config, migrate=True)
+    with db.session_scope() as session:
+        demo_present = session.scalar(select(User).where(User.username == DEMO_LOGINS[0][0])) is not None
+    procs = []
+    for part in ALL_PARTS:
+        procs.append(subprocess.Popen([sys.executable, "-m", "farm", *part]))
+    click.echo(f"\n  Greenhouse park running at http://127.0.0.1:{config.port}  (Ctrl-C stops every part)")
+    if demo_present:
+        print_logins(DEMO_LOGINS)
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping:
+            for proc, part in zip(procs, ALL_PARTS):
+                if proc.poll() is not None:
+                    click.echo(f"error: part '{' '.join(part)}' exited with {proc.returncode}; stopping", err=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
+    sys.exit(1 if failed and not stopping else 0)

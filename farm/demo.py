@@ -1,0 +1,312 @@
+"""The demo park: the Shuguang village demonstration park in Wuhai, loaded into an empty database.
+
+`seed_demo` runs the steps in `STEPS` in order with one shared context and leaves the commit to
+its caller. Every step draws from the same seeded random generator, so the park comes out the
+same each time; new steps are appended to `STEPS` so the earlier ones keep their content.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from farm import clock
+from farm.models.auth import User
+from farm.models.crops import Crop, CropVariety, Planting
+from farm.models.park import Greenhouse, Park
+from farm.services.users import create_user
+
+SEED = 2026
+
+DEMO_LOGINS: list[tuple[str, str, str]] = [
+    ("admin", "admin", "admin-demo-2026"),
+    ("manager", "manager", "manager-demo-2026"),
+    ("worker", "worker", "worker-demo-2026"),
+    ("viewer", "viewer", "viewer-demo-2026"),
+]
+DEMO_DISPLAY_NAMES = {
+    "admin": "系统管理员",
+    "manager": "刘海峰",
+    "worker": "王秀英",
+    "viewer": "曙光村村委会",
+}
+
+PARK_NAME = "乌海市海南区曙光村高效农业示范园"
+PARK_LOCATION = "内蒙古乌海市海南区曙光村"
+PARK_AREA_MU = Decimal("840")
+
+GREENHOUSE_COUNT = 104
+ZONES = ("A区", "B区", "C区", "D区")
+PER_ZONE = GREENHOUSE_COUNT // len(ZONES)
+PER_ROW = 2
+TUNNELS = 6
+
+VEGETABLE_PLAN = {"cucumber": 4, "tomato": 4, "eggplant": 2, "pepper": 3}
+VEGETABLE_SPACING = 8
+FRUIT_PLAN = {"strawberry": 8, "melon": 5}
+IDLE = 12
+MAINTENANCE = 1
+
+MAINTENANCE_NOTE = "更换保温被和棚膜"
+
+_D = Decimal
+
+CROPS = [
+    {
+        "code": "cucumber", "name_zh": "黄瓜", "name_en": "Cucumber", "category": "vegetable", "color": "#2e7d32",
+        "varieties": ["津优35号", "津优303", "中农26号"],
+        "day_temp_min": _D(25), "day_temp_max": _D(29), "night_temp_min": _D(18), "night_temp_max": _D(22),
+        "chill_slow_c": _D(13), "chill_stop_c": _D(5), "frost_kill_c": _D(-1),
+        "heat_impair_c": _D(35), "heat_stop_c": _D(40), "heat_injury_c": _D(45),
+        "humidity_min": _D(60), "humidity_max": _D(85), "soil_temp_min": _D(20), "soil_temp_max": _D(25),
+        "co2_min": _D(400), "co2_max": _D(1200),
+    },
+    {
+        "code": "tomato", "name_zh": "西红柿", "name_en": "Tomato", "category": "vegetable", "color": "#e53935",
+        "varieties": ["普罗旺斯", "金棚1号", "欧盾"],
+        "day_temp_min": _D(24), "day_temp_max": _D(26), "night_temp_min": _D(12), "night_temp_max": _D(17),
+        "chill_slow_c": _D(10), "chill_stop_c": _D(5), "frost_kill_c": _D(-1),
+        "heat_impair_c": _D(33), "heat_stop_c": _D(40), "heat_injury_c": _D(45),
+        "humidity_min": _D(45), "humidity_max": _D(55), "soil_temp_min": _D(20), "soil_temp_max": _D(23),
+        "co2_min": _D(400), "co2_max": _D(1200),
+    },
+    {
+        "code": "eggplant", "name_zh": "茄子", "name_en": "Eggplant", "category": "vegetable", "color": "#8e24aa",
+        "varieties": ["布利塔", "京茄黑宝"],
+        "day_temp_min": _D(25), "day_temp_max": _D(30), "night_temp_min": _D(15), "night_temp_max": _D(20),
+        "chill_slow_c": _D(15), "chill_stop_c": _D(10), "frost_kill_c": _D(0),
+        "heat_impair_c": _D(35), "heat_stop_c": _D(38), "heat_injury_c": _D(45),
+        "humidity_min": _D(45), "humidity_max": _D(55), "soil_temp_min": None, "soil_temp_max": None,
+        "co2_min": _D(400), "co2_max": _D(1200),
+    },
+    {
+        "code": "pepper", "name_zh": "尖椒", "name_en": "Pepper", "category": "vegetable", "color": "#9e9d24",
+        "varieties": ["螺丝椒", "陇椒2号"],
+        "day_temp_min": _D(25), "day_temp_max": _D(30), "night_temp_min": _D("15.5"), "night_temp_max": _D("20.5"),
+        "chill_slow_c": _D(10), "chill_stop_c": _D(3), "frost_kill_c": _D(0),
+        "heat_impair_c": _D(35), "heat_stop_c": _D(40), "heat_injury_c": _D(45),
+        "humidity_min": _D(60), "humidity_max": _D(85), "soil_temp_min": _D(22), "soil_temp_max": _D(24),
+        "co2_min": _D(400), "co2_max": _D(1200),
+    },
+    {
+        "code": "grape", "name_zh": "葡萄", "name_en": "Grape", "category": "fruit", "color": "#3949ab",
+        "varieties": ["红提", "夏黑", "阳光玫瑰"],
+    },
+    {
+        "code": "strawberry", "name_zh": "草莓", "name_en": "Strawberry", "category": "fruit", "color": "#d81b60",
+        "varieties": ["红颜", "章姬"],
+    },
+    {
+        "code": "melon", "name_zh": "甜瓜", "name_en": "Melon", "category": "fruit", "color": "#fbc02d",
+        "varieties": ["玉菇", "西州蜜25号"],
+    },
+]
+
+Step = Callable[[Session, dict], None]
+
+
+class ParkExists(Exception):
+    """The database already holds a park, so the demo is not loaded."""
+
+    def __init__(self) -> None:
+        super().__init__("The database already holds a park; seed-demo changes nothing.")
+
+
+def add_park(session: Session, ctx: dict) -> None:
+    """The park itself."""
+    park = Park(code=ctx["park_code"], name=PARK_NAME, location=PARK_LOCATION, area_mu=PARK_AREA_MU)
+    session.add(park)
+    session.flush()
+    ctx["park"] = park
+
+
+def add_crops(session: Session, ctx: dict) -> None:
+    """Vegetables with their fruiting-stage climate ranges (DOMAIN.md), and the fruit crops."""
+    crops = {}
+    for spec in CROPS:
+        values = dict(spec)
+        varieties = values.pop("varieties")
+        crop = Crop(**values, varieties=[CropVariety(name=name) for name in varieties])
+        session.add(crop)
+        crops[crop.code] = crop
+    session.flush()
+    ctx["crops"] = crops
+
+
+def _plan_uses(rng: random.Random) -> tuple[dict[int, str], set[int]]:
+    """Which crop (or `idle`, `maintenance`) each greenhouse number gets, and which are tunnels."""
+    numbers = range(1, GREENHOUSE_COUNT + 1)
+    vegetable_numbers = [1 + VEGETABLE_SPACING * i for i in range(sum(VEGETABLE_PLAN.values()))]
+    vegetables = [code for code, count in VEGETABLE_PLAN.items() for _ in range(count)]
+    rng.shuffle(vegetables)
+    uses = dict(zip(vegetable_numbers, vegetables))
+
+    rest = [n for n in numbers if n not in uses]
+    tunnels = set(rest[-TUNNELS:])
+    for n in tunnels:
+        uses[n] = "idle"
+    solar = [n for n in rest if n not in tunnels]
+    rng.shuffle(solar)
+    plan = [("idle", IDLE - TUNNELS), ("maintenance", MAINTENANCE), *FRUIT_PLAN.items()]
+    for use, count in plan:
+        for n in solar[:count]:
+            uses[n] = use
+        solar = solar[count:]
+    for n in solar:
+        uses[n] = "grape"
+    return uses, tunnels
+
+
+def _area(rng: random.Random, tunnel: bool) -> Decimal:
+    """A greenhouse's floor area: length times span, in whole m²."""
+    if tunnel:
+        return Decimal(rng.randint(50, 70) * rng.choice((6, 8)))
+    return Decimal(rng.randint(75, 100) * rng.choice((8, 9, 10)))
+
+
+def add_greenhouses(session: Session, ctx: dict) -> None:
+    """104 greenhouses in four zones, each zone in rows of two."""
+    rng = ctx["rng"]
+    uses, tunnels = _plan_uses(rng)
+    greenhouses = []
+    for n in range(1, GREENHOUSE_COUNT + 1):
+        use = uses[n]
+        index = (n - 1) % PER_ZONE
+        greenhouse = Greenhouse(
+            park=ctx["park"],
+            code=f"GH-{n:03d}",
+            name=f"{n}号棚",
+            zone=ZONES[(n - 1) // PER_ZONE],
+            row=index // PER_ROW + 1,
+            area_m2=_area(rng, n in tunnels),
+            kind="tunnel" if n in tunnels else "solar",
+            status=use if use in ("idle", "maintenance") else "active",
+            notes=MAINTENANCE_NOTE if use == "maintenance" else "",
+        )
+        session.add(greenhouse)
+        greenhouses.append(greenhouse)
+    session.flush()
+    ctx["greenhouses"] = greenhouses
+    ctx["uses"] = {g.code: uses[n] for n, g in enumerate(greenhouses, start=1)}
+
+
+def _variety(rng: random.Random, crop: Crop) -> str:
+    return rng.choice([v.name for v in crop.varieties])
+
+
+def _vegetable_planting(rng: random.Random, greenhouse: Greenhouse, crop: Crop, today: date) -> Planting:
+    planted = today - timedelta(days=rng.randint(60, 120))
+    return Planting(
+        greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
+        area_m2=greenhouse.area_m2, expected_harvest_on=planted + timedelta(days=rng.randint(50, 60)),
+        status="harvesting",
+    )
+
+
+def _grape_planting(rng: random.Random, greenhouse: Greenhouse, crop: Crop, today: date) -> Planting:
+    planted = date(today.year - rng.randint(4, 9), 4, rng.randint(1, 28))
+    return Planting(
+        greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
+        area_m2=greenhouse.area_m2, expected_harvest_on=date(planted.year + 2, 7, rng.randint(1, 31)),
+        status="harvesting" if 6 <= today.month <= 9 else "growing",
+    )
+
+
+def _seasonal_planting(
+    rng: random.Random, greenhouse: Greenhouse, crop: Crop, today: date,
+    age: tuple[int, int], to_harvest: tuple[int, int],
+) -> Planting:
+    planted = today - timedelta(days=rng.randint(*age))
+    expected = planted + timedelta(days=rng.randint(*to_harvest))
+    return Planting(
+        greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
+        area_m2=greenhouse.area_m2, expected_harvest_on=expected,
+        status="harvesting" if expected <= today else "growing",
+    )
+
+
+def add_plantings(session: Session, ctx: dict) -> None:
+    """The current planting of every greenhouse in use."""
+    rng, today, crops = ctx["rng"], ctx["today"], ctx["crops"]
+    for greenhouse in ctx["greenhouses"]:
+        use = ctx["uses"][greenhouse.code]
+        if use in ("idle", "maintenance"):
+            continue
+        crop = crops[use]
+        if crop.category == "vegetable":
+            planting = _vegetable_planting(rng, greenhouse, crop, today)
+        elif use == "grape":
+            planting = _grape_planting(rng, greenhouse, crop, today)
+        elif use == "strawberry":
+            planting = _seasonal_planting(rng, greenhouse, crop, today, (90, 150), (85, 95))
+        else:
+            planting = _seasonal_planting(rng, greenhouse, crop, today, (40, 100), (85, 100))
+        session.add(planting)
+    session.flush()
+
+
+def add_planting_history(session: Session, ctx: dict) -> None:
+    """One or two ended seasons before the current one in every vegetable greenhouse."""
+    rng, crops = ctx["rng"], ctx["crops"]
+    vegetables = [c for c in crops.values() if c.category == "vegetable"]
+    for greenhouse in ctx["greenhouses"]:
+        if ctx["uses"][greenhouse.code] not in VEGETABLE_PLAN:
+            continue
+        start = min(p.planted_on for p in greenhouse.plantings)
+        for _ in range(rng.choice((1, 2))):
+            ended = start - timedelta(days=rng.randint(10, 25))
+            planted = ended - timedelta(days=rng.randint(150, 200))
+            crop = rng.choice(vegetables)
+            session.add(Planting(
+                greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
+                area_m2=greenhouse.area_m2, expected_harvest_on=planted + timedelta(days=rng.randint(50, 60)),
+                ended_on=ended, status="ended",
+            ))
+            start = planted
+    session.flush()
+
+
+def add_users(session: Session, ctx: dict) -> None:
+    """One login per role; the worker login brings its worker record."""
+    today = ctx["today"]
+    for username, role, password in DEMO_LOGINS:
+        user = create_user(session, username, role, password, display_name=DEMO_DISPLAY_NAMES[username])
+        if user.worker is not None:
+            user.worker.village_group = "曙光村二组"
+            user.worker.daily_wage = Decimal("150.00")
+            user.worker.started_on = today - timedelta(days=420)
+    session.flush()
+
+
+STEPS: list[Step] = [
+    add_park,
+    add_crops,
+    add_greenhouses,
+    add_plantings,
+    add_planting_history,
+    add_users,
+]
+
+SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}
+
+
+def seed_demo(session: Session, park_code: str = "yawei", today: date | None = None) -> dict:
+    """Load the demo park with `session` (not committed) and return how many rows of each kind it holds."""
+    if session.scalar(select(Park.id).limit(1)) is not None:
+        raise ParkExists()
+    ctx = {
+        "park": None,
+        "today": today or clock.today(),
+        "park_code": park_code,
+        "crops": {},
+        "greenhouses": [],
+        "rng": random.Random(SEED),
+    }
+    for step in STEPS:
+        step(session, ctx)
+    session.flush()
+    return {name: session.scalar(select(func.count()).select_from(model)) for name, model in SUMMARY.items()}

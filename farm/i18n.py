@@ -1,0 +1,151 @@
+"""Translation layer: locale choice, catalogue compilation, and the formatting helpers pages use."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.messages.catalog import Catalog
+from flask import current_app, g, has_request_context, request
+from flask_babel import Babel, format_decimal, get_locale, lazy_gettext
+
+from farm.config import LANGUAGES
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+LANGUAGE_COOKIE = "farm_lang"
+JIN_PER_KG = Decimal(2)
+
+babel = Babel()
+
+
+def compile_catalogues(root: Path = TRANSLATIONS) -> None:
+    """Merge each locale's .po parts into LC_MESSAGES/messages.mo when a part is newer.
+
+    Each area of the app keeps its own part (core.po, harvest.po, ...) so that work on one area
+    never edits another's file.
+    """
+    for locale_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        parts = sorted(locale_dir.glob("*.po"))
+        if not parts:
+            continue
+        target = locale_dir / "LC_MESSAGES" / "messages.mo"
+        newest = max(p.stat().st_mtime for p in parts)
+        if target.exists() and target.stat().st_mtime >= newest:
+            continue
+        merged = Catalog(locale=locale_dir.name)
+        for part in parts:
+            with part.open("rb") as fh:
+                for message in read_po(fh, locale=locale_dir.name):
+                    if message.id and message.string:
+                        merged[message.id] = message
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            write_mo(fh, merged)
+        tmp.replace(target)
+
+
+def select_locale() -> str:
+    """The request's language: ?lang=, then the remembered choice, then the park's default."""
+    default = current_app.config["FARM"].language
+    if not has_request_context():
+        return default
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    user = g.get("user")
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return default
+
+
+def select_timezone() -> str:
+    return current_app.config["FARM"].timezone
+
+
+def current_language() -> str:
+    return "en" if str(get_locale()).startswith("en") else "zh_CN"
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp shown in the park's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(current_app.config["FARM"].tz).strftime(fmt)
+
+
+def local_date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def number(value, digits: int = 1) -> str:
+    """A number with grouping in the user's locale, or an empty string."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
+
+
+def crop_name(crop) -> str:
+    """A crop's name in the current language."""
+    return crop.display_name(current_language()) if crop is not None else ""
+
+
+# Labels of fixed vocabularies, kept here once for pages, exports and error messages.
+LABELS = {
+    "greenhouse_status": {
+        "active": lazy_gettext("In use"),
+        "idle": lazy_gettext("Idle"),
+        "maintenance": lazy_gettext("Maintenance"),
+    },
+    "greenhouse_kind": {
+        "solar": lazy_gettext("Solar greenhouse"),
+        "tunnel": lazy_gettext("Plastic tunnel"),
+        "glass": lazy_gettext("Glass greenhouse"),
+    },
+    "planting_status": {
+        "planned": lazy_gettext("Planned"),
+        "growing": lazy_gettext("Growing"),
+        "harvesting": lazy_gettext("Harvesting"),
+        "ended": lazy_gettext("Ended"),
+    },
+    "role": {
+        "admin": lazy_gettext("Administrator"),
+        "manager": lazy_gettext("Manager"),
+        "worker": lazy_gettext("Worker"),
+        "viewer": lazy_gettext("Viewer"),
+    },
+    "crop_category": {
+        "vegetable": lazy_gettext("Vegetable"),
+        "fruit": lazy_gettext("Fruit"),
+        "seedling": lazy_gettext("Seedlings"),
+        "other": lazy_gettext("Other"),
+    },
+}
+
+
+def label(vocabulary: str, value: str | None) -> str:
+    """The translated label of a fixed value, or the value itself when unknown."""
+    if value is None:
+        return ""
+    return str(LABELS.get(vocabulary, {}).get(value, value))
+
+
+def init_app(app) -> None:
+    """Bind Flask-Babel and the template helpers to the app."""
+    compile_catalogues()
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["FARM"].language)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        label=label,
+        crop_name=crop_name,
+    )
+    app.jinja_env.filters.update(local_time=local_time, local_date=local_date, number=number)

@@ -1,0 +1,181 @@
+"""Input shapes shared by the API and the pages: parse a dict, or raise Invalid with a message per field.
+
+The same model parses a JSON body and a submitted form, and describes the body in openapi.json.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, TypeVar
+
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from farm.errors import Invalid, Malformed
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class Input(BaseModel):
+    """Base of every input: extra fields are ignored, strings are stripped."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+M = TypeVar("M", bound=Input)
+
+# pydantic error type -> a message in the user's language
+_MESSAGES = {
+    "missing": _l("This field is required."),
+    "decimal_parsing": _l("Enter a number."),
+    "decimal_type": _l("Enter a number."),
+    "decimal_max_digits": _l("The number is too long."),
+    "decimal_max_places": _l("Too many decimal places."),
+    "finite_number": _l("Enter a finite number."),
+    "float_parsing": _l("Enter a number."),
+    "float_type": _l("Enter a number."),
+    "int_parsing": _l("Enter a whole number."),
+    "int_type": _l("Enter a whole number."),
+    "int_from_float": _l("Enter a whole number."),
+    "date_parsing": _l("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": _l("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": _l("Enter a date as YYYY-MM-DD."),
+    "date_type": _l("Enter a date as YYYY-MM-DD."),
+    "datetime_parsing": _l("Enter a date and time."),
+    "datetime_from_date_parsing": _l("Enter a date and time."),
+    "datetime_type": _l("Enter a date and time."),
+    "string_type": _l("Enter text."),
+    "string_too_short": _l("This field is required."),
+    "string_too_long": _l("This text is too long."),
+    "literal_error": _l("Not one of the allowed choices."),
+    "enum": _l("Not one of the allowed choices."),
+    "list_type": _l("Enter a list."),
+    "bool_parsing": _l("Enter yes or no."),
+    "model_type": _l("Enter an object."),
+    "dict_type": _l("Enter an object."),
+}
+
+
+def _message(error: dict):
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(ctx.values()), "")
+        texts = {
+            "greater_than": _l("Must be more than %(n)s.", n=bound),
+            "greater_than_equal": _l("Must be at least %(n)s.", n=bound),
+            "less_than": _l("Must be less than %(n)s.", n=bound),
+            "less_than_equal": _l("Must be at most %(n)s.", n=bound),
+        }
+        return texts[kind]
+    if kind == "value_error" and isinstance(ctx.get("error"), Exception) and ctx["error"].args:
+        return ctx["error"].args[0]
+    return _MESSAGES.get(kind, _l("This value is not valid."))
+
+
+def parse(model: type[M], data) -> M:
+    """Parse a mapping into `model`; raise Malformed for a non-object and Invalid for bad fields."""
+    if not isinstance(data, dict):
+        raise Malformed(_l("The request body must be a JSON object."))
+    # An empty form field means "not given", the same as a missing JSON key.
+    cleaned = {k: v for k, v in data.items() if not (isinstance(v, str) and v.strip() == "")}
+    try:
+        return model.model_validate(cleaned)
+    except ValidationError as exc:
+        fields = {}
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"]) or "body"
+            fields.setdefault(name, _message(error))
+        raise Invalid(_l("Some fields are not valid."), fields) from None
+
+
+Positive = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+OptionalDate = date | None
+
+
+class PlantingIn(Input):
+    """Start a planting: greenhouse code, crop (code or name), variety, date and area."""
+
+    greenhouse: Code
+    crop: Code
+    variety: Text = ""
+    planted_on: date
+    area_m2: Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
+    expected_harvest_on: OptionalDate = None
+    notes: LongText = ""
+
+
+class PlantingChange(Input):
+    """Edit a planting; only the fields given change."""
+
+    variety: Text | None = None
+    planted_on: OptionalDate = None
+    area_m2: Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)] | None = None
+    expected_harvest_on: OptionalDate = None
+    status: Annotated[str, StringConstraints(pattern="^(planned|growing|harvesting)$")] | None = None
+    notes: LongText | None = None
+
+
+class PlantingEnd(Input):
+    """End a planting on a date."""
+
+    ended_on: date
+
+
+class LoginIn(Input):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+Climate = Annotated[Decimal, Field(ge=-60, le=20000, max_digits=7, decimal_places=1)] | None
+
+
+class CropIn(Input):
+    """A crop's names, varieties and climate ranges as a manager edits them; an empty range is unset."""
+
+    name_zh: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    name_en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    varieties: LongText = ""
+    day_temp_min: Climate = None
+    day_temp_max: Climate = None
+    night_temp_min: Climate = None
+    night_temp_max: Climate = None
+    chill_slow_c: Climate = None
+    chill_stop_c: Climate = None
+    frost_kill_c: Climate = None
+    heat_impair_c: Climate = None
+    heat_stop_c: Climate = None
+    heat_injury_c: Climate = None
+    humidity_min: Climate = None
+    humidity_max: Climate = None
+    soil_temp_min: Climate = None
+    soil_temp_max: Climate = None
+    co2_min: Climate = None
+    co2_max: Climate = None
+
+
+class UserIn(Input):
+    """A new login made by an administrator."""
+
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    role: Annotated[str, StringConstraints(pattern="^(admin|manager|worker|viewer)$")]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    display_name: Text = ""
+    worker: int | None = None
+
+
+class UserChange(Input):
+    """An administrator's change to a login: role, active, and optionally a new password."""
+
+    role: Annotated[str, StringConstraints(pattern="^(admin|manager|worker|viewer)$")]
+    active: bool = False
+    password: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class SettingIn(Input):
+    """A new value for a setting, in force from a date (empty: always)."""
+
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    valid_from: OptionalDate = None

@@ -1,0 +1,60 @@
+"""The one permission policy: which role may use which view, for pages and API alike.
+
+Every view declares a permission with `@allow(...)`. A view without one is refused to
+everybody (fail closed), so a new route cannot be left open by forgetting.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+PUBLIC = "public"  # no login needed
+SIGNED_IN = "signed_in"  # any role
+
+# permission -> roles that hold it (CONTRACT section 4)
+POLICY: dict[str, frozenset[str]] = {
+    SIGNED_IN: frozenset({"admin", "manager", "worker", "viewer"}),
+    "park.read": frozenset({"admin", "manager", "viewer"}),
+    "park.manage": frozenset({"admin", "manager"}),
+    "reports.read": frozenset({"admin", "manager", "viewer"}),
+    "harvest.log": frozenset({"admin", "manager", "worker"}),
+    "self.read": frozenset({"worker"}),
+    "people.read": frozenset({"admin", "manager"}),
+    "people.manage": frozenset({"admin", "manager"}),
+    "land.manage": frozenset({"admin", "manager"}),
+    "sensors.manage": frozenset({"admin", "manager"}),
+    "users.manage": frozenset({"admin"}),
+    "settings.manage": frozenset({"admin"}),
+}
+
+# Roles that may see ID numbers, bank accounts and phone numbers unmasked.
+SEES_PERSONAL_DATA = frozenset({"admin", "manager"})
+
+
+def allow(permission: str) -> Callable:
+    """Mark a view with the permission it needs."""
+    if permission != PUBLIC and permission not in POLICY:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def mark(view: Callable) -> Callable:
+        view.farm_permission = permission
+        return view
+
+    return mark
+
+
+def permission_of(view: Callable | None) -> str | None:
+    return getattr(view, "farm_permission", None)
+
+
+def role_may(role: str | None, permission: str | None) -> bool:
+    """True when `role` holds `permission`; an unmarked view is allowed to no one."""
+    if permission is None:
+        return False
+    if permission == PUBLIC:
+        return True
+    return role is not None and role in POLICY[permission]
+
+
+def can(user, permission: str) -> bool:
+    """For templates and services: may this user do that?"""
+    return user is not None and role_may(user.role, permission)

@@ -1,0 +1,32 @@
+"""Health of the parts: the database, and the heartbeats the ingest and scheduler leave."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from farm.db import Database
+
+log = logging.getLogger(__name__)
+
+# Process name -> function(session) returning "ok", "stale", "not running" ... ; the ingest and
+# scheduler areas add theirs here when they exist.
+PROBES: dict = {}
+
+
+def check(database: Database) -> dict:
+    """{"status": "ok"|"degraded", "database": ..., and one entry per known background process}."""
+    report = {"status": "ok", "database": "ok", "ingest": "not running", "scheduler": "not running"}
+    try:
+        database.ping()
+    except SQLAlchemyError as exc:
+        log.warning("health: database unreachable: %s", exc)
+        report["database"] = "unreachable"
+        report["status"] = "degraded"
+        return report
+    with database.session_scope() as session:
+        for name, probe in PROBES.items():
+            report[name] = probe(session)
+    if report["database"] != "ok":
+        report["status"] = "degraded"
+    return report

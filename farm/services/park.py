@@ -1,0 +1,96 @@
+"""Greenhouses: lookup, the park overview and its counts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from farm.errors import NotFound
+from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
+from farm.models.park import Greenhouse, Park
+
+
+def get_park(session: Session) -> Park | None:
+    return session.scalars(select(Park).order_by(Park.id)).first()
+
+
+def get_greenhouse(session: Session, code: str) -> Greenhouse:
+    """The greenhouse with this code (case-insensitive), or NotFound."""
+    greenhouse = session.scalar(select(Greenhouse).where(Greenhouse.code == (code or "").strip().upper()))
+    if greenhouse is None:
+        raise NotFound(_l("There is no greenhouse %(code)s.", code=code), {"greenhouse": _l("Unknown greenhouse.")})
+    return greenhouse
+
+
+def active_plantings(greenhouse: Greenhouse) -> list[Planting]:
+    """The greenhouse's plantings that have not ended, largest first."""
+    return sorted(
+        (p for p in greenhouse.plantings if p.status in ACTIVE_PLANTING_STATUSES),
+        key=lambda p: (p.area_m2, p.planted_on),
+        reverse=True,
+    )
+
+
+def current_planting(greenhouse: Greenhouse) -> Planting | None:
+    """The greenhouse's main active planting (the largest), or None when it stands empty."""
+    plantings = active_plantings(greenhouse)
+    return plantings[0] if plantings else None
+
+
+@dataclass
+class OverviewCounts:
+    """Figures shown above the park grid."""
+
+    total: int
+    planted: int
+    idle: int
+    maintenance: int
+    vegetables: int
+    area_m2: Decimal
+    area_planted_m2: Decimal
+
+
+def list_greenhouses(session: Session, crop: str | None = None, status: str | None = None) -> list[Greenhouse]:
+    """All greenhouses with their plantings loaded, filtered by crop code and/or greenhouse status.
+
+    Status `planted` keeps those with an active planting, `empty` those without one.
+    """
+    rows = session.scalars(
+        select(Greenhouse)
+        .options(selectinload(Greenhouse.plantings).selectinload(Planting.crop))
+        .order_by(Greenhouse.code)
+    ).all()
+    if crop:
+        rows = [g for g in rows if any(p.crop.code == crop for p in active_plantings(g))]
+    if status == "planted":
+        rows = [g for g in rows if current_planting(g) is not None]
+    elif status == "empty":
+        rows = [g for g in rows if current_planting(g) is None]
+    elif status:
+        rows = [g for g in rows if g.status == status]
+    return rows
+
+
+def overview_counts(greenhouses: list[Greenhouse]) -> OverviewCounts:
+    planted = [g for g in greenhouses if current_planting(g) is not None]
+    return OverviewCounts(
+        total=len(greenhouses),
+        planted=len(planted),
+        idle=sum(1 for g in greenhouses if g.status == "idle"),
+        maintenance=sum(1 for g in greenhouses if g.status == "maintenance"),
+        vegetables=sum(1 for g in planted if any(p.crop.category == "vegetable" for p in active_plantings(g))),
+        area_m2=sum((g.area_m2 for g in greenhouses), Decimal(0)),
+        area_planted_m2=sum((p.area_m2 for g in greenhouses for p in active_plantings(g)), Decimal(0)),
+    )
+
+
+
+def latest_readings(session: Session, greenhouse_ids: list[int]) -> dict[int, dict]:
+    """The newest value of each metric per greenhouse: {greenhouse id: {metric: {"value", "ts"}}}.
+
+    Empty until the sensor store exists (the MQTT ingest issue fills it from its latest-value table).
+    """
+    return {}

@@ -1,0 +1,127 @@
+"""Plantings: start, edit and end one, keeping every greenhouse's area consistent."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from farm import clock
+from farm.errors import Conflict, Invalid, NotFound
+from farm.inputs import PlantingChange, PlantingEnd, PlantingIn
+from farm.models.crops import Crop, Planting
+from farm.models.park import Greenhouse
+from farm.services.park import active_plantings, get_greenhouse
+
+
+def find_crop(session: Session, name: str) -> Crop:
+    """A crop by code, Chinese or English name, or Invalid naming the field."""
+    key = (name or "").strip()
+    crop = session.scalar(
+        select(Crop).where(or_(Crop.code == key.lower(), Crop.name_zh == key, func.lower(Crop.name_en) == key.lower()))
+    )
+    if crop is None:
+        msg = _l("Unknown crop %(name)s.", name=key)
+        raise Invalid(msg, {"crop": msg})
+    return crop
+
+
+def get_planting(session: Session, planting_id: int) -> Planting:
+    planting = session.get(Planting, planting_id)
+    if planting is None:
+        raise NotFound(_l("There is no planting %(id)s.", id=planting_id))
+    return planting
+
+
+def _check_area(greenhouse: Greenhouse, area: Decimal, other_active: list[Planting]) -> None:
+    if area > greenhouse.area_m2:
+        msg = _l(
+            "The planting (%(area)s m²) is larger than greenhouse %(code)s (%(total)s m²).",
+            area=area, code=greenhouse.code, total=greenhouse.area_m2,
+        )
+        raise Invalid(msg, {"area_m2": msg})
+    used = sum((p.area_m2 for p in other_active), Decimal(0))
+    if used + area > greenhouse.area_m2:
+        msg = _l(
+            "Greenhouse %(code)s already has an active planting on %(used)s of its %(total)s m²; end it first.",
+            code=greenhouse.code, used=used, total=greenhouse.area_m2,
+        )
+        raise Conflict(msg, {"greenhouse": msg})
+
+
+def _check_dates(planting_like) -> None:
+    planted = planting_like.planted_on
+    expected = getattr(planting_like, "expected_harvest_on", None)
+    if expected is not None and expected < planted:
+        msg = _l("The first harvest cannot come before the planting date.")
+        raise Invalid(msg, {"expected_harvest_on": msg})
+
+
+def _status_for(planted_on) -> str:
+    return "planned" if planted_on > clock.today() else "growing"
+
+
+def start_planting(session: Session, data: PlantingIn) -> Planting:
+    """Start a planting; refuses an unknown greenhouse (404), a bad size or date (422), a full greenhouse (409)."""
+    greenhouse = get_greenhouse(session, data.greenhouse)
+    crop = find_crop(session, data.crop)
+    _check_dates(data)
+    if greenhouse.status == "maintenance":
+        msg = _l("Greenhouse %(code)s is under maintenance.", code=greenhouse.code)
+        raise Conflict(msg, {"greenhouse": msg})
+    _check_area(greenhouse, data.area_m2, active_plantings(greenhouse))
+    planting = Planting(
+        greenhouse=greenhouse,
+        crop=crop,
+        variety=data.variety,
+        planted_on=data.planted_on,
+        area_m2=data.area_m2,
+        expected_harvest_on=data.expected_harvest_on,
+        status=_status_for(data.planted_on),
+        notes=data.notes,
+    )
+    session.add(planting)
+    greenhouse.status = "active"
+    session.flush()
+    return planting
+
+
+def update_planting(session: Session, planting_id: int, data: PlantingChange) -> Planting:
+    """Change an active planting's fields; an ended planting can no longer change (409)."""
+    planting = get_planting(session, planting_id)
+    if not planting.is_active:
+        raise Conflict(_l("This planting has ended and can no longer be changed."))
+    changes = data.model_dump(exclude_none=True)
+    merged = {
+        "planted_on": changes.get("planted_on", planting.planted_on),
+        "expected_harvest_on": changes.get("expected_harvest_on", planting.expected_harvest_on),
+    }
+    _check_dates(type("P", (), merged))
+    if "area_m2" in changes:
+        others = [p for p in active_plantings(planting.greenhouse) if p.id != planting.id]
+        _check_area(planting.greenhouse, changes["area_m2"], others)
+    for name, value in changes.items():
+        setattr(planting, name, value)
+    session.flush()
+    return planting
+
+
+def end_planting(session: Session, planting_id: int, data: PlantingEnd) -> Planting:
+    """End a planting on a date no earlier than it was planted; an emptied greenhouse becomes idle."""
+    planting = get_planting(session, planting_id)
+    if not planting.is_active:
+        raise Conflict(_l("This planting has already ended."))
+    if data.ended_on < planting.planted_on:
+        msg = _l("A planting cannot end before it was planted (%(date)s).", date=planting.planted_on.isoformat())
+        raise Invalid(msg, {"ended_on": msg})
+    if data.ended_on > clock.today():
+        msg = _l("A planting cannot end in the future.")
+        raise Invalid(msg, {"ended_on": msg})
+    planting.ended_on = data.ended_on
+    planting.status = "ended"
+    session.flush()
+    greenhouse = planting.greenhouse
+    if not active_plantings(greenhouse) and greenhouse.status == "active":
+        greenhouse.status = "idle"
+    return planting

@@ -1,0 +1,94 @@
+"""Settings a park tunes (targets, limits, wages, rent, income line), with the date each value applies from."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from farm.errors import Invalid
+from farm.models.settings import Setting
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """A known setting: its default, how to read its text, and a label for pages."""
+
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    label: Any
+    unit: Any = ""
+    minimum: Decimal | None = None
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def _int(text: str) -> int:
+    return int(str(text).strip())
+
+
+REGISTRY: dict[str, SettingSpec] = {}
+
+
+def register(spec: SettingSpec) -> SettingSpec:
+    """Add a setting to the registry; each area registers its own at import."""
+    REGISTRY[spec.key] = spec
+    return spec
+
+
+register(SettingSpec("login.max_failures", 5, _int, _l("Failed logins before a pause"), minimum=Decimal(1)))
+register(SettingSpec("login.pause_minutes", 15, _int, _l("Pause after too many failed logins"), _l("minutes"), Decimal(1)))
+
+
+def get(session: Session, key: str, on: date | None = None):
+    """The value of `key` in force on `on` (default: the newest), or its default."""
+    spec = REGISTRY[key]
+    query = select(Setting).where(Setting.key == key)
+    if on is not None:
+        query = query.where((Setting.valid_from.is_(None)) | (Setting.valid_from <= on))
+    rows = session.scalars(query).all()
+    if not rows:
+        return spec.default
+    row = max(rows, key=lambda r: r.valid_from or date.min)
+    return spec.parse(row.value)
+
+
+def put(session: Session, key: str, value: str, valid_from: date | None = None, user_id: int | None = None) -> Setting:
+    """Store a value for `key` from `valid_from`; refuse one that does not parse or is below its minimum."""
+    spec = REGISTRY.get(key)
+    if spec is None:
+        raise Invalid(_l("Unknown setting."), {"key": _l("Unknown setting.")})
+    try:
+        parsed = spec.parse(value)
+    except (ValueError, TypeError):
+        raise Invalid(_l("Enter a number."), {"value": _l("Enter a number.")}) from None
+    if spec.minimum is not None and Decimal(str(parsed)) < spec.minimum:
+        msg = _l("Must be at least %(minimum)s.", minimum=spec.minimum)
+        raise Invalid(msg, {"value": msg})
+    row = session.scalars(
+        select(Setting).where(Setting.key == key, Setting.valid_from.is_(None) if valid_from is None else Setting.valid_from == valid_from)
+    ).first()
+    if row is None:
+        row = Setting(key=key, valid_from=valid_from, value=str(parsed))
+        session.add(row)
+    row.value = str(parsed)
+    row.updated_by_id = user_id
+    session.flush()
+    return row
+
+
+def history(session: Session, key: str) -> list[Setting]:
+    return list(session.scalars(select(Setting).where(Setting.key == key).order_by(Setting.valid_from)))
