@@ -74,6 +74,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in _blueprints("farm.api"):
         api.register_blueprint(bp)
+    from farm.web import nav_items
+
+    app.jinja_env.globals["nav_items"] = nav_items
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions; tokens need none
     app.register_blueprint(api)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
@@ -12,7 +13,6 @@ from farm.errors import Forbidden, Unauthorized
 from farm.models.auth import User
 from farm.permissions import PUBLIC, permission_of, role_may
 from farm.services import users as user_service
-from flask_babel import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

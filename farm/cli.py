@@ -80,7 +80,8 @@ def init_db():
 @click.option("--if-empty", is_flag=True, help="Exit 0 without a change when a park is already there.")
 def seed_demo(if_empty: bool):
     """Load the demo park into an empty database."""
-    from farm.demo import DEMO_LOGINS, ParkExists, seed_demo as seed
+    from farm.demo import DEMO_LOGINS, ParkExists
+    from farm.demo import seed_demo as seed
 
     config = load_config()
     db = open_database(config, migrate=True)
@@ -151,6 +152,22 @@ def web(port: int | None):
     config = load_config()
     open_database(config)
     serve(config, port or config.port)
+
+
+@main.command("i18n-missing")
+@click.option("--locale", default="zh_CN")
+def i18n_missing(locale: str):
+    """Print the strings the locale does not translate yet, as .po entries to fill in (a developer's tool)."""
+    from farm.i18n import missing_translations
+
+    for msgid, places in sorted(missing_translations(locale).items(), key=lambda kv: kv[1][0]):
+        click.echo("#: " + " ".join(places[:3]))
+        click.echo("msgid " + _po_quote(msgid))
+        click.echo('msgstr ""\n')
+
+
+def _po_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 # Parts of `all`, each its own process; later areas append theirs (ingest, scheduler, simulator).

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.messages.catalog import Catalog
 from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, format_decimal, get_locale, lazy_gettext
 
@@ -149,3 +149,50 @@ def init_app(app) -> None:
         crop_name=crop_name,
     )
     app.jinja_env.filters.update(local_time=local_time, local_date=local_date, number=number)
+
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+
+
+def extract_messages(root=None) -> dict[str, list[str]]:
+    """Every translatable string in farm/ and templates/, with the places it is used."""
+    from babel.messages.extract import extract_from_dir
+
+    from farm.config import PROJECT_ROOT
+
+    root = root or PROJECT_ROOT
+    found: dict[str, list[str]] = {}
+    sources = [
+        (root / "farm", [("**.py", "python")]),
+        (root / "sensors", [("**.py", "python")]),
+        (root / "templates", [("**.html", "jinja2")]),
+    ]
+    for folder, method_map in sources:
+        if not folder.exists():
+            continue
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(folder), method_map=method_map, keywords=KEYWORDS,
+            options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+        ):
+            ids = message if isinstance(message, tuple) else (message,)
+            for msgid in ids:
+                if msgid:
+                    found.setdefault(msgid, []).append(f"{folder.name}/{filename}:{lineno}")
+    return found
+
+
+def catalogue(locale: str, root: Path = TRANSLATIONS) -> dict[str, str]:
+    """The merged translations of one locale: msgid -> msgstr."""
+    merged = {}
+    for part in sorted((root / locale).glob("*.po")):
+        with part.open("rb") as fh:
+            for message in read_po(fh, locale=locale):
+                if message.id and message.string:
+                    merged[message.id if isinstance(message.id, str) else message.id[0]] = message.string
+    return merged
+
+
+def missing_translations(locale: str = "zh_CN") -> dict[str, list[str]]:
+    """Strings used in the code that the locale's catalogue does not translate."""
+    have = catalogue(locale)
+    return {msgid: places for msgid, places in extract_messages().items() if msgid not in have}

@@ -3,9 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from farm.permissions import PUBLIC, POLICY, permission_of, role_may
+from farm.permissions import POLICY, permission_of, role_may
 from tests.conftest import csrf_token
-from tests.factories import PASSWORD, bearer, make_crop, make_park, make_planting, make_users, token_for
+from tests.factories import (
+    PASSWORD,
+    bearer,
+    make_crop,
+    make_park,
+    make_planting,
+    make_users,
+    token_for,
+)
 
 ROLES = [None, "admin", "manager", "worker", "viewer"]
 # Values for URL arguments; anything else gets "1".

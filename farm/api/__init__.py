@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable, Iterable
+from typing import Callable
 
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 
 from farm.db import request_session
-
 from farm.errors import Invalid, Malformed
 from farm.inputs import Input, parse
-
 
 
 def make_blueprint() -> Blueprint:

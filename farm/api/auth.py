@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from farm.api import created, doc, json_body
 from farm.db import request_session
 from farm.errors import Throttled, Unauthorized
-from farm.inputs import LoginIn
+from farm.inputs.auth import LoginIn
 from farm.permissions import PUBLIC, allow
 from farm.services import users
 

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from farm.api import created, doc, json_body, plain
 from farm.db import request_session
-from farm.inputs import PlantingChange, PlantingEnd, PlantingIn
+from farm.inputs.park import PlantingChange, PlantingEnd, PlantingIn
 from farm.models.crops import Planting
 from farm.permissions import allow
 from farm.services import plantings

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from farm.errors import Invalid, NotFound
-from farm.inputs import CropIn
+from farm.inputs.park import CropIn
 from farm.models.crops import CLIMATE_FIELDS, Crop, CropVariety
 
 # (lower, upper) pairs that must not cross, in the order a person reads them.

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
-from farm.inputs import PlantingChange, PlantingEnd, PlantingIn
+from farm.inputs.park import PlantingChange, PlantingEnd, PlantingIn
 from farm.models.crops import Crop, Planting
 from farm.models.park import Greenhouse
 from farm.services.park import active_plantings, get_greenhouse

@@ -53,8 +53,26 @@ register(SettingSpec("login.max_failures", 5, _int, _l("Failed logins before a p
 register(SettingSpec("login.pause_minutes", 15, _int, _l("Pause after too many failed logins"), _l("minutes"), Decimal(1)))
 
 
+def _load_all() -> None:
+    """Import every service module, so each area's settings are registered before they are listed or read."""
+    import importlib
+    import pkgutil
+
+    import farm.services as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"farm.services.{info.name}")
+
+
+def specs() -> list[SettingSpec]:
+    _load_all()
+    return list(REGISTRY.values())
+
+
 def get(session: Session, key: str, on: date | None = None):
     """The value of `key` in force on `on` (default: the newest), or its default."""
+    if key not in REGISTRY:
+        _load_all()
     spec = REGISTRY[key]
     query = select(Setting).where(Setting.key == key)
     if on is not None:

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from farm.db import request_session
 from farm.errors import DomainError
-from farm.inputs import SettingIn, UserChange, UserIn
+from farm.inputs.auth import SettingIn, UserChange, UserIn
 from farm.models.auth import ROLES
 from farm.permissions import allow
 from farm.services import settings, users
-from farm.web import field_errors, form_input
+from farm.web import field_errors, form_input, nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+nav("admin.user_list", _l("Logins"), "users.manage", 90)
+nav("admin.settings_list", _l("Settings"), "settings.manage", 91)
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -59,7 +62,7 @@ def user_edit(user_id: int):
 @allow("settings.manage")
 def settings_list():
     db = request_session()
-    rows = [(spec, settings.get(db, spec.key), settings.history(db, spec.key)) for spec in settings.REGISTRY.values()]
+    rows = [(spec, settings.get(db, spec.key), settings.history(db, spec.key)) for spec in settings.specs()]
     return render_template("admin/settings.html", rows=rows, errors={}, message=None, key=None)
 
 
@@ -75,6 +78,6 @@ def settings_put(key: str):
         return redirect(url_for("admin.settings_list"))
     except DomainError as exc:
         db.rollback()
-        rows = [(spec, settings.get(db, spec.key), settings.history(db, spec.key)) for spec in settings.REGISTRY.values()]
+        rows = [(spec, settings.get(db, spec.key), settings.history(db, spec.key)) for spec in settings.specs()]
         return render_template("admin/settings.html", rows=rows, errors=field_errors(exc), message=str(exc.message),
                                key=key), exc.status

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from farm import auth
@@ -11,7 +19,7 @@ from farm.config import LANGUAGES
 from farm.db import request_session
 from farm.errors import DomainError
 from farm.i18n import LANGUAGE_COOKIE
-from farm.inputs import LoginIn
+from farm.inputs.auth import LoginIn
 from farm.permissions import PUBLIC, SIGNED_IN, allow
 from farm.services import users
 from farm.web import form_input

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from farm.db import request_session
 from farm.errors import DomainError
-from farm.inputs import CropIn
+from farm.inputs.park import CropIn
 from farm.models.crops import CLIMATE_FIELDS
 from farm.permissions import allow
 from farm.services import crops as crop_service
-from farm.web import field_errors, form_input
+from farm.web import field_errors, form_input, nav
 
 bp = Blueprint("crops", __name__)
+nav("crops.index", _l("Crops"), "park.read", 20)
 
 
 @bp.get("/crops")

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
+from flask_babel import lazy_gettext as _l
 
 from farm import clock
 from farm.permissions import allow
+from farm.web import nav
 
 bp = Blueprint("me", __name__)
+nav("me.home", _l("Me"), "self.read", 5)
 
 
 @bp.get("/me")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from farm.db import request_session
 from farm.models.crops import ACTIVE_PLANTING_STATUSES
@@ -9,8 +10,10 @@ from farm.models.park import GREENHOUSE_STATUSES
 from farm.permissions import allow
 from farm.services import crops as crop_service
 from farm.services import park
+from farm.web import nav
 
 bp = Blueprint("park", __name__)
+nav("park.overview", _l("Park"), "park.read", 10)
 
 STATUS_FILTERS = ("planted", "empty") + GREENHOUSE_STATUSES
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from farm import clock
 from farm.db import request_session
 from farm.errors import DomainError
-from farm.inputs import PlantingChange, PlantingEnd, PlantingIn
+from farm.inputs.park import PlantingChange, PlantingEnd, PlantingIn
 from farm.permissions import allow
 from farm.services import crops as crop_service
 from farm.services import park, plantings

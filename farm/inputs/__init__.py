@@ -1,6 +1,7 @@
 """Input shapes shared by the API and the pages: parse a dict, or raise Invalid with a message per field.
 
 The same model parses a JSON body and a submitted form, and describes the body in openapi.json.
+Each area keeps its input models in its own module here (park, auth, ...).
 """
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from farm.errors import Invalid, Malformed
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+# Money in yuan to the fen, never negative; weights in kg to the gram, above zero.
+Yuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+Kilograms = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 
 
 class Input(BaseModel):
@@ -91,91 +95,4 @@ def parse(model: type[M], data) -> M:
         raise Invalid(_l("Some fields are not valid."), fields) from None
 
 
-Positive = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 OptionalDate = date | None
-
-
-class PlantingIn(Input):
-    """Start a planting: greenhouse code, crop (code or name), variety, date and area."""
-
-    greenhouse: Code
-    crop: Code
-    variety: Text = ""
-    planted_on: date
-    area_m2: Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
-    expected_harvest_on: OptionalDate = None
-    notes: LongText = ""
-
-
-class PlantingChange(Input):
-    """Edit a planting; only the fields given change."""
-
-    variety: Text | None = None
-    planted_on: OptionalDate = None
-    area_m2: Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)] | None = None
-    expected_harvest_on: OptionalDate = None
-    status: Annotated[str, StringConstraints(pattern="^(planned|growing|harvesting)$")] | None = None
-    notes: LongText | None = None
-
-
-class PlantingEnd(Input):
-    """End a planting on a date."""
-
-    ended_on: date
-
-
-class LoginIn(Input):
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-
-
-Climate = Annotated[Decimal, Field(ge=-60, le=20000, max_digits=7, decimal_places=1)] | None
-
-
-class CropIn(Input):
-    """A crop's names, varieties and climate ranges as a manager edits them; an empty range is unset."""
-
-    name_zh: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-    name_en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-    varieties: LongText = ""
-    day_temp_min: Climate = None
-    day_temp_max: Climate = None
-    night_temp_min: Climate = None
-    night_temp_max: Climate = None
-    chill_slow_c: Climate = None
-    chill_stop_c: Climate = None
-    frost_kill_c: Climate = None
-    heat_impair_c: Climate = None
-    heat_stop_c: Climate = None
-    heat_injury_c: Climate = None
-    humidity_min: Climate = None
-    humidity_max: Climate = None
-    soil_temp_min: Climate = None
-    soil_temp_max: Climate = None
-    co2_min: Climate = None
-    co2_max: Climate = None
-
-
-class UserIn(Input):
-    """A new login made by an administrator."""
-
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    role: Annotated[str, StringConstraints(pattern="^(admin|manager|worker|viewer)$")]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    display_name: Text = ""
-    worker: int | None = None
-
-
-class UserChange(Input):
-    """An administrator's change to a login: role, active, and optionally a new password."""
-
-    role: Annotated[str, StringConstraints(pattern="^(admin|manager|worker|viewer)$")]
-    active: bool = False
-    password: Annotated[str, StringConstraints(max_length=200)] | None = None
-
-
-class SettingIn(Input):
-    """A new value for a setting, in force from a date (empty: always)."""
-
-    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    valid_from: OptionalDate = None

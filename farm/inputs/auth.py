@@ -1,0 +1,38 @@
+"""Inputs of logins, users and settings."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from farm.inputs import Input, OptionalDate, Text
+
+
+class LoginIn(Input):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class UserIn(Input):
+    """A new login made by an administrator."""
+
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    role: Annotated[str, StringConstraints(pattern="^(admin|manager|worker|viewer)$")]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    display_name: Text = ""
+    worker: int | None = None
+
+
+class UserChange(Input):
+    """An administrator's change to a login: role, active, and optionally a new password."""
+
+    role: Annotated[str, StringConstraints(pattern="^(admin|manager|worker|viewer)$")]
+    active: bool = False
+    password: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class SettingIn(Input):
+    """A new value for a setting, in force from a date (empty: always)."""
+
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    valid_from: OptionalDate = None
