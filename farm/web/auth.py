@@ -31,7 +31,7 @@ def home_for(user) -> str:
     """Where a user lands after logging in."""
     if user.role == "worker":
         return url_for("me.home")
-    return url_for("park.overview")
+    return url_for("dashboard.index")
 
 
 def _safe_next(target: str | None) -> str | None:
