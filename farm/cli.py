@@ -191,6 +191,7 @@ def run_all():
     if demo_present:
         print_logins(DEMO_LOGINS)
     stopping = False
+    broken = None
 
     def stop(*_):
         nonlocal stopping
@@ -201,8 +202,9 @@ def run_all():
     try:
         while not stopping:
             for proc, part in zip(procs, ALL_PARTS):
-                if proc.poll() is not None:
-                    click.echo(f"error: part '{' '.join(part)}' exited with {proc.returncode}; stopping", err=True)
+                if proc.poll() is not None and not stopping:
+                    broken = " ".join(part)
+                    click.echo(f"error: part '{broken}' exited with {proc.returncode}; stopping the others", err=True)
                     stopping = True
             time.sleep(0.5)
     finally:
@@ -215,5 +217,4 @@ def run_all():
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
-    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
-    sys.exit(1 if failed and not stopping else 0)
+    sys.exit(1 if broken else 0)

@@ -1,10 +1,12 @@
 """Translation layer: locale choice, catalogue compilation, and the formatting helpers pages use."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -27,11 +29,15 @@ def compile_catalogues(root: Path = TRANSLATIONS) -> None:
     Each area of the app keeps its own part (core.po, harvest.po, ...) so that work on one area
     never edits another's file.
     """
+    if not root.is_dir():
+        return
     for locale_dir in sorted(p for p in root.iterdir() if p.is_dir()):
         parts = sorted(locale_dir.glob("*.po"))
         if not parts:
             continue
-        target = locale_dir / "LC_MESSAGES" / "messages.mo"
+        # Flask-Babel looks the catalogue up under Babel's full name of the locale (zh_CN parses as
+        # zh_Hans_CN), so the compiled file goes there; the .po parts keep the short folder name.
+        target = root / str(Locale.parse(locale_dir.name)) / "LC_MESSAGES" / "messages.mo"
         newest = max(p.stat().st_mtime for p in parts)
         if target.exists() and target.stat().st_mtime >= newest:
             continue
@@ -41,8 +47,8 @@ def compile_catalogues(root: Path = TRANSLATIONS) -> None:
                 for message in read_po(fh, locale=locale_dir.name):
                     if message.id and message.string:
                         merged[message.id] = message
-        target.parent.mkdir(exist_ok=True)
-        tmp = target.with_suffix(".tmp")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             write_mo(fh, merged)
         tmp.replace(target)
