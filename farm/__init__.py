@@ -74,6 +74,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     for bp in _blueprints("farm.api"):
         api.register_blueprint(bp)
+        # Flask-WTF matches exemptions by the request's own (nested) blueprint, not its parent.
+        csrf.exempt(bp)
     from farm.web import nav_items
 
     app.jinja_env.globals["nav_items"] = nav_items

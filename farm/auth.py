@@ -64,8 +64,14 @@ def check_request():
     if endpoint == "static":
         return None
     header = request.headers.get("Authorization", "")
+    permission = permission_of(current_app.view_functions.get(endpoint))
     if is_api_request() and header:
-        g.user = _user_from_bearer(header)
+        try:
+            g.user = _user_from_bearer(header)
+        except Unauthorized:
+            # A stale token does not stop a client from reaching an open endpoint (such as getting a new token).
+            if permission != PUBLIC:
+                raise
     else:
         g.user = _user_from_session()
         if g.user is not None and is_api_request() and request.method in UNSAFE:
@@ -74,7 +80,6 @@ def check_request():
                 validate_csrf(request.headers.get("X-CSRFToken", ""))
             except ValidationError as exc:
                 raise CSRFError(str(exc)) from None
-    permission = permission_of(current_app.view_functions.get(endpoint))
     if permission == PUBLIC:
         return None
     if permission is None:

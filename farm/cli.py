@@ -32,26 +32,35 @@ def load_config() -> Config:
 
 
 def open_database(config: Config, migrate: bool = False) -> Database:
-    """The database, checked reachable (and upgraded when asked), or exit with a reason."""
+    """The database, checked reachable and upgraded (when asked) or up to date, or exit with a reason."""
+    from alembic.util import CommandError
+
     from farm import clock
 
     clock.configure(config.tz)
-    db = Database(config.database_url)
     try:
+        db = Database(config.database_url)
         db.ping()
-        if migrate:
-            from farm.migrate import upgrade
+        from farm.migrate import is_current, upgrade
 
+        if migrate:
             upgrade(config.database_url)
-    except SQLAlchemyError as exc:
-        fail(f"database unreachable at {safe_url(config.database_url)}: {str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}")
+        elif not is_current(db.engine):
+            fail("the database schema is missing or out of date: run `python -m farm init-db` first")
+    except (SQLAlchemyError, CommandError, OSError, ImportError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        first = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
+        fail(f"database unreachable at {safe_url(config.database_url)}: {first}")
     return db
 
 
 def safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "the configured FARM_DATABASE_URL"
 
 
 def setup_logging() -> None:
@@ -136,7 +145,10 @@ def create_token(username: str):
     db = open_database(config)
     try:
         with db.session_scope() as session:
-            token = users.create_token(session, users.get_by_username(session, username), name="cli")
+            user = users.get_by_username(session, username)
+            if not user.active:
+                fail(f"the login {user.username} is inactive; an administrator can activate it first")
+            token = users.create_token(session, user, name="cli")
     except DomainError as exc:
         fail(str(exc.message))
     click.echo(f"API token for {username} (shown once; send as 'Authorization: Bearer <token>'):")
@@ -152,6 +164,34 @@ def web(port: int | None):
     config = load_config()
     open_database(config)
     serve(config, port or config.port)
+
+
+@main.command("ingest")
+@click.option("--client-id", default=None, help="MQTT client id (default FARM_MQTT_CLIENT_ID or farm-ingest-<park>).")
+def ingest(client_id: str | None):
+    """Run the MQTT ingest until stopped."""
+    from sensors.ingest import Ingest
+
+    config = load_config()
+    db = open_database(config)
+    try:
+        ingest = Ingest(config, db, client_id=client_id)
+        ingest.run()
+    except SQLAlchemyError as exc:
+        fail(f"the ingest cannot use the database: {str(exc).splitlines()[0]}")
+
+
+@main.command("simulate")
+@click.option("--interval", type=float, default=10.0, help="Seconds between readings of each greenhouse.")
+@click.option("--greenhouses", default="", help="Comma-separated codes, e.g. GH-001,GH-002 (default: all).")
+def simulate(interval: float, greenhouses: str):
+    """Publish realistic readings for the demo park."""
+    from sensors.simulator import run
+
+    config = load_config()
+    if interval <= 0:
+        fail("--interval must be above zero")
+    run(config, interval=interval, only=[c.strip().upper() for c in greenhouses.split(",") if c.strip()])
 
 
 @main.command("i18n-missing")
@@ -172,6 +212,7 @@ def _po_quote(text: str) -> str:
 
 # Parts of `all`, each its own process; later areas append theirs (ingest, scheduler, simulator).
 ALL_PARTS: list[list[str]] = [["web"]]
+ALL_PARTS += [["ingest"], ["simulate"]]
 
 
 @main.command("all")
@@ -184,6 +225,12 @@ def run_all():
     db = open_database(config, migrate=True)
     with db.session_scope() as session:
         demo_present = session.scalar(select(User).where(User.username == DEMO_LOGINS[0][0])) is not None
+    from sensors import broker as embedded
+
+    try:
+        broker_proc = embedded.start(config)  # only where nothing answers at FARM_MQTT_URL
+    except embedded.BrokerError as exc:
+        fail(str(exc))
     procs = []
     for part in ALL_PARTS:
         procs.append(subprocess.Popen([sys.executable, "-m", "farm", *part]))
@@ -217,4 +264,5 @@ def run_all():
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
+        embedded.stop(broker_proc)  # last, so the ingest's final acknowledgements reach it
     sys.exit(1 if broken else 0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,10 +49,22 @@ def _secret_key(instance: Path) -> str:
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    # Written with owner-only permissions: it signs every session.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+        # Written with owner-only permissions: it signs every session.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process made it a moment ago; use theirs.
+        for _ in range(50):
+            existing = path.read_text().strip()
+            if existing:
+                return existing
+            time.sleep(0.02)
+        raise ConfigError(f"the secret key file {path} is empty; delete it or set FARM_SECRET_KEY") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write the secret key into {instance} ({exc.strerror}); "
+                          "set FARM_SECRET_KEY or FARM_INSTANCE_PATH") from None
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key

@@ -13,8 +13,11 @@ from farm.config import PROJECT_ROOT
 
 
 def normalise_url(url: str) -> str:
-    """Resolve a relative SQLite path against the project folder and make its folder."""
+    """Resolve a relative SQLite path against the project folder and make its folder; use psycopg 3 for PostgreSQL."""
     parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        # The driver this project installs is psycopg 3; a plain postgresql:// URL would look for psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database)
         if not path.is_absolute():

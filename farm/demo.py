@@ -14,7 +14,7 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from farm import clock
+from farm import clock, demo_harvest, demo_land, demo_people
 from farm.models.auth import User
 from farm.models.crops import Crop, CropVariety, Planting
 from farm.models.park import Greenhouse, Park
@@ -282,6 +282,15 @@ def add_users(session: Session, ctx: dict) -> None:
     session.flush()
 
 
+def add_devices(session: Session, ctx: dict) -> None:
+    """One air/soil sensor per greenhouse (th-001 in GH-001 ...), as the simulator publishes them."""
+    from farm.models.sensors import Device
+
+    for n, greenhouse in enumerate(ctx["greenhouses"], start=1):
+        session.add(Device(code=f"th-{n:03d}", greenhouse=greenhouse, name="温湿度·土壤·CO₂·光照"))
+    session.flush()
+
+
 STEPS: list[Step] = [
     add_park,
     add_crops,
@@ -289,6 +298,11 @@ STEPS: list[Step] = [
     add_plantings,
     add_planting_history,
     add_users,
+    demo_harvest.add_workers,
+    demo_harvest.add_harvest_history,
+    demo_land.add_land,
+    add_devices,
+    demo_people.add_people,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}

@@ -1,6 +1,7 @@
 """Translation layer: locale choice, catalogue compilation, and the formatting helpers pages use."""
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,10 +25,11 @@ babel = Babel()
 
 
 def compile_catalogues(root: Path = TRANSLATIONS) -> None:
-    """Merge each locale's .po parts into LC_MESSAGES/messages.mo when a part is newer.
+    """Merge each locale's .po parts into one compiled messages.mo, whenever the parts have changed.
 
     Each area of the app keeps its own part (core.po, harvest.po, ...) so that work on one area
-    never edits another's file.
+    never edits another's file. A digest of the parts' contents sits beside the .mo; file times are
+    not trusted, since copies and checkouts keep or reset them unpredictably.
     """
     if not root.is_dir():
         return
@@ -38,8 +40,11 @@ def compile_catalogues(root: Path = TRANSLATIONS) -> None:
         # Flask-Babel looks the catalogue up under Babel's full name of the locale (zh_CN parses as
         # zh_Hans_CN), so the compiled file goes there; the .po parts keep the short folder name.
         target = root / str(Locale.parse(locale_dir.name)) / "LC_MESSAGES" / "messages.mo"
-        newest = max(p.stat().st_mtime for p in parts)
-        if target.exists() and target.stat().st_mtime >= newest:
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part.name.encode() + b"\0" + part.read_bytes() + b"\0")
+        stamp = target.with_suffix(".sha256")
+        if target.exists() and stamp.exists() and stamp.read_text().strip() == digest.hexdigest():
             continue
         merged = Catalog(locale=locale_dir.name)
         for part in parts:
@@ -52,6 +57,9 @@ def compile_catalogues(root: Path = TRANSLATIONS) -> None:
         with tmp.open("wb") as fh:
             write_mo(fh, merged)
         tmp.replace(target)
+        tmp_stamp = stamp.with_suffix(f".{os.getpid()}.tmp")
+        tmp_stamp.write_text(digest.hexdigest())
+        tmp_stamp.replace(stamp)
 
 
 def select_locale() -> str:

@@ -20,6 +20,8 @@ POLICY: dict[str, frozenset[str]] = {
     "self.read": frozenset({"worker"}),
     "people.read": frozenset({"admin", "manager"}),
     "people.manage": frozenset({"admin", "manager"}),
+    # Pay and jobs: managers read everyone's, a worker only their own (the view narrows it).
+    "people.own": frozenset({"admin", "manager", "worker"}),
     "land.manage": frozenset({"admin", "manager"}),
     "sensors.manage": frozenset({"admin", "manager"}),
     "users.manage": frozenset({"admin"}),

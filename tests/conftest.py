@@ -135,6 +135,8 @@ class Broker:
         conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
             f"persistence_location {workdir}/\nmax_queued_messages 100000\n"
+            # As root, Mosquitto drops to the `mosquitto` user, which cannot write its persistence file here.
+            + ("user root\n" if os.geteuid() == 0 else "")
         )
         self.conf = conf
 

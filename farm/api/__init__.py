@@ -22,13 +22,16 @@ PAGE_SIZE = 1000
 
 
 def doc(summary: str, body: type[Input] | None = None, response=None, query: dict | None = None,
-        status: int = 200, tag: str = "", many: bool = False) -> Callable:
+        status: int = 200, tag: str = "", many: bool = False, errors: dict | None = None,
+        also: dict | None = None) -> Callable:
     """Describe an endpoint for openapi.json: its body model, response model (a list of them when
-    `many`), success status and query parameters."""
+    `many`), success status and query parameters; `errors` adds error statuses beyond the usual ones
+    ({429: "why"}), `also` other statuses answered with the response model ({503: "why"})."""
 
     def mark(view):
         view.api_doc = {"summary": summary, "body": body, "response": response, "query": query or {},
-                        "status": status, "tag": tag, "many": many}
+                        "status": status, "tag": tag, "many": many, "errors": errors or {},
+                        "also": also or {}}
         return view
 
     return mark
@@ -42,7 +45,7 @@ def json_body(model: type[Input]):
     return parse(model, data)
 
 
-def query_int(name: str, default: int, minimum: int = 0) -> int:
+def query_int(name: str, default: int, minimum: int = 0, maximum: int = 2_000_000_000) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -52,6 +55,9 @@ def query_int(name: str, default: int, minimum: int = 0) -> int:
         raise Invalid(_l("Enter a whole number."), {name: _l("Enter a whole number.")}) from None
     if value < minimum:
         msg = _l("Must be at least %(n)s.", n=minimum)
+        raise Invalid(msg, {name: msg})
+    if value > maximum:  # keeps an offset within what every database accepts
+        msg = _l("Must be at most %(n)s.", n=maximum)
         raise Invalid(msg, {name: msg})
     return value
 

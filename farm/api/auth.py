@@ -20,7 +20,8 @@ class TokenOut(BaseModel):
 
 @bp.post("/auth/token")
 @allow(PUBLIC)
-@doc("Get an API token for a username and password", body=LoginIn, response=TokenOut, status=201, tag="auth")
+@doc("Get an API token for a username and password", body=LoginIn, response=TokenOut, status=201, tag="auth",
+     errors={429: "Too many failed logins for this username; wait and try again"})
 def token():
     data = json_body(LoginIn)
     db = request_session()

@@ -4,15 +4,18 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, jsonify
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 
 from farm.api import doc, listing, plain
 from farm.db import request_session
-from farm.models.park import Greenhouse
+from farm.errors import Invalid
+from farm.models.park import GREENHOUSE_STATUSES, Greenhouse
 from farm.permissions import allow
 from farm.services import park
 
 bp = Blueprint("greenhouses", __name__)
+STATUS_FILTERS = ("planted", "empty") + GREENHOUSE_STATUSES
 
 
 class PlantingRef(BaseModel):
@@ -70,8 +73,12 @@ def greenhouse_json(greenhouse: Greenhouse, latest: dict | None = None) -> dict:
 def list_greenhouses():
     from flask import request
 
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUS_FILTERS:
+        msg = _l("Not one of the allowed choices.")
+        raise Invalid(msg, {"status": msg})
     db = request_session()
-    rows = park.list_greenhouses(db, crop=request.args.get("crop"), status=request.args.get("status"))
+    rows = park.list_greenhouses(db, crop=request.args.get("crop") or None, status=status)
     latest = park.latest_readings(db, [g.id for g in rows])
     return listing(rows, lambda g: greenhouse_json(g, latest.get(g.id)))
 

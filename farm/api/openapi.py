@@ -77,6 +77,14 @@ def build_spec(app) -> dict:
                 ],
                 "responses": {},
             }
+            if info.get("many"):
+                named = {p["name"] for p in op["parameters"]}
+                op["parameters"] += [p for p in [
+                    {"name": "limit", "in": "query", "required": False, "description": "items per page (at most 1000)",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                    {"name": "offset", "in": "query", "required": False, "description": "items to skip",
+                     "schema": {"type": "integer", "minimum": 0}},
+                ] if p["name"] not in named]
             if permission != PUBLIC:
                 op["security"] = [{"bearerAuth": []}]
                 op["x-roles"] = sorted(POLICY.get(permission, ()))
@@ -90,7 +98,9 @@ def build_spec(app) -> dict:
                 }}
             op["responses"][str(info.get("status", 200))] = {
                 "description": "OK", "content": {"application/json": {"schema": schema}}}
-            for code, text in ERROR_STATUSES.items():
+            for code, text in info.get("also", {}).items():
+                op["responses"][str(code)] = {"description": text, "content": {"application/json": {"schema": schema}}}
+            for code, text in {**ERROR_STATUSES, **{str(k): v for k, v in info.get("errors", {}).items()}}.items():
                 op["responses"][code] = {"description": text, "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             paths.setdefault(path, {})[method.lower()] = op

@@ -14,6 +14,15 @@ log = logging.getLogger(__name__)
 PROBES: dict = {}
 
 
+def _ingest_probe(session) -> str:
+    from farm.services.sensors import ingest_state
+
+    return ingest_state(session)
+
+
+PROBES["ingest"] = _ingest_probe
+
+
 def check(database: Database) -> dict:
     """{"status": "ok"|"degraded", "database": ..., and one entry per known background process}."""
     report = {"status": "ok", "database": "ok", "ingest": "not running", "scheduler": "not running"}
@@ -26,7 +35,13 @@ def check(database: Database) -> dict:
         return report
     with database.session_scope() as session:
         for name, probe in PROBES.items():
-            report[name] = probe(session)
-    if report["database"] != "ok":
+            try:
+                report[name] = probe(session)
+            except Exception:  # a broken probe makes the report degraded, never a 500
+                log.exception("health: probe %s failed", name)
+                session.rollback()
+                report[name] = "error"
+    # A part that exists (has a probe) and is not "ok" makes the whole degraded.
+    if report["database"] != "ok" or any(report[name] != "ok" for name in PROBES):
         report["status"] = "degraded"
     return report

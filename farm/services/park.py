@@ -17,9 +17,16 @@ def get_park(session: Session) -> Park | None:
     return session.scalars(select(Park).order_by(Park.id)).first()
 
 
-def get_greenhouse(session: Session, code: str) -> Greenhouse:
-    """The greenhouse with this code (case-insensitive), or NotFound."""
-    greenhouse = session.scalar(select(Greenhouse).where(Greenhouse.code == (code or "").strip().upper()))
+def get_greenhouse(session: Session, code: str, lock: bool = False) -> Greenhouse:
+    """The greenhouse with this code (case-insensitive), or NotFound.
+
+    With `lock`, its row stays locked until the transaction ends (PostgreSQL; SQLite serialises writers anyway),
+    so two requests cannot both fill the same free area.
+    """
+    query = select(Greenhouse).where(Greenhouse.code == (code or "").strip().upper())
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    greenhouse = session.scalar(query)
     if greenhouse is None:
         raise NotFound(_l("There is no greenhouse %(code)s.", code=code), {"greenhouse": _l("Unknown greenhouse.")})
     return greenhouse
@@ -91,6 +98,8 @@ def overview_counts(greenhouses: list[Greenhouse]) -> OverviewCounts:
 def latest_readings(session: Session, greenhouse_ids: list[int]) -> dict[int, dict]:
     """The newest value of each metric per greenhouse: {greenhouse id: {metric: {"value", "ts"}}}.
 
-    Empty until the sensor store exists (the MQTT ingest issue fills it from its latest-value table).
+    Read from the latest-value table the ingest keeps current, never from a scan of the readings.
     """
-    return {}
+    from farm.services.sensors import latest_by_greenhouse
+
+    return latest_by_greenhouse(session, greenhouse_ids)

@@ -64,7 +64,7 @@ def _status_for(planted_on) -> str:
 
 def start_planting(session: Session, data: PlantingIn) -> Planting:
     """Start a planting; refuses an unknown greenhouse (404), a bad size or date (422), a full greenhouse (409)."""
-    greenhouse = get_greenhouse(session, data.greenhouse)
+    greenhouse = get_greenhouse(session, data.greenhouse, lock=True)
     crop = find_crop(session, data.crop)
     _check_dates(data)
     if greenhouse.status == "maintenance":
@@ -92,13 +92,23 @@ def update_planting(session: Session, planting_id: int, data: PlantingChange) ->
     planting = get_planting(session, planting_id)
     if not planting.is_active:
         raise Conflict(_l("This planting has ended and can no longer be changed."))
-    changes = data.model_dump(exclude_none=True)
+    # Fields given as null: a text becomes empty and the expected harvest is cleared; the rest must have a value.
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("variety", "notes"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    required = {name: _l("This field is required.") for name in ("planted_on", "area_m2", "status")
+                if name in changes and changes[name] is None}
+    if required:
+        raise Invalid(_l("Some fields are not valid."), required)
     merged = {
         "planted_on": changes.get("planted_on", planting.planted_on),
         "expected_harvest_on": changes.get("expected_harvest_on", planting.expected_harvest_on),
     }
     _check_dates(type("P", (), merged))
     if "area_m2" in changes:
+        get_greenhouse(session, planting.greenhouse.code, lock=True)
+        session.expire(planting.greenhouse, ["plantings"])
         others = [p for p in active_plantings(planting.greenhouse) if p.id != planting.id]
         _check_area(planting.greenhouse, changes["area_m2"], others)
     for name, value in changes.items():

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from farm import clock
 from farm.errors import Invalid
 from farm.models.settings import Setting
 
@@ -70,13 +71,16 @@ def specs() -> list[SettingSpec]:
 
 
 def get(session: Session, key: str, on: date | None = None):
-    """The value of `key` in force on `on` (default: the newest), or its default."""
+    """The value of `key` in force on `on` (default: the park's today), or its default.
+
+    A value saved to apply from a later date is not in force before that date.
+    """
     if key not in REGISTRY:
         _load_all()
     spec = REGISTRY[key]
+    on = on or clock.today()
     query = select(Setting).where(Setting.key == key)
-    if on is not None:
-        query = query.where((Setting.valid_from.is_(None)) | (Setting.valid_from <= on))
+    query = query.where((Setting.valid_from.is_(None)) | (Setting.valid_from <= on))
     rows = session.scalars(query).all()
     if not rows:
         return spec.default

@@ -18,6 +18,7 @@ from farm.services import settings
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "farm_"
+_DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def hash_token(token: str) -> str:
@@ -100,7 +101,9 @@ def authenticate(session: Session, username: str, password: str, remote_addr: st
         minutes = settings.get(session, "login.pause_minutes")
         raise Throttled(_l("Too many failed logins. Try again in %(minutes)d minutes.", minutes=minutes))
     user = session.scalar(select(User).where(func.lower(User.username) == username))
-    ok = user is not None and user.active and check_password_hash(user.password_hash, password or "")
+    # An unknown name costs the same hashing time as a known one, so timing does not reveal which names exist.
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    ok = check_password_hash(stored, password or "") and user is not None and user.active
     session.add(LoginAttempt(username=username, remote_addr=remote_addr[:64], success=ok))
     if not ok:
         raise Unauthorized(_l("Wrong username or password."))

@@ -57,7 +57,12 @@ def edit(planting_id: int):
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            plantings.update_planting(db, planting_id, form_input(PlantingChange))
+            data = form_input(PlantingChange)
+            # An emptied field clears the value (the parser reads an empty field as "not given").
+            data = data.model_copy(update={name: "" if name != "expected_harvest_on" else None
+                                           for name in ("variety", "notes", "expected_harvest_on")
+                                           if name in request.form and not request.form[name].strip()})
+            plantings.update_planting(db, planting_id, data)
             db.commit()
             flash(_("Planting saved."), "success")
             return redirect(url_for("park.greenhouse", code=planting.greenhouse.code))

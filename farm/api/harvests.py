@@ -1,0 +1,157 @@
+"""Harvests in the API: log one (honouring Idempotency-Key), list them, correct or void one."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel
+
+from farm.api import doc, json_body, listing, plain, query_date, query_int
+from farm.db import request_session
+from farm.errors import Malformed
+from farm.inputs.harvest import HarvestChange, HarvestIn, HarvestVoid
+from farm.models.harvest import Harvest
+from farm.permissions import SIGNED_IN, allow
+from farm.services import harvest as harvests
+
+bp = Blueprint("harvests", __name__)
+MAX_KEY = 100
+
+
+class HarvestOut(BaseModel):
+    id: int
+    greenhouse: str
+    planting_id: int
+    crop: str
+    weight_kg: float
+    weight_jin: float
+    grade: str
+    crates: int | None
+    harvested_at: str
+    day: str
+    worker: int | None
+    worker_name: str | None
+    entered_by: str
+    note: str
+    voided: bool
+    void_reason: str
+    created_at: str
+    updated_at: str
+
+
+class ChangeOut(BaseModel):
+    action: str
+    changed_by: str
+    changed_at: str
+    before: dict
+    after: dict
+    reason: str
+
+
+class HarvestDetailOut(HarvestOut):
+    changes: list[ChangeOut]
+
+
+def harvest_json(h: Harvest) -> dict:
+    return {
+        "id": h.id,
+        "greenhouse": h.greenhouse.code,
+        "planting_id": h.planting_id,
+        "crop": h.crop.code,
+        "weight_kg": h.weight_kg,
+        "weight_jin": h.weight_kg * harvests.JIN_PER_KG,
+        "grade": h.grade,
+        "crates": h.crates,
+        "harvested_at": h.harvested_at,
+        "day": h.day,
+        "worker": h.worker_id,
+        "worker_name": h.worker.name if h.worker else None,
+        "entered_by": h.entered_by.username,
+        "note": h.note,
+        "voided": h.voided,
+        "void_reason": h.void_reason,
+        "created_at": h.created_at,
+        "updated_at": h.updated_at,
+    }
+
+
+def detail_json(h: Harvest) -> dict:
+    return {**harvest_json(h), "changes": [
+        {"action": c.action, "changed_by": c.changed_by.username, "changed_at": c.changed_at, "before": c.before,
+         "after": c.after, "reason": c.reason} for c in h.changes
+    ]}
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > MAX_KEY:
+        raise Malformed(_l("The Idempotency-Key header is longer than %(n)s characters.", n=MAX_KEY),
+                        {"Idempotency-Key": _l("Too long.")})
+    return key or None
+
+
+@bp.post("/harvests")
+@allow("harvest.log")
+@doc("Log a harvest; a repeated POST with the same Idempotency-Key header returns the first record (200)",
+     body=HarvestIn, response=HarvestOut, status=201, tag="harvest")
+def create():
+    key = _idempotency_key()
+    data = json_body(HarvestIn)
+    db = request_session()
+    harvest, new = harvests.log_harvest(db, data, g.user, key)
+    db.commit()
+    return jsonify(plain(harvest_json(harvest))), 201 if new else 200
+
+
+@bp.get("/harvests")
+@allow(SIGNED_IN)
+@doc("Harvest records, newest first; a worker sees their own", response=HarvestOut, many=True, tag="harvest", query={
+    "date": "one of the park's days, YYYY-MM-DD", "from": "first day (inclusive)", "to": "last day (exclusive)",
+    "greenhouse": "greenhouse code", "crop": "crop code", "worker": "worker id", "grade": "grade",
+    "voided": "1 to include voided records",
+})
+def index():
+    day = query_date("date")
+    since, until = query_date("from"), query_date("to")
+    if day is not None:
+        since, until = day, day + timedelta(days=1)
+    worker = query_int("worker", -1) if request.args.get("worker") else None
+    wanted = harvests.HarvestFilter(
+        since=since, until=until, greenhouse=request.args.get("greenhouse") or None,
+        crop=request.args.get("crop") or None, worker=worker,
+        grade=harvests.check_grade(request.args.get("grade")), include_voided=request.args.get("voided") == "1",
+    )
+    db = request_session()
+    return listing(harvests.harvest_query(db, wanted, g.user), harvest_json)
+
+
+@bp.get("/harvests/<int:harvest_id>")
+@allow(SIGNED_IN)
+@doc("One harvest record with its corrections", response=HarvestDetailOut, tag="harvest")
+def detail(harvest_id: int):
+    return jsonify(plain(detail_json(harvests.get_harvest(request_session(), harvest_id, g.user))))
+
+
+@bp.patch("/harvests/<int:harvest_id>")
+@allow("harvest.log")
+@doc("Correct a harvest record; each correction is kept with who, when, before and after",
+     body=HarvestChange, response=HarvestDetailOut, tag="harvest")
+def update(harvest_id: int):
+    data = json_body(HarvestChange)
+    db = request_session()
+    harvest = harvests.correct_harvest(db, harvest_id, data, g.user)
+    db.commit()
+    return jsonify(plain(detail_json(harvest)))
+
+
+@bp.post("/harvests/<int:harvest_id>/void")
+@allow("harvest.log")
+@doc("Void a wrong harvest record with a reason; it is kept but no longer counts",
+     body=HarvestVoid, response=HarvestDetailOut, tag="harvest")
+def void(harvest_id: int):
+    data = json_body(HarvestVoid)
+    db = request_session()
+    harvest = harvests.void_harvest(db, harvest_id, data.reason, g.user)
+    db.commit()
+    return jsonify(plain(detail_json(harvest)))

@@ -1,0 +1,98 @@
+"""Readings and ingest rejects in the API: GET /readings (raw or rolled up) and GET /ingest/rejects."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel
+
+from farm import clock
+from farm.api import doc, listing, plain
+from farm.db import request_session
+from farm.errors import Invalid
+from farm.permissions import allow
+from farm.services import sensors
+
+bp = Blueprint("readings", __name__)
+
+
+class Point(BaseModel):
+    ts: datetime
+    value: float | None = None
+    min: float | None = None
+    mean: float | None = None
+    max: float | None = None
+    count: int | None = None
+
+
+class ReadingsOut(BaseModel):
+    greenhouse: str
+    metric: str
+    resolution: str
+    device: str | None
+    points: list[Point]
+
+
+class RejectOut(BaseModel):
+    id: int
+    received_at: datetime
+    topic: str
+    payload: str
+    reason: str
+    detail: str
+
+
+def query_time(name: str, default: datetime) -> datetime:
+    """An ISO-8601 time with offset (a bare date means that day's start in the park's time zone)."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return default
+    # An unescaped "+08:00" in a query string arrives as " 08:00".
+    raw = raw.replace(" ", "+")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        msg = _l("Enter a time as ISO-8601 with an offset, e.g. 2026-11-28T08:00:00+08:00.")
+        raise Invalid(msg, {name: msg}) from None
+    if value.tzinfo is None:
+        if "T" in raw:
+            msg = _l("Give the time's UTC offset, e.g. +08:00.")
+            raise Invalid(msg, {name: msg})
+        value = datetime.combine(value.date(), datetime.min.time(), tzinfo=current_app.config["FARM"].tz)
+    return value.astimezone(timezone.utc)
+
+
+@bp.get("/readings")
+@allow("park.read")
+@doc("Readings of one metric in one greenhouse: raw points or min/mean/max/count per period", response=ReadingsOut,
+     tag="sensors", query={"greenhouse": "greenhouse code (required)", "metric": "temperature, humidity, "
+                           "soil_moisture, soil_temperature, co2 or light (required)",
+                           "from": "ISO-8601 time with offset, inclusive (default: 24 hours ago)",
+                           "to": "ISO-8601 time with offset, exclusive (default: now)",
+                           "resolution": "raw (default), 5m, 1h or 1d", "device": "one device's code"})
+def readings():
+    greenhouse = (request.args.get("greenhouse") or "").strip()
+    metric = (request.args.get("metric") or "").strip()
+    missing = {name: _l("This field is required.") for name, v in (("greenhouse", greenhouse), ("metric", metric))
+               if not v}
+    if missing:
+        raise Invalid(_l("Some fields are not valid."), missing)
+    end = query_time("to", clock.now())
+    start = query_time("from", end - timedelta(days=1))
+    q = sensors.ReadingQuery(greenhouse=greenhouse, metric=metric, start=start, end=end,
+                             resolution=(request.args.get("resolution") or "raw").strip(),
+                             device=(request.args.get("device") or "").strip() or None)
+    points = sensors.readings(request_session(), q)
+    return jsonify(plain({"greenhouse": greenhouse.upper(), "metric": metric, "resolution": q.resolution,
+                          "device": q.device, "from": start, "to": end, "points": points}))
+
+
+@bp.get("/ingest/rejects")
+@allow("sensors.manage")
+@doc("The newest messages the ingest could not store, with their reason", response=RejectOut, many=True,
+     tag="sensors", query={"reason": "only this reason code"})
+def rejects():
+    query = sensors.rejects_query((request.args.get("reason") or "").strip() or None)
+    return listing(query, lambda r: {"id": r.id, "received_at": r.received_at, "topic": r.topic,
+                                     "payload": r.payload, "reason": r.reason, "detail": r.detail})

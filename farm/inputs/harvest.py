@@ -1,0 +1,44 @@
+"""Inputs of the harvest area: log a harvest, correct one, void one."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from farm.inputs import Code, Input, Kilograms, LongText
+
+Grade = Literal["premium", "grade1", "grade2", "offgrade"]
+Crates = Annotated[int, Field(ge=0, le=1000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class HarvestIn(Input):
+    """Log one weighed harvest. `harvested_at` defaults to now; a time without an offset is the park's local time."""
+
+    greenhouse: Code
+    weight_kg: Kilograms
+    grade: Grade
+    harvested_at: datetime | None = None
+    worker: int | None = None
+    crates: Crates | None = None
+    note: LongText = ""
+
+
+class HarvestChange(Input):
+    """Correct a harvest record; only the fields given change. `reason` is kept with the correction."""
+
+    greenhouse: Code | None = None
+    weight_kg: Kilograms | None = None
+    grade: Grade | None = None
+    harvested_at: datetime | None = None
+    worker: int | None = None
+    crates: Crates | None = None
+    note: LongText | None = None
+    reason: LongText = ""
+
+
+class HarvestVoid(Input):
+    """Void a wrong record; the reason is required and kept."""
+
+    reason: Reason

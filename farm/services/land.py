@@ -1,0 +1,512 @@
+"""Land transfer: households, contracts and their parcels, rent payments, reminders, totals and the ledger.
+
+The rent arithmetic lives in farm.services.rent; this module holds the park's rules around it.
+Every function that depends on the date takes `today` (default: the park's today), so tests and
+the scheduler can pass a fixed day.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from farm import clock
+from farm.errors import Conflict, Invalid, NotFound
+from farm.i18n import LABELS, label
+from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, PaymentIn
+from farm.models.land import Household, LandContract, Parcel, RentPayment
+from farm.models.park import Greenhouse
+from farm.permissions import SEES_PERSONAL_DATA
+from farm.services import settings
+from farm.services.rent import ZERO, Schedule, schedule, term_end
+from farm.services.settings import SettingSpec
+
+# Labels of the land area's fixed values, for pages, exports and the API's readers.
+LABELS.update({
+    "household_status": {"none": _l("Not monitored"), "lifted": _l("Lifted out of poverty (脱贫户)"),
+                         "monitored": _l("Monitored (监测户)")},
+    "contract_status": {"draft": _l("Draft"), "active": _l("Active"), "expired": _l("Expired"),
+                        "terminated": _l("Terminated")},
+    "due_status": {"paid": _l("Paid"), "due": _l("Due"), "overdue": _l("Overdue"), "partial": _l("Partly paid")},
+    "payment_method": {"bank": _l("Bank transfer"), "cash": _l("Cash"), "mobile": _l("Mobile payment"),
+                       "other": _l("Other")},
+    "reminder": {"rent_overdue": _l("Rent overdue"), "rent_due": _l("Rent due soon"),
+                 "contract_ending": _l("Contract ending"), "not_filed": _l("Not filed")},
+})
+
+settings.register(SettingSpec("land.remind_due_days", 30, int, _l("Remind of rent due within"), _l("days"),
+                              Decimal(1)))
+settings.register(SettingSpec("land.remind_ending_days", 180, int, _l("Remind of contracts ending within"),
+                              _l("days"), Decimal(1)))
+
+
+# --- personal data -------------------------------------------------------------------------------
+
+def sees_personal_data(user) -> bool:
+    """Admins and managers see ID numbers, bank accounts and phone numbers in full."""
+    return user is not None and user.role in SEES_PERSONAL_DATA
+
+
+def mask(value: str | None, keep_start: int = 4, keep_end: int = 4) -> str:
+    """`1502**********1234`: the first and last few characters, stars between; short values all stars."""
+    value = value or ""
+    if not value:
+        return ""
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+
+
+def personal(household: Household, user) -> dict:
+    """The household's ID number, bank account and phone as this user may see them."""
+    if sees_personal_data(user):
+        return {"id_number": household.id_number, "bank_account": household.bank_account, "phone": household.phone}
+    return {"id_number": mask(household.id_number), "bank_account": mask(household.bank_account),
+            "phone": mask(household.phone, 3, 4)}
+
+
+# --- households ----------------------------------------------------------------------------------
+
+def get_household(session: Session, household_id: int) -> Household:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound(_l("There is no household %(id)s.", id=household_id))
+    return household
+
+
+def list_households(session: Session, group: str | None = None, status: str | None = None) -> list[Household]:
+    query = select(Household).options(selectinload(Household.contracts).selectinload(LandContract.parcels))
+    if group:
+        query = query.where(Household.village_group == group)
+    if status:
+        query = query.where(Household.status == status)
+    return list(session.scalars(query.order_by(Household.village_group, Household.name, Household.id)))
+
+
+def village_groups(session: Session) -> list[str]:
+    rows = session.scalars(select(Household.village_group).distinct().order_by(Household.village_group))
+    return [g for g in rows if g]
+
+
+def _check_household(session: Session, data: HouseholdIn, household: Household | None = None) -> None:
+    if data.contract_period_end is None or household is None:
+        return
+    for contract in household.contracts:
+        if contract.status in ("draft", "active") and contract.end_date > data.contract_period_end:
+            msg = _l("Contract %(number)s runs until %(date)s, past this land-contract period.",
+                     number=contract.number, date=contract.end_date.isoformat())
+            raise Invalid(msg, {"contract_period_end": msg})
+
+
+def create_household(session: Session, data: HouseholdIn) -> Household:
+    """Register a household."""
+    household = Household(**data.model_dump())
+    session.add(household)
+    session.flush()
+    return household
+
+
+def update_household(session: Session, household_id: int, data: HouseholdIn) -> Household:
+    household = get_household(session, household_id)
+    _check_household(session, data, household)
+    for name, value in data.model_dump().items():
+        setattr(household, name, value)
+    session.flush()
+    return household
+
+
+# --- contracts -----------------------------------------------------------------------------------
+
+def effective_status(contract: LandContract, today: date | None = None) -> str:
+    """The stored status, except that an active contract past its end date reads `expired`."""
+    today = today or clock.today()
+    if contract.status == "active" and contract.end_date < today:
+        return "expired"
+    return contract.status
+
+
+def get_contract(session: Session, contract_id: int) -> LandContract:
+    contract = session.get(LandContract, contract_id)
+    if contract is None:
+        raise NotFound(_l("There is no contract %(id)s.", id=contract_id))
+    return contract
+
+
+def contracts_query(status: str | None = None, group: str | None = None, household_id: int | None = None,
+                    today: date | None = None):
+    """A select of contracts, filtered by effective status, village group and household, oldest first."""
+    today = today or clock.today()
+    query = select(LandContract).options(
+        selectinload(LandContract.parcels), selectinload(LandContract.payments),
+        selectinload(LandContract.household), selectinload(LandContract.greenhouses),
+    )
+    if status == "active":
+        query = query.where(LandContract.status == "active", LandContract.end_date >= today)
+    elif status == "expired":
+        query = query.where(or_(LandContract.status == "expired",
+                                and_(LandContract.status == "active", LandContract.end_date < today)))
+    elif status:
+        query = query.where(LandContract.status == status)
+    if group:
+        query = query.where(LandContract.household.has(Household.village_group == group))
+    if household_id:
+        query = query.where(LandContract.household_id == household_id)
+    return query.order_by(LandContract.number, LandContract.id)
+
+
+def status_filter(status: str | None) -> str | None:
+    if status and status not in ("draft", "active", "expired", "terminated"):
+        msg = _l("Not one of the allowed choices.")
+        raise Invalid(msg, {"status": msg})
+    return status or None
+
+
+def list_contracts(session: Session, status: str | None = None, group: str | None = None,
+                   due: str | None = None, today: date | None = None) -> list[tuple[LandContract, Schedule]]:
+    """Contracts with their schedules; `due` is `soon` (rent due within the reminder window) or `overdue`."""
+    today = today or clock.today()
+    rows = [(c, schedule(c, today)) for c in session.scalars(contracts_query(status_filter(status), group,
+                                                                              today=today))]
+    if due == "overdue":
+        rows = [(c, s) for c, s in rows if s.overdue > 0]
+    elif due == "soon":
+        horizon = today + timedelta(days=settings.get(session, "land.remind_due_days", on=today))
+        rows = [(c, s) for c, s in rows if c.status == "active"
+                and any(d.status in ("due", "partial") and today <= d.due_date <= horizon for d in s.dues)]
+    return rows
+
+
+def _check_terms(session: Session, data: ContractIn, household: Household, contract_id: int | None) -> None:
+    if data.end_date <= data.start_date:
+        msg = _l("The end date must be after the start date.")
+        raise Invalid(msg, {"end_date": msg})
+    end = household.contract_period_end
+    if end is not None and data.end_date > end:
+        msg = _l("The term runs past the household's own land-contract period (承包期), which ends on %(date)s.",
+                 date=end.isoformat())
+        raise Invalid(msg, {"end_date": msg})
+    if data.delivery_date and data.delivery_date > data.end_date:
+        msg = _l("The land must be delivered before the term ends.")
+        raise Invalid(msg, {"delivery_date": msg})
+    if not data.parcels:
+        msg = _l("Add at least one parcel.")
+        raise Invalid(msg, {"parcels": msg})
+    codes = [p.code for p in data.parcels]
+    for index, code in enumerate(codes):
+        if code in codes[:index]:
+            msg = _l("Parcel code %(code)s is listed twice.", code=code)
+            raise Invalid(msg, {f"parcels.{index}.code": msg})
+    clash = session.execute(
+        select(Parcel.code, LandContract.number)
+        .join(LandContract, Parcel.contract_id == LandContract.id)
+        .where(Parcel.code.in_(codes), LandContract.status == "active",
+               LandContract.start_date <= data.end_date, LandContract.end_date >= data.start_date,
+               or_(LandContract.terminated_on.is_(None), LandContract.terminated_on >= data.start_date))
+        .where(LandContract.id != (contract_id or 0))
+    ).first()
+    if clash is not None:
+        msg = _l("Parcel %(code)s is already under active contract %(number)s.", code=clash.code,
+                 number=clash.number)
+        raise Conflict(msg, {f"parcels.{codes.index(clash.code)}.code": msg})
+    taken = session.scalar(select(LandContract.id).where(LandContract.number == data.number,
+                                                         LandContract.id != (contract_id or 0)))
+    if taken is not None:
+        msg = _l("Contract number %(number)s is already used.", number=data.number)
+        raise Conflict(msg, {"number": msg})
+
+
+def _greenhouses(session: Session, codes: list[str]) -> list[Greenhouse]:
+    found = {g.code: g for g in session.scalars(select(Greenhouse).where(Greenhouse.code.in_(codes)))}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        msg = _l("Unknown greenhouse %(code)s.", code=", ".join(missing))
+        raise Invalid(msg, {"greenhouses": msg})
+    return sorted(found.values(), key=lambda g: g.code)
+
+
+def _household_for(session: Session, household_id: int) -> Household:
+    household = session.get(Household, household_id)
+    if household is None:
+        msg = _l("There is no household %(id)s.", id=household_id)
+        raise Invalid(msg, {"household_id": msg})
+    return household
+
+
+def _apply(contract: LandContract, data: ContractIn) -> None:
+    contract.number = data.number
+    contract.use = data.use
+    contract.start_date, contract.end_date, contract.delivery_date = data.start_date, data.end_date, data.delivery_date
+    contract.rent_per_mu_year = data.rent_per_mu_year
+    contract.payment_month_day = data.payment_month_day
+    contract.payment_method = data.payment_method
+    contract.escalation_every_years = data.escalation.every_years if data.escalation else None
+    contract.escalation_percent = data.escalation.percent if data.escalation else None
+    contract.deposit = data.deposit
+    contract.late_fee_per_10k = data.late_fee_per_10k or None
+    contract.village_filed_on, contract.township_filed_on = data.village_filed_on, data.township_filed_on
+    contract.notes = data.notes
+
+
+def create_contract(session: Session, data: ContractIn) -> LandContract:
+    """Make a contract with its parcels; refuses terms past the 承包期 and parcels already leased (409)."""
+    household = _household_for(session, data.household_id)
+    _check_terms(session, data, household, None)
+    greenhouses = _greenhouses(session, data.greenhouses)
+    contract = LandContract(household=household, status=data.status)
+    _apply(contract, data)
+    contract.parcels = [Parcel(**p.model_dump()) for p in data.parcels]
+    contract.greenhouses = greenhouses
+    session.add(contract)
+    session.flush()
+    return contract
+
+
+def update_contract(session: Session, contract_id: int, data: ContractIn) -> LandContract:
+    """Change a contract's terms and parcels; its payments stay and are allocated to the new schedule."""
+    contract = get_contract(session, contract_id)
+    household = _household_for(session, data.household_id)
+    _check_terms(session, data, household, contract.id)
+    greenhouses = _greenhouses(session, data.greenhouses)
+    contract.household = household
+    _apply(contract, data)
+    if contract.status == "draft":
+        contract.status = data.status
+    contract.parcels = [Parcel(**p.model_dump()) for p in data.parcels]
+    contract.greenhouses = greenhouses
+    session.flush()
+    return contract
+
+
+def record_filing(session: Session, contract_id: int, data: ContractFiling) -> LandContract:
+    contract = get_contract(session, contract_id)
+    contract.village_filed_on = data.village_filed_on
+    contract.township_filed_on = data.township_filed_on
+    session.flush()
+    return contract
+
+
+def change_status(session: Session, contract_id: int, data: ContractStatusIn,
+                  today: date | None = None) -> LandContract:
+    """Activate a draft, or terminate an active contract on a date within its term."""
+    today = today or clock.today()
+    contract = get_contract(session, contract_id)
+    if data.status == "active":
+        if contract.status != "draft":
+            raise Conflict(_l("Only a draft contract can be activated."))
+        contract.status = "active"
+        session.flush()
+        return contract
+    if contract.status not in ("active", "draft"):
+        raise Conflict(_l("This contract has already ended."))
+    on = data.terminated_on or today
+    if not contract.start_date <= on <= contract.end_date:
+        msg = _l("The termination date must lie within the term.")
+        raise Invalid(msg, {"terminated_on": msg})
+    contract.status, contract.terminated_on = "terminated", on
+    session.flush()
+    return contract
+
+
+def contract_schedule(session: Session, contract_id: int, today: date | None = None) -> Schedule:
+    return schedule(get_contract(session, contract_id), today or clock.today())
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+def record_payment(session: Session, contract_id: int, data: PaymentIn, today: date | None = None,
+                   user=None) -> RentPayment:
+    """Record rent paid to the household; it is allocated to the oldest open due."""
+    today = today or clock.today()
+    contract = get_contract(session, contract_id)
+    if contract.status == "draft":
+        raise Invalid(_l("A draft contract takes no payments; activate it first."))
+    if data.paid_on > today:
+        msg = _l("A payment cannot be dated in the future.")
+        raise Invalid(msg, {"paid_on": msg})
+    if data.receipt_no:
+        used = session.scalar(select(RentPayment.id).where(RentPayment.receipt_no == data.receipt_no))
+        if used is not None:
+            msg = _l("Receipt number %(no)s is already recorded.", no=data.receipt_no)
+            raise Conflict(msg, {"receipt_no": msg})
+    payment = RentPayment(contract=contract, paid_on=data.paid_on, amount=data.amount, method=data.method,
+                          receipt_no=data.receipt_no, notes=data.notes,
+                          recorded_by=getattr(user, "id", None))
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reminder:
+    """Something about a contract a manager must act on; `kind` is one of KINDS."""
+
+    kind: str
+    contract_id: int
+    contract_number: str
+    household_id: int
+    household_name: str
+    on: date  # the due date, end date or start date it is about
+    amount: Decimal | None = None
+    days: int | None = None  # days until (positive) or since (negative) `on`
+    detail: str = ""  # e.g. which filing is missing: "village", "township" or "both"
+
+
+REMINDER_KINDS = ("rent_overdue", "rent_due", "contract_ending", "not_filed")
+
+
+def _in_force(session: Session, today: date) -> list[LandContract]:
+    return list(session.scalars(contracts_query(today=today).where(LandContract.status.in_(("active", "expired")))))
+
+
+def reminders(session: Session, today: date | None = None) -> list[Reminder]:
+    """Rent overdue, rent due within the reminder window (30 days by default), active contracts ending
+    within 180 days, and contracts not filed with the village or township; most urgent first."""
+    today = today or clock.today()
+    due_days = settings.get(session, "land.remind_due_days", on=today)
+    ending_days = settings.get(session, "land.remind_ending_days", on=today)
+    items: list[Reminder] = []
+    for contract in _in_force(session, today):
+        base = {"contract_id": contract.id, "contract_number": contract.number,
+                "household_id": contract.household_id, "household_name": contract.household.name}
+        for due in schedule(contract, today).dues:
+            if due.status == "overdue":
+                items.append(Reminder("rent_overdue", on=due.due_date, amount=due.outstanding,
+                                      days=(due.due_date - today).days, **base))
+            elif due.status in ("due", "partial") and today <= due.due_date <= today + timedelta(days=due_days):
+                items.append(Reminder("rent_due", on=due.due_date, amount=due.outstanding,
+                                      days=(due.due_date - today).days, **base))
+        end = term_end(contract)
+        if contract.status == "active" and today <= end <= today + timedelta(days=ending_days):
+            items.append(Reminder("contract_ending", on=end, days=(end - today).days, **base))
+        if contract.status == "active" and contract.end_date >= today and (
+                contract.village_filed_on is None or contract.township_filed_on is None):
+            missing = ("both" if contract.village_filed_on is None and contract.township_filed_on is None
+                       else "village" if contract.village_filed_on is None else "township")
+            items.append(Reminder("not_filed", on=contract.start_date, days=(contract.start_date - today).days,
+                                  detail=missing, **base))
+    order = {kind: n for n, kind in enumerate(REMINDER_KINDS)}
+    return sorted(items, key=lambda r: (order[r.kind], r.on, r.contract_number))
+
+
+# --- totals for the dashboard ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LandTotals:
+    contracts: int
+    households: int
+    area_mu: Decimal
+    due_this_year: Decimal
+    paid_this_year: Decimal
+    overdue: Decimal
+    overdue_contracts: int
+
+
+def totals(session: Session, today: date | None = None) -> LandTotals:
+    """Mu under active contracts; rent due this calendar year and how much of it is paid; overdue rent."""
+    today = today or clock.today()
+    area, due, paid, overdue, late, households, active = ZERO, ZERO, ZERO, ZERO, 0, set(), 0
+    for contract in _in_force(session, today):
+        plan = schedule(contract, today)
+        if effective_status(contract, today) == "active":
+            active += 1
+            area += contract.area_mu
+            households.add(contract.household_id)
+        for d in plan.dues:
+            if d.due_date.year == today.year:
+                due += d.amount
+                paid += d.paid
+        if plan.overdue > 0:
+            overdue += plan.overdue
+            late += 1
+    return LandTotals(active, len(households), area, due, paid, overdue, late)
+
+
+def rent_paid_by_household(session: Session, year: int) -> dict[int, Decimal]:
+    """Rent paid to each household in a calendar year (property income for the income report)."""
+    rows = session.execute(
+        select(LandContract.household_id, func.sum(RentPayment.amount))
+        .join(RentPayment, RentPayment.contract_id == LandContract.id)
+        .where(RentPayment.paid_on >= date(year, 1, 1), RentPayment.paid_on < date(year + 1, 1, 1))
+        .group_by(LandContract.household_id)
+    )
+    return {household_id: Decimal(total) for household_id, total in rows}
+
+
+# --- the ledger (台账) ----------------------------------------------------------------------------
+
+def ledger_workbook(session: Session, user, today: date | None = None) -> bytes:
+    """The land ledger as an .xlsx: one sheet of contracts, one of parcels, one of payments.
+    ID numbers, bank accounts and phones are masked for users who may not see them."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    today = today or clock.today()
+    contracts = list(session.scalars(contracts_query(today=today)))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(_l("Contracts"))
+    heads = [_l("Contract number"), _l("Household"), _l("Village group"), _l("Household status"), _l("Members"),
+             _l("ID number"), _l("Phone"), _l("Bank"), _l("Bank account"), _l("Area (mu)"),
+             _l("Rent (yuan/mu/year)"), _l("Start date"), _l("End date"), _l("Payment day"), _l("Status"),
+             _l("Rent to date"), _l("Paid"), _l("Outstanding"), _l("Overdue"), _l("Late fees"), _l("Credit"),
+             _l("Filed with the village"), _l("Filed with the township"), _l("Greenhouses")]
+    sheet.append([str(h) for h in heads])
+    for contract in contracts:
+        plan = schedule(contract, today)
+        to_date = [d for d in plan.dues if d.due_date <= today]
+        household = contract.household
+        seen = personal(household, user)
+        sheet.append([
+            contract.number, household.name, household.village_group, label("household_status", household.status),
+            household.members, seen["id_number"], seen["phone"], household.bank_name, seen["bank_account"],
+            contract.area_mu, contract.rent_per_mu_year, contract.start_date, contract.end_date,
+            contract.payment_month_day, label("contract_status", effective_status(contract, today)),
+            sum((d.amount for d in to_date), ZERO), plan.paid, sum((d.outstanding for d in to_date), ZERO),
+            plan.overdue, plan.late_fees, plan.credit, contract.village_filed_on, contract.township_filed_on,
+            ", ".join(g.code for g in contract.greenhouses),
+        ])
+    if contracts:
+        last = sheet.max_row
+        total = [str(_l("Total"))] + [None] * (len(heads) - 1)
+        for column in (10, 16, 17, 18, 19, 20, 21):  # area, rent to date, paid, outstanding, overdue, fees, credit
+            letter = get_column_letter(column)
+            total[column - 1] = f"=SUM({letter}2:{letter}{last})"
+        sheet.append(total)
+    parcels = book.create_sheet(str(_l("Parcels")))
+    parcels.append([str(h) for h in (_l("Contract number"), _l("Household"), _l("Parcel name"), _l("Parcel code"),
+                                     _l("Area (mu)"), _l("East"), _l("South"), _l("West"), _l("North"),
+                                     _l("Land type"))])
+    for contract in contracts:
+        for p in contract.parcels:
+            parcels.append([contract.number, contract.household.name, p.name, p.code, p.area_mu, p.east, p.south,
+                            p.west, p.north, p.land_type])
+    payments = book.create_sheet(str(_l("Payments")))
+    payments.append([str(h) for h in (_l("Contract number"), _l("Household"), _l("Paid on"), _l("Amount"),
+                                      _l("Method"), _l("Receipt number"))])
+    for contract in contracts:
+        for p in contract.payments:
+            payments.append([contract.number, contract.household.name, p.paid_on, p.amount,
+                             label("payment_method", p.method), p.receipt_no])
+    for ws in book.worksheets:
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for column in ws.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            ws.column_dimensions[get_column_letter(column[0].column)].width = min(max(width * 1.6, 10), 40)
+            for c in column[1:]:
+                if isinstance(c.value, Decimal):
+                    c.number_format = "#,##0.00"
+                elif isinstance(c.value, date):
+                    c.number_format = "yyyy-mm-dd"
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,80 @@
+"""Sensor pages: the device list, editing a device, and the rejected messages."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from farm.db import request_session
+from farm.errors import DomainError
+from farm.i18n import LABELS
+from farm.inputs.sensors import DeviceChange
+from farm.permissions import allow
+from farm.services import park, sensors
+from farm.web import field_errors, form_input, nav
+from farm.web.dashboard import panel
+
+bp = Blueprint("devices", __name__)
+nav("devices.index", _l("Sensors"), "park.read", 40)
+# Metric names for every page that shows readings (label("metric", ...)).
+LABELS["metric"] = sensors.METRIC_LABELS
+
+
+def _dashboard(session) -> dict:
+    state = sensors.ingest_state(session)
+    return {**sensors.device_counts(session), "ingest": state, "ingest_text": sensors.INGEST_LABELS.get(state, state)}
+
+
+panel("sensors/_dashboard.html", _dashboard, "park.read", 40)
+
+
+@bp.get("/devices")
+@allow("park.read")
+def index():
+    db = request_session()
+    greenhouse = (request.args.get("greenhouse") or "").strip() or None
+    devices = sensors.list_devices(db, greenhouse)
+    state = sensors.ingest_state(db)
+    return render_template("sensors/devices.html", devices=devices, greenhouse=greenhouse,
+                           is_online=sensors.is_online, ingest=state, ingest_text=sensors.INGEST_LABELS.get(state, state))
+
+
+@bp.route("/devices/<code>/edit", methods=["GET", "POST"])
+@allow("sensors.manage")
+def edit(code: str):
+    db = request_session()
+    device = sensors.get_device(db, code)
+    values = {"name": device.name, "greenhouse": device.greenhouse.code, "enabled": device.enabled}
+    errors, message, status = {}, None, 200
+    if request.method == "POST":
+        values = {**request.form.to_dict(), "enabled": "enabled" in request.form}
+        try:
+            sensors.update_device(db, code, form_input(DeviceChange, enabled="enabled" in request.form,
+                                                       name=request.form.get("name", "").strip() or ""))
+            db.commit()
+            flash(_("Device saved."), "success")
+            return redirect(url_for("devices.index"))
+        except DomainError as exc:
+            db.rollback()
+            errors, message, status = field_errors(exc), str(exc.message), exc.status
+    return render_template("sensors/edit.html", device=device, values=values, errors=errors, message=message,
+                           greenhouses=park.list_greenhouses(db)), status
+
+
+@bp.post("/devices/<code>/delete")
+@allow("sensors.manage")
+def delete(code: str):
+    db = request_session()
+    sensors.delete_device(db, code)
+    db.commit()
+    flash(_("Device %(code)s deleted.", code=code), "success")
+    return redirect(url_for("devices.index"))
+
+
+@bp.get("/devices/rejects")
+@allow("sensors.manage")
+def rejects():
+    db = request_session()
+    reason = (request.args.get("reason") or "").strip() or None
+    return render_template("sensors/rejects.html", rejects=sensors.recent_rejects(db, 200, reason), reason=reason,
+                           reasons=sensors.REASON_LABELS)

@@ -1,0 +1,147 @@
+"""The day's job board: plan jobs, copy yesterday's plan, record attendance in one pass, mark jobs done."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from farm import clock
+from farm.db import request_session
+from farm.errors import DomainError, Invalid
+from farm.inputs import parse
+from farm.inputs.people import CopyDayIn, JobIn
+from farm.models.park import Greenhouse
+from farm.models.people import JOB_KINDS
+from farm.permissions import allow
+from farm.services import payroll, people
+from farm.web import field_errors, nav
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+nav("jobs.board", _l("Job board"), "people.read", 45)
+
+
+def _day() -> date:
+    raw = (request.values.get("date") or "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else clock.today()
+    except ValueError:
+        return clock.today()
+
+
+def _board(day: date, values=None, errors=None, message=None, status=200):
+    db = request_session()
+    return render_template(
+        "jobs/board.html", day=day, jobs=people.jobs_on(db, day), kinds=JOB_KINDS,
+        greenhouses=list(db.scalars(select(Greenhouse).order_by(Greenhouse.code))),
+        workers=people.worker_choices(db, day), values=values or {"hours": "8", "kind": "harvest"},
+        errors=errors or {}, message=message, closed=payroll.closed(db, payroll.month_of(day)) is not None,
+        prev=day - timedelta(days=1), next=day + timedelta(days=1), today=clock.today()), status
+
+
+@bp.get("")
+@allow("people.read")
+def board():
+    return _board(_day())
+
+
+@bp.post("")
+@allow("people.manage")
+def create():
+    db = request_session()
+    day = _day()
+    values = request.form.to_dict()
+    try:
+        data = parse(JobIn, {**values, "workers": request.form.getlist("workers")})
+        people.create_job(db, data)
+        db.commit()
+        flash(_("Job added."), "ok")
+        return redirect(url_for("jobs.board", date=data.day.isoformat()))
+    except DomainError as exc:
+        db.rollback()
+        return _board(day, values, field_errors(exc), exc.message, exc.status)
+
+
+@bp.post("/copy")
+@allow("people.manage")
+def copy():
+    db = request_session()
+    day = _day()
+    try:
+        data = parse(CopyDayIn, {"from": request.form.get("from") or (day - timedelta(days=1)).isoformat(),
+                                 "to": day.isoformat()})
+        copies = people.copy_day(db, data.source, data.target)
+        db.commit()
+        flash(_("%(n)d jobs copied from %(day)s.", n=len(copies), day=data.source.isoformat()), "ok")
+        return redirect(url_for("jobs.board", date=day.isoformat()))
+    except DomainError as exc:
+        db.rollback()
+        return _board(day, None, field_errors(exc), exc.message, exc.status)
+
+
+@bp.post("/attendance")
+@allow("people.manage")
+def attendance():
+    """Every booking on the board in one form: `present_<id>` ticked or not, `hours_<id>`."""
+    db = request_session()
+    day = _day()
+    entries, errors = [], {}
+    for key in request.form:
+        if not key.startswith("booking_"):
+            continue
+        booking = int(key.removeprefix("booking_")) if key.removeprefix("booking_").isdigit() else None
+        if booking is None:
+            continue
+        present = request.form.get(f"present_{booking}") == "1"
+        raw = (request.form.get(f"hours_{booking}") or "0").strip()
+        try:
+            hours = Decimal(raw)
+            if not hours.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            errors[f"hours_{booking}"] = _("Enter a number.")
+            continue
+        entries.append((booking, present, hours))
+    try:
+        if errors:
+            raise Invalid(_l("Some fields are not valid."), errors)
+        people.record_attendance(db, entries)
+        db.commit()
+        flash(_("Attendance saved."), "ok")
+        return redirect(url_for("jobs.board", date=day.isoformat()))
+    except DomainError as exc:
+        db.rollback()
+        return _board(day, None, field_errors(exc), exc.message, exc.status)
+
+
+@bp.post("/<int:job_id>/done")
+@allow("people.manage")
+def done(job_id: int):
+    db = request_session()
+    day = _day()
+    try:
+        job = people.mark_done(db, job_id, request.form.get("undo") != "1")
+        day = job.day
+        db.commit()
+        return redirect(url_for("jobs.board", date=day.isoformat()))
+    except DomainError as exc:
+        db.rollback()
+        return _board(day, None, field_errors(exc), exc.message, exc.status)
+
+
+@bp.post("/<int:job_id>/delete")
+@allow("people.manage")
+def delete(job_id: int):
+    db = request_session()
+    day = _day()
+    try:
+        people.delete_job(db, job_id)
+        db.commit()
+        flash(_("Job removed."), "ok")
+        return redirect(url_for("jobs.board", date=day.isoformat()))
+    except DomainError as exc:
+        db.rollback()
+        return _board(day, None, field_errors(exc), exc.message, exc.status)

@@ -1,0 +1,303 @@
+"""Land-transfer pages: households, contracts with parcels, schedule and payments, reminders, print and ledger."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from farm import clock
+from farm.db import request_session
+from farm.errors import DomainError
+from farm.i18n import label
+from farm.inputs import parse
+from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, PaymentIn
+from farm.models.land import CONTRACT_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS, LandContract
+from farm.permissions import allow
+from farm.services import land, park, settings
+from farm.services.rent import schedule, yuan_in_words
+from farm.web import field_errors, form_input, nav
+from farm.web.dashboard import panel
+
+bp = Blueprint("land", __name__, url_prefix="/land")
+nav("land.contracts", _l("Land contracts"), "park.read", 60)
+nav("land.households", _l("Households"), "park.read", 61)
+nav("land.reminders", _l("Rent reminders"), "park.read", 62)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PARCEL_FIELDS = ("name", "code", "area_mu", "east", "south", "west", "north", "land_type", "remarks")
+DUE_FILTERS = ("soon", "overdue")
+
+
+def _panel(session) -> dict:
+    today = clock.today()
+    items = land.reminders(session, today)
+    return {"totals": land.totals(session, today), "reminders": items[:5], "more": max(len(items) - 5, 0)}
+
+
+panel("land/_dashboard.html", _panel, "park.read", 40)
+bp.add_app_template_filter(yuan_in_words, "yuan_in_words")
+
+
+# --- households ----------------------------------------------------------------------------------
+
+@bp.get("/households")
+@allow("park.read")
+def households():
+    db = request_session()
+    group = request.args.get("group") or None
+    status = request.args.get("status") if request.args.get("status") in HOUSEHOLD_STATUSES else None
+    rows = land.list_households(db, group, status)
+    return render_template("land/households.html", households=rows, groups=land.village_groups(db), group=group,
+                           status=status, statuses=HOUSEHOLD_STATUSES, personal=land.personal, today=clock.today(),
+                           effective_status=land.effective_status)
+
+
+@bp.get("/households/<int:household_id>")
+@allow("park.read")
+def household(household_id: int):
+    h = land.get_household(request_session(), household_id)
+    return render_template("land/household.html", household=h, seen=land.personal(h, g.user),
+                           effective_status=land.effective_status, today=clock.today())
+
+
+def _household_form(household=None):
+    db = request_session()
+    values, errors, message, status = {"members": 1, "status": "none"}, {}, None, 200
+    if household is not None:
+        values = {name: getattr(household, name) for name in HouseholdIn.model_fields}
+        values["contract_period_end"] = household.contract_period_end.isoformat() if household.contract_period_end \
+            else ""
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = form_input(HouseholdIn)
+            if household is None:
+                household = land.create_household(db, data)
+            else:
+                land.update_household(db, household.id, data)
+            db.commit()
+            flash(_("Household saved."), "success")
+            return redirect(url_for("land.household", household_id=household.id))
+        except DomainError as exc:
+            db.rollback()
+            errors, message, status = field_errors(exc), str(exc.message), exc.status
+    return render_template("land/household_form.html", household=household, values=values, errors=errors,
+                           message=message, groups=land.village_groups(db),
+                           status_options=[(s, label("household_status", s)) for s in HOUSEHOLD_STATUSES]), status
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@allow("land.manage")
+def household_new():
+    return _household_form()
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@allow("land.manage")
+def household_edit(household_id: int):
+    return _household_form(land.get_household(request_session(), household_id))
+
+
+# --- contracts -----------------------------------------------------------------------------------
+
+@bp.get("/contracts")
+@allow("park.read")
+def contracts():
+    db = request_session()
+    status = request.args.get("status") if request.args.get("status") in CONTRACT_STATUSES else None
+    group = request.args.get("group") or None
+    due = request.args.get("due") if request.args.get("due") in DUE_FILTERS else None
+    today = clock.today()
+    rows = land.list_contracts(db, status, group, due, today)
+    return render_template("land/contracts.html", rows=rows, status=status, group=group, due=due,
+                           statuses=CONTRACT_STATUSES, groups=land.village_groups(db), today=today,
+                           effective_status=land.effective_status)
+
+
+@bp.get("/contracts/<int:contract_id>")
+@allow("park.read")
+def contract(contract_id: int):
+    c = land.get_contract(request_session(), contract_id)
+    today = clock.today()
+    return render_template("land/contract.html", contract=c, plan=schedule(c, today), today=today,
+                           status=land.effective_status(c, today), seen=land.personal(c.household, g.user))
+
+
+def _contract_data(form) -> dict:
+    """The contract form as the nested shape ContractIn reads: parcels.N.field rows, escalation.*, greenhouses."""
+    data = {k: v for k, v in form.items() if not k.startswith(("parcels.", "escalation."))}
+    rows: dict[int, dict] = {}
+    for key, value in form.items():
+        match = re.fullmatch(r"parcels\.(\d+)\.(\w+)", key)
+        if match and match.group(2) in PARCEL_FIELDS:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    # blank rows are left out, but row numbers stay those of the form so errors land on the right row
+    data["parcels"] = [rows[i] for i in sorted(rows) if any((v or "").strip() for v in rows[i].values())]
+    escalation = {k: form.get(f"escalation.{k}", "").strip() for k in ("every_years", "percent")}
+    if any(escalation.values()):
+        data["escalation"] = {k: v for k, v in escalation.items() if v}
+    data["greenhouses"] = [c for c in re.split(r"[\s,，、;；]+", form.get("greenhouses", "").upper()) if c]
+    return data
+
+
+def _renumber(errors: dict, form) -> dict:
+    """Errors name parcels by their index among filled rows; map them back to the form's row numbers."""
+    filled = sorted({int(m.group(1)) for k in form for m in [re.fullmatch(r"parcels\.(\d+)\.(\w+)", k)]
+                     if m and any((form.get(f"parcels.{m.group(1)}.{f}") or "").strip() for f in PARCEL_FIELDS)})
+    fixed = {}
+    for key, why in errors.items():
+        match = re.fullmatch(r"parcels\.(\d+)\.(\w+)", key)
+        if match and int(match.group(1)) < len(filled):
+            key = f"parcels.{filled[int(match.group(1))]}.{match.group(2)}"
+        fixed[key] = why
+    return fixed
+
+
+def _contract_values(c: LandContract) -> dict:
+    values = {
+        "number": c.number, "household_id": c.household_id, "use": c.use,
+        "start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat(),
+        "delivery_date": c.delivery_date.isoformat() if c.delivery_date else "",
+        "rent_per_mu_year": c.rent_per_mu_year, "payment_month_day": c.payment_month_day,
+        "payment_method": c.payment_method, "escalation.every_years": c.escalation_every_years or "",
+        "escalation.percent": c.escalation_percent or "", "deposit": c.deposit if c.deposit is not None else "",
+        "late_fee_per_10k": c.late_fee_per_10k or "",
+        "village_filed_on": c.village_filed_on.isoformat() if c.village_filed_on else "",
+        "township_filed_on": c.township_filed_on.isoformat() if c.township_filed_on else "",
+        "status": c.status, "greenhouses": ", ".join(gh.code for gh in c.greenhouses), "notes": c.notes,
+    }
+    for n, p in enumerate(c.parcels):
+        for name in PARCEL_FIELDS:
+            values[f"parcels.{n}.{name}"] = getattr(p, name)
+    return values
+
+
+def _parcel_rows(values: dict) -> int:
+    used = [int(m.group(1)) for k in values for m in [re.fullmatch(r"parcels\.(\d+)\.\w+", k)] if m]
+    wanted = request.args.get("rows", type=int) or 0
+    return min(max((max(used) + 2) if used else 3, wanted, 3), 40)
+
+
+def _contract_form(contract=None):
+    db = request_session()
+    today = clock.today()
+    values = {"status": "active", "payment_month_day": "03-01", "payment_method": "bank",
+              "start_date": today.isoformat(), "household_id": request.args.get("household", ""),
+              "use": "设施农业（日光温室蔬菜种植）"}
+    if contract is not None:
+        values = _contract_values(contract)
+    errors, message, status = {}, None, 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = parse(ContractIn, _contract_data(request.form))
+            if contract is None:
+                contract = land.create_contract(db, data)
+            else:
+                land.update_contract(db, contract.id, data)
+            db.commit()
+            flash(_("Contract saved."), "success")
+            return redirect(url_for("land.contract", contract_id=contract.id))
+        except DomainError as exc:
+            db.rollback()
+            errors, message, status = _renumber(field_errors(exc), request.form), str(exc.message), exc.status
+    return render_template("land/contract_form.html", contract=contract, values=values, errors=errors,
+                           message=message, households=land.list_households(db), rows=_parcel_rows(values),
+                           methods=PAYMENT_METHODS), status
+
+
+@bp.route("/contracts/new", methods=["GET", "POST"])
+@allow("land.manage")
+def contract_new():
+    return _contract_form()
+
+
+@bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
+@allow("land.manage")
+def contract_edit(contract_id: int):
+    return _contract_form(land.get_contract(request_session(), contract_id))
+
+
+@bp.post("/contracts/<int:contract_id>/status")
+@allow("land.manage")
+def contract_status(contract_id: int):
+    db = request_session()
+    land.get_contract(db, contract_id)
+    try:
+        land.change_status(db, contract_id, form_input(ContractStatusIn))
+        db.commit()
+        flash(_("Contract status changed."), "success")
+    except DomainError as exc:
+        db.rollback()
+        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
+    return redirect(url_for("land.contract", contract_id=contract_id))
+
+
+@bp.post("/contracts/<int:contract_id>/filing")
+@allow("land.manage")
+def contract_filing(contract_id: int):
+    db = request_session()
+    land.get_contract(db, contract_id)
+    try:
+        land.record_filing(db, contract_id, form_input(ContractFiling))
+        db.commit()
+        flash(_("Filing dates saved."), "success")
+    except DomainError as exc:
+        db.rollback()
+        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
+    return redirect(url_for("land.contract", contract_id=contract_id))
+
+
+@bp.route("/contracts/<int:contract_id>/payments/new", methods=["GET", "POST"])
+@allow("land.manage")
+def payment_new(contract_id: int):
+    db = request_session()
+    c = land.get_contract(db, contract_id)
+    today = clock.today()
+    plan = schedule(c, today)
+    next_due = plan.next_open()
+    values = {"paid_on": today.isoformat(), "method": c.payment_method,
+              "amount": next_due.outstanding if next_due else ""}
+    errors, message, status = {}, None, 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            land.record_payment(db, contract_id, form_input(PaymentIn), today=today, user=g.user)
+            db.commit()
+            flash(_("Payment recorded."), "success")
+            return redirect(url_for("land.contract", contract_id=contract_id))
+        except DomainError as exc:
+            db.rollback()
+            c = land.get_contract(db, contract_id)
+            errors, message, status = field_errors(exc), str(exc.message), exc.status
+    return render_template("land/payment_form.html", contract=c, plan=plan, next_due=next_due, values=values,
+                           errors=errors, message=message, methods=PAYMENT_METHODS), status
+
+
+@bp.get("/contracts/<int:contract_id>/print")
+@allow("park.read")
+def contract_print(contract_id: int):
+    c = land.get_contract(request_session(), contract_id)
+    today = clock.today()
+    return render_template("land/print.html", contract=c, plan=schedule(c, today),
+                           seen=land.personal(c.household, g.user), park=park.get_park(request_session()))
+
+
+@bp.get("/reminders")
+@allow("park.read")
+def reminders():
+    db, today = request_session(), clock.today()
+    return render_template("land/reminders.html", reminders=land.reminders(db, today), today=today,
+                           due_days=settings.get(db, "land.remind_due_days", on=today),
+                           ending_days=settings.get(db, "land.remind_ending_days", on=today))
+
+
+@bp.get("/ledger.xlsx")
+@allow("reports.read")
+def ledger():
+    today = clock.today()
+    body = land.ledger_workbook(request_session(), g.user, today)
+    name = f"land-ledger-{today.isoformat()}.xlsx"
+    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -1,0 +1,161 @@
+"""Payroll pages: the month per worker with closing and adjustments, the Excel export, and payslips."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from farm import clock
+from farm.db import request_session
+from farm.errors import DomainError, Forbidden
+from farm.inputs.people import AdjustmentIn, PieceRateIn
+from farm.models.crops import Crop
+from farm.models.harvest import GRADES
+from farm.models.people import PayAdjustment, Worker
+from farm.permissions import allow, can
+from farm.services import payroll
+from farm.services.harvest import JIN_PER_KG, grade_label
+from farm.web import field_errors, form_input, nav
+from farm.web.exports import send_table
+
+bp = Blueprint("payroll", __name__, url_prefix="/payroll")
+nav("payroll.month", _l("Payroll"), "people.read", 46)
+
+
+def _month(raw: str | None) -> str:
+    return payroll.parse_month(raw) if raw else payroll.month_of(clock.today())
+
+
+def _rows(db, month: str):
+    pays = payroll.payroll(db, month)
+    workers = {w.id: w for w in db.scalars(select(Worker).where(Worker.id.in_(list(pays))))} if pays else {}
+    return [(workers[wid], pay) for wid, pay in sorted(pays.items(), key=lambda kv: (workers[kv[0]].name, kv[0]))]
+
+
+def _page(month: str, values=None, errors=None, message=None, status=200):
+    db = request_session()
+    rows = _rows(db, month)
+    record = payroll.closed(db, month)
+    workers = list(db.scalars(select(Worker).order_by(Worker.name)))
+    names = {w.id: w.name for w in workers}
+    first, end = payroll.month_range(month)
+    return render_template(
+        "payroll/month.html", month=month, rows=rows, record=record, workers=workers, names=names,
+        total=sum((p.total for _, p in rows), payroll.ZERO), ended=end <= clock.today(),
+        drift=payroll.drift(db, month) if record else {},
+        adjustments=list(db.scalars(select(PayAdjustment).where(PayAdjustment.month == month)
+                                    .order_by(PayAdjustment.id))),
+        prev=payroll.month_of(first.replace(day=1) - timedelta(days=1)),
+        next=payroll.next_month(month), open_month=payroll.next_month(month) if record else month,
+        values=values or {"month": month if not record else payroll.next_month(month)}, errors=errors or {},
+        message=message, rates=payroll.piece_rates(db), crops={c.id: c for c in db.scalars(select(Crop))},
+        grade_label=grade_label, grades=GRADES, today=clock.today()), status
+
+
+@bp.get("")
+@allow("people.read")
+def month():
+    return _page(_month(request.args.get("month")))
+
+
+@bp.post("/<month>/close")
+@allow("people.manage")
+def close(month: str):
+    db = request_session()
+    try:
+        payroll.close_month(db, month, g.user.id)
+        db.commit()
+        flash(_("The payroll of %(month)s is closed.", month=month), "ok")
+        return redirect(url_for("payroll.month", month=month))
+    except DomainError as exc:
+        db.rollback()
+        safe = month if _valid(month) else payroll.month_of(clock.today())
+        return _page(safe, None, field_errors(exc), exc.message, exc.status)
+
+
+def _valid(month: str) -> bool:
+    try:
+        payroll.parse_month(month)
+        return True
+    except DomainError:
+        return False
+
+
+@bp.post("/adjustments")
+@allow("people.manage")
+def adjustment():
+    db = request_session()
+    values = request.form.to_dict()
+    try:
+        data = form_input(AdjustmentIn)
+        payroll.add_adjustment(db, data.worker_id, data.month, data.amount, data.reason, g.user.id)
+        db.commit()
+        flash(_("Adjustment saved."), "ok")
+        return redirect(url_for("payroll.month", month=data.month))
+    except DomainError as exc:
+        db.rollback()
+        shown = values.get("shown") if _valid(values.get("shown") or "") else payroll.month_of(clock.today())
+        return _page(shown, values, field_errors(exc), exc.message, exc.status)
+
+
+@bp.post("/piece-rates")
+@allow("people.manage")
+def piece_rate():
+    db = request_session()
+    values = request.form.to_dict()
+    shown = values.get("shown") if _valid(values.get("shown") or "") else payroll.month_of(clock.today())
+    try:
+        data = form_input(PieceRateIn)
+        payroll.set_piece_rate(db, data.crop, data.grade, data.valid_from, data.rate)
+        db.commit()
+        flash(_("Piece rate saved."), "ok")
+        return redirect(url_for("payroll.month", month=shown))
+    except DomainError as exc:
+        db.rollback()
+        return _page(shown, None, field_errors(exc), exc.message, exc.status)
+
+
+@bp.get("/<month>.xlsx")
+@allow("people.read")
+def export(month: str):
+    month = payroll.parse_month(month)
+    db = request_session()
+    headers = [_("Worker"), _("Village group"), _("Days"), _("Hours"), _("Picked (kg)"), _("Crates"),
+               _("Wage (yuan)"), _("Piece pay (yuan)"), _("Adjustments (yuan)"), _("Total (yuan)")]
+    rows = [[w.name, w.village_group, p.days, p.hours, p.piece_kg, p.crates, p.wage, p.piece_pay, p.adjustments,
+             p.total] for w, p in _rows(db, month)]
+    return send_table(f"payroll-{month}", _("Payroll %(month)s", month=month), headers, rows, "xlsx",
+                      total_columns=(2, 3, 4, 5, 6, 7, 8, 9))
+
+
+def _slip(month: str, worker_id: int):
+    """A worker's pay for the month, line by line; a worker may only open their own (403)."""
+    if not can(g.user, "people.read") and g.user.worker_id != worker_id:
+        raise Forbidden(_l("You may only see your own pay."))
+    month = payroll.parse_month(month)
+    db = request_session()
+    worker = db.get(Worker, worker_id)
+    if worker is None:
+        abort(404)
+    pay = payroll.get_worker_pay(db, month, worker_id)
+    crops = {c.id: c for c in db.scalars(select(Crop))}
+    first, _end = payroll.month_range(month)
+    return dict(month=month, worker=worker, pay=pay, crops=crops, grade_label=grade_label, jin=JIN_PER_KG,
+                closed=payroll.closed(db, month) is not None,
+                prev=payroll.month_of(first - timedelta(days=1)),
+                next=payroll.next_month(month))
+
+
+@bp.get("/<month>/workers/<int:worker_id>")
+@allow("people.own")
+def payslip(month: str, worker_id: int):
+    return render_template("payroll/payslip.html", **_slip(month, worker_id))
+
+
+@bp.get("/<month>/workers/<int:worker_id>/print")
+@allow("people.own")
+def printable(month: str, worker_id: int):
+    return render_template("payroll/print.html", **_slip(month, worker_id))

@@ -1,0 +1,95 @@
+"""Worker pages: the list, a worker's record with training and wage history (managers)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from farm import clock
+from farm.db import request_session
+from farm.errors import DomainError
+from farm.inputs.people import TrainingIn, WageIn, WorkerIn
+from farm.models.people import WORKER_STATUSES
+from farm.permissions import allow
+from farm.services import people
+from farm.web import field_errors, form_input, nav
+
+bp = Blueprint("people", __name__, url_prefix="/workers")
+nav("people.index", _l("Workers"), "people.read", 50)
+
+
+@bp.get("")
+@allow("people.read")
+def index():
+    db = request_session()
+    status = request.args.get("status", "active")
+    status = status if status in WORKER_STATUSES else None
+    workers = list(db.scalars(people.list_workers(db, status)))
+    return render_template("people/index.html", workers=workers, status=status, statuses=WORKER_STATUSES,
+                           personal=people.personal)
+
+
+def _form(worker=None):
+    db = request_session()
+    values, errors, message, status = {"status": "active"}, {}, None, 200
+    if worker is not None:
+        values = {name: getattr(worker, name) for name in WorkerIn.model_fields}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            data = form_input(WorkerIn)
+            if worker is None:
+                worker = people.create_worker(db, data)
+            else:
+                people.update_worker(db, worker.id, data)
+            db.commit()
+            flash(_("Saved."), "ok")
+            return redirect(url_for("people.edit", worker_id=worker.id))
+        except DomainError as exc:
+            db.rollback()
+            errors, message, status = field_errors(exc), exc.message, exc.status
+    return render_template("people/edit.html", worker=worker, values=values, errors=errors, message=message,
+                           households=people.households(db), statuses=WORKER_STATUSES,
+                           wages=people.wage_history(db, worker.id) if worker else [],
+                           today=clock.today()), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow("people.manage")
+def new():
+    return _form()
+
+
+@bp.route("/<int:worker_id>", methods=["GET", "POST"])
+@allow("people.manage")
+def edit(worker_id: int):
+    return _form(people.get_worker(request_session(), worker_id))
+
+
+@bp.post("/<int:worker_id>/trainings")
+@allow("people.manage")
+def training(worker_id: int):
+    db = request_session()
+    try:
+        people.add_training(db, worker_id, form_input(TrainingIn))
+        db.commit()
+        flash(_("Training recorded."), "ok")
+    except DomainError as exc:
+        db.rollback()
+        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
+    return redirect(url_for("people.edit", worker_id=worker_id))
+
+
+@bp.post("/<int:worker_id>/wages")
+@allow("people.manage")
+def wage(worker_id: int):
+    db = request_session()
+    try:
+        data = form_input(WageIn)
+        people.set_wage(db, worker_id, data.daily_wage, data.valid_from)
+        db.commit()
+        flash(_("Daily wage saved."), "ok")
+    except DomainError as exc:
+        db.rollback()
+        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
+    return redirect(url_for("people.edit", worker_id=worker_id))

@@ -1,0 +1,505 @@
+"""The MQTT ingest (`python -m farm ingest`): readings in, committed, and only then acknowledged.
+
+Built like Home Assistant's recorder: the paho callback only parses and queues; one writer thread owns the
+database, writes each batch in one transaction with Core executemany (insert ... on conflict do nothing, so a
+redelivered reading is stored once), and after the commit acknowledges the batch's messages (manual ack).
+
+Flow control: the ingest connects with MQTT 5, a persistent session and a Receive Maximum, so the broker never
+has more unacknowledged messages out to us than the queue holds. When the database falls behind, acks stop, the
+broker stops sending and keeps the rest in the session's queue: memory stays bounded and nothing is lost.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.client import PUBACK
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy import DateTime, bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from farm.config import Config
+from farm.db import Database
+from farm.models.park import Greenhouse
+from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
+from sensors import payloads
+from sensors.payloads import Message, Reject
+
+log = logging.getLogger("farm.ingest")
+
+HEARTBEAT_SECONDS = 10.0
+REGISTRY_REFRESH_SECONDS = 5.0
+PRUNE_SECONDS = 60.0
+SESSION_EXPIRY_SECONDS = 7 * 24 * 3600  # the broker keeps our queue for a week of downtime
+
+
+@dataclass(slots=True)
+class Item:
+    """One received message waiting for the writer."""
+
+    mid: int
+    qos: int
+    generation: int
+    topic: str
+    payload: bytes
+    result: Message | Reject
+    received: datetime
+
+
+@dataclass(slots=True)
+class _Dev:
+    id: int
+    greenhouse_id: int
+    enabled: bool
+
+
+def topics(park: str, group: str = "") -> list[str]:
+    """The topics the ingest subscribes to, through `$share/<group>/` when a shared group is set."""
+    base = [f"farm/{park}/+/+/telemetry", f"farm/{park}/+/+/status"]
+    return [f"$share/{group}/{t}" for t in base] if group else base
+
+
+def default_client_id(config: Config) -> str:
+    """A fixed client id, so a restarted ingest resumes its persistent session.
+
+    Several ingests in one shared group need distinct ids: set FARM_MQTT_CLIENT_ID (or --client-id) per process.
+    """
+    explicit = os.environ.get("FARM_MQTT_CLIENT_ID")
+    if explicit:
+        return explicit
+    if config.mqtt_shared_group:
+        return f"farm-ingest-{config.park}-{config.mqtt_shared_group}-{socket.gethostname()}"[:100]
+    return f"farm-ingest-{config.park}"
+
+
+class Ingest:
+    """The ingest: one paho client (network thread) feeding one writer thread through a bounded queue."""
+
+    def __init__(self, config: Config, database: Database, client_id: str | None = None,
+                 batch_size: int = 5000, max_delay: float = 0.2, receive_maximum: int = 10000):
+        self.config = config
+        self.db = database
+        self.park = config.park
+        self.client_id = client_id or default_client_id(config)
+        self.batch_size = batch_size
+        self.max_delay = max_delay
+        self.receive_maximum = receive_maximum
+        # Receive Maximum bounds what is in flight; the queue is a backstop for redeliveries after a reconnect.
+        # A deque: append and popleft are atomic and far cheaper than queue.Queue's locks, message by message.
+        self.queue: deque[Item] = deque()
+        self.queue_limit = 2 * receive_maximum
+        self._insert = pg_insert if database.dialect == "postgresql" else sqlite_insert
+        self._readings_sql: tuple | None = None
+        self._sqlite = database.dialect == "sqlite"
+        self._accepting = threading.Event()
+        self._stopping = threading.Event()
+        self._writer_done = threading.Event()
+        self._disconnected = threading.Event()
+        self._ack_lock = threading.Lock()
+        self._generation = 0
+        self._connected = False
+        self._greenhouses: dict[str, int] = {}
+        self._devices: dict[str, _Dev] = {}
+        self._registry_at = 0.0
+        self._heartbeat_at = 0.0
+        self._prune_at = 0.0
+        self.started_at = datetime.now(timezone.utc)
+        self.stored = 0
+        self.rejected = 0
+        self.client = self._make_client()
+        self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+
+    # --- MQTT side: parse and queue, nothing else ------------------------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                             protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True)
+        url = self.config.mqtt
+        if url.username:
+            client.username_pw_set(url.username, url.password)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.max_queued_messages_set(0)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def _on_connect(self, client, _userdata, _flags, reason_code, _properties):
+        if reason_code.is_failure:
+            log.warning("broker refused the connection: %s", reason_code)
+            return
+        with self._ack_lock:
+            self._generation += 1
+            self._connected = True
+        options = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE)
+        client.subscribe([(t, options) for t in topics(self.park, self.config.mqtt_shared_group)])
+        log.info("connected to %s:%s as %s", self.config.mqtt.host, self.config.mqtt.port, self.client_id)
+
+    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties):
+        with self._ack_lock:
+            # Acks for messages of the old connection must not reach the new one: their mids may be reused.
+            self._generation += 1
+            self._connected = False
+        self._disconnected.set()
+        if not self._stopping.is_set():
+            log.warning("disconnected from the broker (%s); reconnecting", reason_code)
+
+    def _on_message(self, _client, _userdata, message):
+        if not self._accepting.is_set():
+            return  # not acknowledged: the broker delivers it again to the next session
+        received = datetime.now(timezone.utc)
+        topic = message._topic.decode("utf-8", errors="replace")
+        try:
+            result = payloads.parse(topic, message.payload, self.park, received)
+        except Exception as exc:  # noqa: BLE001 - a bad message may never take the ingest down
+            log.exception("could not parse a message on %s", topic)
+            result = Reject("bad_shape", f"unexpected: {exc!r}"[:200])
+        item = Item(message.mid, message.qos, self._generation, topic, message.payload, result, received)
+        if len(self.queue) >= self.queue_limit:
+            # Only after a reconnect can redeliveries push past the limit; block the network thread (and so
+            # the socket) until the writer catches up, rather than grow without end.
+            log.warning("ingest queue full (%d): waiting for the database", len(self.queue))
+            while len(self.queue) >= self.queue_limit and self._accepting.is_set():
+                time.sleep(0.05)
+            if not self._accepting.is_set():
+                return
+        self.queue.append(item)
+
+    # --- the writer: batch, commit, then acknowledge -------------------------------------------------
+
+    def _collect(self) -> list[Item]:
+        """Up to batch_size items, waiting at most max_delay after the first one (by count and by time)."""
+        queue_, batch = self.queue, []
+        deadline = None
+        idle_until = time.monotonic() + 0.5
+        while len(batch) < self.batch_size:
+            if queue_:
+                batch.append(queue_.popleft())  # the writer is the only consumer
+                if deadline is None:
+                    deadline = time.monotonic() + self.max_delay
+                continue
+            now = time.monotonic()
+            if deadline is not None:
+                if now >= deadline:
+                    break
+            elif now >= idle_until or self._stopping.is_set():
+                break
+            time.sleep(0.005)
+        return batch
+
+    def _write_loop(self) -> None:
+        try:
+            while True:
+                batch = self._collect()
+                if batch:
+                    if self._commit(batch):
+                        self._ack(batch)
+                    else:
+                        break  # stopping and the database will not take it: leave it unacknowledged
+                elif self._stopping.is_set() and not self.queue:
+                    break
+                self._housekeeping()
+        finally:
+            self._writer_done.set()
+
+    def _commit(self, batch: list[Item], singly_after: int = 3) -> bool:
+        """Write the batch in one transaction, retrying with back-off; False if it gave up while stopping.
+
+        Database outages (OperationalError) are retried for as long as they last. Any other error that repeats
+        means something in the batch is refused: then the messages are written one by one, and one the database
+        will not take is kept as a reject instead, so a single bad message cannot stall the stream.
+        """
+        delay, attempts = 0.1, 0
+        give_up_at = None
+        while True:
+            attempts += 1
+            try:
+                self._write(batch)
+                if attempts > 1:
+                    log.info("database write succeeded after %d attempts", attempts)
+                return True
+            except Exception as exc:  # noqa: BLE001 - retried; a database outage must not stop the ingest
+                self._registry_at = 0.0
+                kind = "database busy or unreachable" if isinstance(exc, OperationalError) else "write failed"
+                log.warning("%s (attempt %d, retrying in %.1fs): %s", kind, attempts, delay,
+                            str(exc).splitlines()[0][:300])
+                if not isinstance(exc, OperationalError) and attempts >= singly_after:
+                    if len(batch) > 1:
+                        return self._commit_singly(batch)
+                    batch[0].result = Reject("not_storable", str(exc).splitlines()[0][:200])
+                    singly_after = 10**9  # a reject that still fails is retried like an outage
+            if self._stopping.is_set():
+                give_up_at = give_up_at or time.monotonic() + 10
+                if time.monotonic() > give_up_at:
+                    log.error("stopping with %d messages unwritten; the broker will deliver them again", len(batch))
+                    return False
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _commit_singly(self, batch: list[Item]) -> bool:
+        """Write each message in its own transaction (see _commit); acknowledging stays with the caller."""
+        for item in batch:
+            if not self._commit([item], singly_after=1):
+                return False
+        return True
+
+    def _ack(self, batch: list[Item]) -> None:
+        with self._ack_lock:
+            if not self._connected:
+                return
+            generation = self._generation
+            # Subscriptions are QoS 1, so nothing arrives at QoS 2; QoS 0 (a device's status) needs no ack.
+            mids = [item.mid for item in batch if item.qos == 1 and item.generation == generation]
+            if hasattr(self.client, "_packet_queue"):
+                # One write for the whole batch: PUBACKs queued one by one wake paho's network thread and cost
+                # a syscall each, which at thousands a second was the ingest's largest overhead. The bytes are
+                # exactly what client.ack(mid, 1) sends (paho-mqtt 2.2, pinned), only concatenated.
+                packet = b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in mids)
+                if packet:
+                    self.client._packet_queue(PUBACK, packet, 0, 0)
+            else:
+                for mid in mids:
+                    self.client.ack(mid, 1)
+
+    def _load_registry(self, conn) -> None:
+        self._greenhouses = dict(conn.execute(select(Greenhouse.code, Greenhouse.id)).all())
+        self._devices = {code: _Dev(id_, gh, enabled) for code, id_, gh, enabled in conn.execute(
+            select(Device.code, Device.id, Device.greenhouse_id, Device.enabled))}
+        self._registry_at = time.monotonic()
+
+    def _write(self, batch: list[Item]) -> None:
+        now = datetime.now(timezone.utc)
+        with self.db.engine.begin() as conn:
+            if time.monotonic() - self._registry_at > REGISTRY_REFRESH_SECONDS:
+                self._load_registry(conn)
+            new_devices: dict[str, _Dev] = {}
+            rows: list[tuple] = []
+            ts_param = self._ts_param
+            latest: dict[tuple[int, str], dict] = {}
+            seen: dict[int, list] = {}  # device id -> [messages, rejects]
+            statuses: dict[int, tuple[bool, datetime]] = {}
+            rejects: list[dict] = []
+
+            def reject(item: Item, why: Reject, device_id: int | None = None):
+                rejects.append({"received_at": item.received, "topic": item.topic[:300],
+                                "payload": payloads.shown_payload(item.payload), "reason": why.reason,
+                                "detail": why.detail[:300], "device_code": (why.device or None) and why.device[:40]})
+                if device_id is not None:
+                    seen.setdefault(device_id, [0, 0])[1] += 1
+
+            for item in batch:
+                result = item.result
+                if isinstance(result, Reject):
+                    dev = self._devices.get(result.device or "")
+                    reject(item, result, dev.id if dev else None)
+                    continue
+                gh_id = self._greenhouses.get(result.greenhouse)
+                if gh_id is None:
+                    reject(item, Reject("unknown_greenhouse", result.greenhouse, result.greenhouse, result.device))
+                    continue
+                dev = self._devices.get(result.device) or new_devices.get(result.device)
+                if dev is None:
+                    dev_id = conn.execute(self._insert(Device).values(
+                        code=result.device, greenhouse_id=gh_id, name="", enabled=True, message_count=0,
+                        reject_count=0, created_at=now).returning(Device.id)).scalar_one()
+                    dev = new_devices[result.device] = _Dev(dev_id, gh_id, True)
+                    log.info("registered device %s in %s", result.device, result.greenhouse)
+                if dev.greenhouse_id != gh_id:
+                    reject(item, Reject("wrong_greenhouse", f"{result.device} is registered elsewhere",
+                                        result.greenhouse, result.device), dev.id)
+                    continue
+                if not dev.enabled:
+                    reject(item, Reject("device_disabled", result.device, result.greenhouse, result.device), dev.id)
+                    continue
+                if result.kind == "status":
+                    statuses[dev.id] = (bool(result.online), item.received)
+                    seen.setdefault(dev.id, [0, 0])
+                    continue
+                counts = seen.setdefault(dev.id, [0, 0])
+                counts[0] += 1
+                for reading in result.readings:
+                    rows.append((dev.id, reading.metric, ts_param(reading.ts), gh_id, reading.value))
+                    key = (gh_id, reading.metric)
+                    held = latest.get(key)
+                    if held is None or reading.ts > held["ts"]:
+                        latest[key] = {"greenhouse_id": gh_id, "metric": reading.metric, "device_id": dev.id,
+                                       "value": reading.value, "ts": reading.ts}
+                if result.reject is not None:
+                    reject(item, result.reject, dev.id)
+
+            if rows:
+                self._insert_readings(conn, rows)
+            if latest:
+                stmt = self._insert(LatestReading)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[LatestReading.greenhouse_id, LatestReading.metric],
+                    set_={"value": stmt.excluded.value, "ts": stmt.excluded.ts, "device_id": stmt.excluded.device_id},
+                    where=stmt.excluded.ts >= LatestReading.ts,
+                )
+                conn.execute(stmt, list(latest.values()))
+            if seen:
+                conn.execute(
+                    update(Device.__table__).where(Device.id == bindparam("b_id")).values(
+                        message_count=Device.__table__.c.message_count + bindparam("b_n"),
+                        reject_count=Device.__table__.c.reject_count + bindparam("b_r"),
+                        last_seen_at=bindparam("b_at", type_=Device.last_seen_at.type)),
+                    [{"b_id": i, "b_n": n, "b_r": r, "b_at": now} for i, (n, r) in seen.items()],
+                )
+            if statuses:
+                conn.execute(
+                    update(Device.__table__).where(Device.id == bindparam("b_id")).values(
+                        online=bindparam("b_online"), status_at=bindparam("b_at", type_=Device.status_at.type)),
+                    [{"b_id": i, "b_online": on, "b_at": at} for i, (on, at) in statuses.items()],
+                )
+            if rejects:
+                conn.execute(IngestReject.__table__.insert(), rejects)
+        # Only after the commit: the registry learns the new devices and the counters move.
+        self._devices.update(new_devices)
+        self.stored += len(rows)
+        self.rejected += len(rejects)
+
+    READING_COLUMNS = ("device_id", "metric", "ts", "greenhouse_id", "value")
+
+    def _ts_param(self, ts: datetime):
+        # What UTCDateTime would bind: SQLite stores naive UTC as SQLAlchemy's DATETIME text; PostgreSQL takes it aware.
+        if self._sqlite:
+            return f"{ts:%Y-%m-%d %H:%M:%S}.{ts.microsecond:06d}"
+        return ts
+
+    def _insert_readings(self, conn, rows: list[tuple]) -> None:
+        """insert ... on conflict do nothing, compiled once and run as the driver's executemany.
+
+        The hot path: SQLAlchemy's per-row parameter processing cost more than the database itself, so the
+        rows come prepared as the column types would bind them (see _ts_param).
+        """
+        if not self._sqlite:
+            self._insert_readings_pg(conn, rows)
+            return
+        if self._readings_sql is None:
+            stmt = self._insert(Reading.__table__).on_conflict_do_nothing()
+            compiled = stmt.compile(dialect=self.db.engine.dialect, column_keys=list(self.READING_COLUMNS))
+            order = compiled.positiontup
+            self._readings_sql = (str(compiled), [self.READING_COLUMNS.index(k) for k in order] if order else None)
+        sql, positions = self._readings_sql
+        if positions is None:  # named parameters (psycopg)
+            params = [dict(zip(self.READING_COLUMNS, row)) for row in rows]
+        elif positions == list(range(len(self.READING_COLUMNS))):
+            params = rows
+        else:
+            params = [tuple(row[i] for i in positions) for row in rows]
+        conn.exec_driver_sql(sql, params)
+
+    def _insert_readings_pg(self, conn, rows: list[tuple]) -> None:
+        """PostgreSQL: the whole batch as one insert ... select from unnest(arrays) on conflict do nothing.
+
+        One statement and five array parameters instead of a round trip per row.
+        """
+        if self._readings_sql is None:
+            table = Reading.__table__
+            types = [ARRAY(table.c[name].type) if name != "ts" else ARRAY(DateTime(timezone=True))
+                     for name in self.READING_COLUMNS]
+            arrays = [bindparam(f"a_{name}", type_=kind) for name, kind in zip(self.READING_COLUMNS, types)]
+            source = func.unnest(*arrays).table_valued(*self.READING_COLUMNS).render_derived()
+            stmt = pg_insert(table).from_select(list(self.READING_COLUMNS), select(source)).on_conflict_do_nothing()
+            self._readings_sql = stmt
+        columns = list(zip(*rows))
+        conn.execute(self._readings_sql, {f"a_{name}": list(values)
+                                          for name, values in zip(self.READING_COLUMNS, columns)})
+
+    # --- housekeeping: heartbeat, registry, bounded rejects ---------------------------------------------
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        try:
+            if now - self._heartbeat_at >= HEARTBEAT_SECONDS:
+                self._heartbeat_at = now
+                self._beat()
+            if now - self._prune_at >= PRUNE_SECONDS:
+                self._prune_at = now
+                self._prune_rejects()
+        except SQLAlchemyError as exc:
+            log.warning("housekeeping failed: %s", str(exc).splitlines()[0][:200])
+
+    def _beat(self, note: str = "") -> None:
+        row = {"client_id": self.client_id, "started_at": self.started_at, "beat_at": datetime.now(timezone.utc),
+               "stored": self.stored, "rejected": self.rejected, "queued": len(self.queue), "note": note}
+        stmt = self._insert(IngestHeartbeat).values(row)
+        stmt = stmt.on_conflict_do_update(index_elements=[IngestHeartbeat.client_id],
+                                          set_={k: v for k, v in row.items() if k != "client_id"})
+        with self.db.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def _prune_rejects(self) -> None:
+        from farm.services import sensors as service
+
+        with self.db.session_scope() as session:
+            service.prune_rejects(session)
+
+    # --- running and stopping ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect (retrying in the background until the broker answers) and start the writer."""
+        with self.db.engine.begin() as conn:
+            self._load_registry(conn)
+        self._accepting.set()
+        self._writer.start()
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
+        props.ReceiveMaximum = self.receive_maximum
+        url = self.config.mqtt
+        self.client.connect_async(url.host, url.port, keepalive=30, clean_start=False, properties=props)
+        self.client.loop_start()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop taking messages, write and acknowledge what was taken, then disconnect."""
+        self._accepting.clear()
+        self._stopping.set()
+        self._writer_done.wait(timeout)
+        with self._ack_lock:
+            connected = self._connected
+        if connected:
+            self._disconnected.clear()
+            self.client.disconnect()  # queued after the last acks, so they go out first
+            self._disconnected.wait(5)
+        self.client.loop_stop()
+        try:
+            with self.db.engine.begin() as conn:
+                conn.execute(delete(IngestHeartbeat).where(IngestHeartbeat.client_id == self.client_id))
+        except SQLAlchemyError:
+            pass
+        log.info("ingest stopped: %d readings stored, %d rejects", self.stored, self.rejected)
+
+    def run(self) -> None:
+        """Run until SIGTERM or Ctrl-C, then stop cleanly."""
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        self.start()
+        log.info("ingest running (client %s, topics %s)", self.client_id,
+                 ", ".join(topics(self.park, self.config.mqtt_shared_group)))
+        while not stop.wait(1.0):
+            if self._writer_done.is_set():
+                log.error("the writer stopped unexpectedly")
+                break
+        self.stop()
+
+
+def stored_count(database: Database) -> int:
+    """How many readings the database holds (tests and benchmarks)."""
+    with database.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Reading)).scalar_one()

@@ -1,0 +1,196 @@
+"""`python -m farm ...` as people run it: a subprocess with its configuration in the environment."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from farm import create_app
+from farm.config import PROJECT_ROOT, Config
+from farm.models.auth import User
+from farm.models.park import Greenhouse
+from farm.models.people import Worker
+from tests.factories import bearer
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture
+def env(tmp_path):
+    """A clean environment pointing at a temporary SQLite file and instance folder."""
+    values = {k: v for k, v in os.environ.items() if not k.startswith("FARM_")}
+    values.update(FARM_DATABASE_URL=f"sqlite:///{tmp_path / 'farm.db'}", FARM_INSTANCE_PATH=str(tmp_path / "instance"),
+                  PYTHONPATH=str(PROJECT_ROOT))
+    return values
+
+
+def farm(env, *args, input_text=None):
+    return subprocess.run([sys.executable, "-m", "farm", *args], env=env, cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=240, input=input_text)
+
+
+def one_error_line(result) -> str:
+    assert result.returncode != 0, result
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    return lines[0]
+
+
+def _engine(env):
+    return create_engine(env["FARM_DATABASE_URL"])
+
+
+def test_cli_init_db_twice(env):
+    first = farm(env, "init-db")
+    assert first.returncode == 0, first.stderr
+    second = farm(env, "init-db")
+    assert second.returncode == 0, second.stderr
+    with _engine(env).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM greenhouses")).scalar() == 0
+
+
+def test_cli_seed_demo_then_again_refuses(env):
+    first = farm(env, "seed-demo")
+    assert first.returncode == 0, first.stderr
+    assert "manager" in first.stdout and "admin" in first.stdout
+    engine = _engine(env)
+    with engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(Greenhouse)).scalar()
+        users_before = conn.execute(select(func.count()).select_from(User)).scalar()
+    assert before == 104
+    second = farm(env, "seed-demo")
+    line = one_error_line(second)
+    assert "park" in line
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Greenhouse)).scalar() == before
+        assert conn.execute(select(func.count()).select_from(User)).scalar() == users_before
+    # --if-empty makes a second run a quiet no-op.
+    assert farm(env, "seed-demo", "--if-empty").returncode == 0
+
+
+def test_cli_create_user_and_token(env):
+    assert farm(env, "init-db").returncode == 0
+    made = farm(env, "create-user", "zhang", "--role", "manager", "--password", "long-enough-1")
+    assert made.returncode == 0, made.stderr
+    worker = farm(env, "create-user", "wangxiu", "--role", "worker", "--password", "long-enough-1")
+    assert worker.returncode == 0, worker.stderr
+    engine = _engine(env)
+    with engine.begin() as conn:
+        row = conn.execute(select(User.role, User.worker_id).where(User.username == "wangxiu")).one()
+        assert row.role == "worker" and row.worker_id is not None
+        assert conn.execute(select(Worker.name).where(Worker.id == row.worker_id)).scalar() == "wangxiu"
+        other = conn.execute(Worker.__table__.insert().values(name="李娜", phone="", village_group="", status="active",
+                                                              notes="", created_at=func.now())).inserted_primary_key[0]
+    named = farm(env, "create-user", "lina", "--role", "worker", "--password", "long-enough-1", "--worker", str(other))
+    assert named.returncode == 0, named.stderr
+    with engine.connect() as conn:
+        assert conn.execute(select(User.worker_id).where(User.username == "lina")).scalar() == other
+    # The same worker cannot get a second login; a taken username or short password is refused.
+    one_error_line(farm(env, "create-user", "lina2", "--role", "worker", "--password", "long-enough-1",
+                        "--worker", str(other)))
+    one_error_line(farm(env, "create-user", "zhang", "--role", "viewer", "--password", "long-enough-1"))
+    one_error_line(farm(env, "create-user", "short", "--role", "viewer", "--password", "abc"))
+    one_error_line(farm(env, "create-user", "ghost", "--role", "worker", "--password", "long-enough-1",
+                        "--worker", "999"))
+
+    result = farm(env, "create-token", "zhang")
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip().splitlines()[-1]
+    app = create_app(Config.from_env(env=env))
+    client = app.test_client()
+    assert client.get("/api/v1/greenhouses", headers=bearer(token)).status_code == 200
+    assert client.get("/api/v1/greenhouses", headers=bearer(token + "x")).status_code == 401
+    one_error_line(farm(env, "create-token", "nobody"))
+    with engine.begin() as conn:
+        conn.execute(User.__table__.update().where(User.username == "zhang").values(active=False))
+    assert "inactive" in one_error_line(farm(env, "create-token", "zhang"))
+
+
+def test_cli_create_user_prompts_for_the_password(env):
+    assert farm(env, "init-db").returncode == 0
+    differ = farm(env, "create-user", "zhao", "--role", "viewer", input_text="long-enough-1\nother-one-22\n")
+    assert differ.returncode != 0
+    assert differ.stderr.strip().splitlines()[-1] == "error: the passwords differ"
+    same = farm(env, "create-user", "zhao", "--role", "viewer", input_text="long-enough-1\nlong-enough-1\n")
+    assert same.returncode == 0, same.stderr
+
+
+@pytest.mark.parametrize("variable,value", [
+    ("FARM_TIMEZONE", "Mars/Olympus"),
+    ("FARM_TIMEZONE", "../../etc/passwd"),
+    ("FARM_PORT", "eighty"),
+    ("FARM_PORT", "70000"),
+    ("FARM_LANGUAGE", "fr"),
+    ("FARM_MQTT_URL", "http://broker"),
+    ("FARM_DATABASE_URL", "farm.db"),
+])
+def test_cli_bad_configuration_gives_one_line(env, variable, value):
+    env[variable] = value
+    line = one_error_line(farm(env, "init-db"))
+    assert variable in line
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://nobody@127.0.0.1:9/nowhere",
+    "sqlite:////proc/no-such-dir/farm.db",
+    "nosuchdb://somewhere/x",
+])
+@pytest.mark.parametrize("command", [["init-db"], ["seed-demo"], ["create-token", "x"], ["web", "--port", "1"]])
+def test_cli_unreachable_database_gives_one_line(env, url, command):
+    env["FARM_DATABASE_URL"] = url
+    line = one_error_line(farm(env, *command))
+    assert "database" in line
+    assert "Traceback" not in line
+
+
+@pytest.mark.parametrize("command", [["create-user", "a", "--role", "viewer", "--password", "long-enough-1"],
+                                     ["create-token", "a"], ["web", "--port", "1"]])
+def test_cli_commands_before_init_db_say_so(env, command):
+    line = one_error_line(farm(env, *command))
+    assert "init-db" in line
+
+
+def test_cli_unwritable_instance_folder_gives_one_line(env):
+    env["FARM_INSTANCE_PATH"] = "/proc/no-such-dir/instance"
+    line = one_error_line(farm(env, "init-db"))
+    assert "FARM_SECRET_KEY" in line
+    env["FARM_SECRET_KEY"] = "given"
+    assert farm(env, "init-db").returncode == 0
+
+
+def test_cli_web_serves_with_gunicorn_and_stops_on_sigterm(env):
+    import json
+    import signal
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    assert farm(env, "init-db").returncode == 0
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "farm", "web", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        body = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    body = json.loads(response.read())
+                    break
+            except urllib.error.HTTPError as exc:  # 503 while the ingest is not running: still an answer
+                body = json.loads(exc.read())
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert body is not None, proc.stderr.read() if proc.poll() is not None else "no answer"
+        assert body["database"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert proc.returncode == 0

@@ -1,0 +1,90 @@
+"""The demo park (CONTRACT section 5, the parts of the foundation)."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from farm.demo import DEMO_LOGINS, ParkExists, seed_demo
+from farm.models.auth import User
+from farm.models.park import Greenhouse, Park
+from farm.services import park as park_service
+from tests.conftest import login
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture
+def demo(session):
+    started = time.monotonic()
+    summary = seed_demo(session)
+    session.commit()
+    return {"summary": summary, "seconds": time.monotonic() - started}
+
+
+def test_demo_has_104_greenhouses_numbered_in_order(session, demo):
+    codes = session.scalars(select(Greenhouse.code).order_by(Greenhouse.code)).all()
+    assert codes == [f"GH-{n:03d}" for n in range(1, 105)]
+    assert demo["summary"]["greenhouses"] == 104
+    assert session.scalar(select(Park.code)) == "yawei"
+
+
+def test_demo_has_13_vegetable_greenhouses_and_ten_idle(session, demo):
+    greenhouses = park_service.list_greenhouses(session)
+    vegetable = [g for g in greenhouses
+                 if any(p.crop.category == "vegetable" for p in park_service.active_plantings(g))]
+    assert len(vegetable) == 13
+    assert {p.crop.code for g in vegetable for p in park_service.active_plantings(g)} == {
+        "cucumber", "tomato", "eggplant", "pepper"}
+    idle = [g for g in greenhouses if g.status == "idle" and not park_service.active_plantings(g)]
+    assert len(idle) >= 10
+    other = [g for g in greenhouses if g not in vegetable and park_service.active_plantings(g)]
+    assert other, "some greenhouses grow other crops"
+    counts = park_service.overview_counts(greenhouses)
+    assert counts.total == 104 and counts.vegetables == 13 and counts.idle >= 10
+
+
+def test_demo_plantings_fit_their_greenhouses(session, demo):
+    for greenhouse in park_service.list_greenhouses(session):
+        active = park_service.active_plantings(greenhouse)
+        assert sum((p.area_m2 for p in active), Decimal(0)) <= greenhouse.area_m2, greenhouse.code
+        assert (greenhouse.status == "active") == bool(active), greenhouse.code
+        for planting in greenhouse.plantings:
+            if planting.expected_harvest_on:
+                assert planting.expected_harvest_on >= planting.planted_on
+            if planting.ended_on:
+                assert planting.ended_on >= planting.planted_on and planting.status == "ended"
+
+
+def test_demo_one_login_per_role_that_works(app, session, demo):
+    roles = Counter(session.scalars(select(User.role)).all())
+    for role in ("admin", "manager", "worker", "viewer"):
+        assert roles[role] >= 1, role
+    assert {role for _, role, _ in DEMO_LOGINS} == {"admin", "manager", "worker", "viewer"}
+    for username, _role, password in DEMO_LOGINS:
+        client = app.test_client()
+        assert login(client, username, password).status_code == 302, username
+    worker = session.scalar(select(User).where(User.role == "worker"))
+    assert worker.worker is not None
+
+
+def test_demo_refuses_a_database_with_a_park(session, demo):
+    with pytest.raises(ParkExists):
+        seed_demo(session)
+    session.rollback()
+    assert len(session.scalars(select(Greenhouse)).all()) == 104
+
+
+def test_demo_manager_sees_the_park_in_chinese(app, session, demo):
+    client = app.test_client()
+    login(client, "manager", "manager-demo-2026")
+    page = client.get("/park").get_data(as_text=True)
+    assert 'lang="zh-CN"' in page
+    assert "GH-001" in page and "GH-104" in page
+
+
+def test_demo_loads_quickly(demo):
+    assert demo["seconds"] < 60
