@@ -27,8 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from sqlalchemy import DateTime, bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -105,6 +104,7 @@ class Ingest:
         self.queue_limit = 2 * receive_maximum
         self._insert = pg_insert if database.dialect == "postgresql" else sqlite_insert
         self._readings_sql: tuple | None = None
+        self._batch_table_on: dict | None = None  # the pool entry's info, when this batch created the temp table
         self._sqlite = database.dialect == "sqlite"
         self._accepting = threading.Event()
         self._stopping = threading.Event()
@@ -284,6 +284,7 @@ class Ingest:
 
     def _write(self, batch: list[Item]) -> None:
         now = datetime.now(timezone.utc)
+        self._batch_table_on = None
         with self.db.engine.begin() as conn:
             if time.monotonic() - self._registry_at > REGISTRY_REFRESH_SECONDS:
                 self._load_registry(conn)
@@ -369,6 +370,8 @@ class Ingest:
             if rejects:
                 conn.execute(IngestReject.__table__.insert(), rejects)
         # Only after the commit: the registry learns the new devices and the counters move.
+        if self._batch_table_on is not None:
+            self._batch_table_on[self._BATCH_TABLE] = True
         self._devices.update(new_devices)
         self.stored += len(rows)
         self.rejected += len(rejects)
@@ -404,22 +407,31 @@ class Ingest:
             params = [tuple(row[i] for i in positions) for row in rows]
         conn.exec_driver_sql(sql, params)
 
-    def _insert_readings_pg(self, conn, rows: list[tuple]) -> None:
-        """PostgreSQL: the whole batch as one insert ... select from unnest(arrays) on conflict do nothing.
+    # The batch's readings go to a temporary table by binary COPY, then into readings with one insert ... select
+    # on conflict do nothing. Profiled on PostgreSQL, the former single insert from unnest(five arrays) spent most
+    # of the writer's time in psycopg dumping the arrays as text (a regex per element) and the server parsing them
+    # back; binary COPY is dumped in C and parsed without text. Same transaction, same idempotency.
+    _BATCH_TABLE = "ingest_readings_batch"
+    _BATCH_TYPES = ("int4", "text", "timestamptz", "int4", "float8")
 
-        One statement and five array parameters instead of a round trip per row.
-        """
-        if self._readings_sql is None:
-            table = Reading.__table__
-            types = [ARRAY(table.c[name].type) if name != "ts" else ARRAY(DateTime(timezone=True))
-                     for name in self.READING_COLUMNS]
-            arrays = [bindparam(f"a_{name}", type_=kind) for name, kind in zip(self.READING_COLUMNS, types)]
-            source = func.unnest(*arrays).table_valued(*self.READING_COLUMNS).render_derived()
-            stmt = pg_insert(table).from_select(list(self.READING_COLUMNS), select(source)).on_conflict_do_nothing()
-            self._readings_sql = stmt
-        columns = list(zip(*rows))
-        conn.execute(self._readings_sql, {f"a_{name}": list(values)
-                                          for name, values in zip(self.READING_COLUMNS, columns)})
+    def _insert_readings_pg(self, conn, rows: list[tuple]) -> None:
+        columns = ", ".join(self.READING_COLUMNS)
+        info = conn.connection.info
+        with conn.connection.dbapi_connection.cursor() as cursor:
+            if not info.get(self._BATCH_TABLE):
+                # Once per connection (ON COMMIT DELETE ROWS empties it at each commit); the connection is marked only
+                # once the batch committed (see _write), since a rollback also undoes the create.
+                cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self._BATCH_TABLE} ("
+                               "device_id int4, metric text, ts timestamptz, greenhouse_id int4, value float8) "
+                               "ON COMMIT DELETE ROWS")
+                self._batch_table_on = info
+            with cursor.copy(f"COPY {self._BATCH_TABLE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(self._BATCH_TYPES)
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
+            cursor.execute(f"INSERT INTO {Reading.__tablename__} ({columns}) SELECT {columns} "
+                           f"FROM {self._BATCH_TABLE} ON CONFLICT DO NOTHING")
 
     # --- housekeeping: heartbeat, registry, bounded rejects ---------------------------------------------
 
