@@ -69,6 +69,7 @@ def setup_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @click.group()
@@ -181,6 +182,16 @@ def ingest(client_id: str | None):
         fail(f"the ingest cannot use the database: {str(exc).splitlines()[0]}")
 
 
+@main.command("scheduler")
+def scheduler():
+    """Run the scheduled jobs (rollups, purge) until stopped; only one scheduler runs jobs at a time."""
+    from farm.jobs import Scheduler
+
+    config = load_config()
+    db = open_database(config)
+    Scheduler(db).run()
+
+
 @main.command("simulate")
 @click.option("--interval", type=float, default=10.0, help="Seconds between readings of each greenhouse.")
 @click.option("--greenhouses", default="", help="Comma-separated codes, e.g. GH-001,GH-002 (default: all).")
@@ -213,6 +224,7 @@ def _po_quote(text: str) -> str:
 # Parts of `all`, each its own process; later areas append theirs (ingest, scheduler, simulator).
 ALL_PARTS: list[list[str]] = [["web"]]
 ALL_PARTS += [["ingest"], ["simulate"]]
+ALL_PARTS += [["scheduler"]]
 
 
 @main.command("all")

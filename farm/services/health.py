@@ -23,6 +23,15 @@ def _ingest_probe(session) -> str:
 PROBES["ingest"] = _ingest_probe
 
 
+def _scheduler_probe(session) -> str:
+    from farm.jobs import scheduler_state
+
+    return scheduler_state(session)
+
+
+PROBES["scheduler"] = _scheduler_probe
+
+
 def check(database: Database) -> dict:
     """{"status": "ok"|"degraded", "database": ..., and one entry per known background process}."""
     report = {"status": "ok", "database": "ok", "ingest": "not running", "scheduler": "not running"}

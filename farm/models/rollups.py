@@ -1,0 +1,37 @@
+"""Summaries of the readings per device, metric and period (5 minutes, an hour, a park day), kept for ever."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from farm.models.base import Base
+
+
+class ReadingRollup(Base):
+    """Min, mean, max and count of one device's metric over one period; the key makes each period written once.
+
+    No foreign keys: rollups outlive raw readings, and the table sits on the scheduler's migration branch.
+    """
+
+    __tablename__ = "reading_rollups"
+
+    device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(20), primary_key=True)
+    resolution: Mapped[str] = mapped_column(String(4), primary_key=True)  # 5m, 1h, 1d
+    period_start: Mapped[datetime] = mapped_column(primary_key=True)
+    greenhouse_id: Mapped[int] = mapped_column(Integer)
+    min: Mapped[float] = mapped_column(Float)
+    max: Mapped[float] = mapped_column(Float)
+    mean: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class RollupMark(Base):
+    """How far the rollups are done: the end of the newest complete 5-minute period folded."""
+
+    __tablename__ = "rollup_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    done_until: Mapped[datetime]

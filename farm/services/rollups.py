@@ -1,0 +1,177 @@
+"""Rollups of the readings: 5-minute, hourly and park-day min/mean/max/count per device and metric.
+
+Each run folds the complete 5-minute periods since the last run, going back `rollups.late_hours` more so readings
+that arrive late (a device sending its buffer) are folded into their periods; every period is upserted, so running
+twice changes nothing. Hours and park days touched are recomputed from the 5-minute rollups. Raw reads name the
+device and metric, so they use the readings' key and never scan the whole history.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from farm import clock
+from farm.models.rollups import ReadingRollup, RollupMark
+from farm.models.sensors import Device, Reading
+from farm.services import settings
+from farm.services.settings import SettingSpec, _int
+from sensors.payloads import METRICS
+
+LATE_HOURS = settings.register(SettingSpec(
+    "rollups.late_hours", 6, _int, _l("Hours back in which late readings are folded into rollups"), _l("hours"),
+    Decimal(0)))
+RAW_DAYS = settings.register(SettingSpec(
+    "readings.raw_days", 30, _int, _l("Days raw readings are kept"), _l("days"), Decimal(1)))
+
+FIVE = timedelta(minutes=5)
+MARK = "readings"
+PURGE_BATCH = timedelta(hours=6)
+
+
+def floor5(ts: datetime) -> datetime:
+    ts = ts.astimezone(timezone.utc)
+    return ts.replace(minute=ts.minute - ts.minute % 5, second=0, microsecond=0)
+
+
+def hour_start(ts: datetime) -> datetime:
+    return ts.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
+def day_start(ts: datetime) -> datetime:
+    """The UTC instant of the park's local midnight that starts the park day containing `ts`."""
+    local = ts.astimezone(clock.park_tz())
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(timezone.utc)
+
+
+def next_day_start(start: datetime) -> datetime:
+    local = start.astimezone(clock.park_tz())
+    return day_start((local + timedelta(hours=26)).replace(hour=0).astimezone(timezone.utc))
+
+
+def _upsert(session: Session, rows: list[dict]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    for i in range(0, len(rows), 500):
+        stmt = make(ReadingRollup).values(rows[i:i + 500])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["device_id", "metric", "resolution", "period_start"],
+            set_={c: getattr(stmt.excluded, c) for c in ("greenhouse_id", "min", "max", "mean", "count")})
+        session.execute(stmt)
+
+
+def _fold(rows, key) -> dict:
+    """{(device, metric, period): [greenhouse, min, max, sum, count]} from (device, metric, gh, ts, min, max, sum, n)."""
+    out: dict = {}
+    for device_id, metric, gh, ts, lo, hi, total, n in rows:
+        k = (device_id, metric, key(ts))
+        acc = out.get(k)
+        if acc is None:
+            out[k] = [gh, lo, hi, total, n]
+        else:
+            acc[1] = min(acc[1], lo)
+            acc[2] = max(acc[2], hi)
+            acc[3] += total
+            acc[4] += n
+    return out
+
+
+def _rows(folded: dict, resolution: str) -> list[dict]:
+    return [{"device_id": d, "metric": m, "resolution": resolution, "period_start": p, "greenhouse_id": gh,
+             "min": lo, "max": hi, "mean": total / n, "count": n}
+            for (d, m, p), (gh, lo, hi, total, n) in folded.items()]
+
+
+def fold_raw(session: Session, start: datetime, end: datetime) -> set:
+    """Write the 5-minute rollups of [start, end) from raw readings; returns the (device, metric) pairs seen."""
+    seen = set()
+    devices = session.execute(select(Device.id, Device.greenhouse_id)).all()
+    for device_id, greenhouse_id in devices:
+        for metric in METRICS:
+            raw = session.execute(
+                select(Reading.ts, Reading.value)
+                .where(Reading.device_id == device_id, Reading.metric == metric,
+                       Reading.ts >= start, Reading.ts < end)).all()
+            # A period that lost all its readings keeps its rollup (rollups outlive raw data).
+            if not raw:
+                continue
+            seen.add((device_id, metric))
+            folded = _fold(((device_id, metric, greenhouse_id, ts, v, v, v, 1) for ts, v in raw), floor5)
+            _upsert(session, _rows(folded, "5m"))
+    return seen
+
+
+def fold_up(session: Session, start: datetime, end: datetime, pairs: set) -> None:
+    """Recompute the hours and park days touching [start, end) from the 5-minute rollups."""
+    for resolution, key, lo_fn in (("1h", hour_start, hour_start), ("1d", day_start, day_start)):
+        lo = lo_fn(start)
+        hi = end if resolution == "1h" else next_day_start(day_start(end - timedelta(microseconds=1)))
+        if resolution == "1h" and hour_start(end) != end:
+            hi = hour_start(end) + timedelta(hours=1)
+        for device_id, metric in sorted(pairs):
+            fives = session.execute(
+                select(ReadingRollup.device_id, ReadingRollup.metric, ReadingRollup.greenhouse_id,
+                       ReadingRollup.period_start, ReadingRollup.min, ReadingRollup.max,
+                       ReadingRollup.mean * ReadingRollup.count, ReadingRollup.count)
+                .where(ReadingRollup.device_id == device_id, ReadingRollup.metric == metric,
+                       ReadingRollup.resolution == "5m",
+                       ReadingRollup.period_start >= lo, ReadingRollup.period_start < hi)).all()
+            _upsert(session, _rows(_fold(fives, key), resolution))
+
+
+def run_rollups(session: Session, now: datetime) -> dict:
+    """The job: fold the complete periods since the last run (and the late window before it); idempotent."""
+    end = floor5(now)
+    mark = session.get(RollupMark, MARK)
+    late = timedelta(hours=settings.get(session, LATE_HOURS.key, on=clock.local(now).date()))
+    if mark is None:
+        first = session.scalar(select(func.min(Reading.ts)))
+        if first is None:
+            session.add(RollupMark(name=MARK, done_until=end))
+            return {"from": None, "to": end, "pairs": 0}
+        start = floor5(first)
+        mark = RollupMark(name=MARK, done_until=end)
+        session.add(mark)
+    else:
+        start = min(mark.done_until, end) - late
+    # Catch up in bounded steps so a long outage never loads everything at once.
+    pairs: set = set()
+    step = timedelta(hours=6)
+    cursor = start
+    while cursor < end:
+        upto = min(cursor + step, end)
+        pairs |= fold_raw(session, cursor, upto)
+        cursor = upto
+    if pairs:
+        fold_up(session, start, end, pairs)
+    mark.done_until = max(mark.done_until, end)
+    return {"from": start, "to": end, "pairs": len(pairs)}
+
+
+def purge_raw(session: Session, now: datetime, commit_each: bool = True) -> int:
+    """Delete raw readings older than `readings.raw_days`, one device/metric/6-hour slice at a time."""
+    days = settings.get(session, RAW_DAYS.key, on=clock.local(now).date())
+    cutoff = now - timedelta(days=days)
+    removed = 0
+    for (device_id,) in session.execute(select(Device.id)).all():
+        for metric in METRICS:
+            while True:
+                oldest = session.scalar(select(func.min(Reading.ts)).where(
+                    Reading.device_id == device_id, Reading.metric == metric))
+                if oldest is None or oldest >= cutoff:
+                    break
+                upto = min(oldest + PURGE_BATCH, cutoff)
+                result = session.execute(delete(Reading).where(
+                    Reading.device_id == device_id, Reading.metric == metric, Reading.ts < upto))
+                removed += result.rowcount or 0
+                if commit_each:
+                    session.commit()  # short transactions: the ingest never waits long
+    return removed

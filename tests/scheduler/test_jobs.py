@@ -1,0 +1,89 @@
+"""The scheduler: the lease (one scheduler runs jobs, another takes over), job logging, failures, a clean stop."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from farm.jobs import Job, Scheduler, scheduler_state
+from farm.models.scheduler import JobRun, SchedulerLease
+from farm.services import health
+
+T0 = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+
+
+def _runs(session, job):
+    session.expire_all()
+    return session.scalars(select(JobRun).where(JobRun.job == job).order_by(JobRun.id)).all()
+
+
+def test_lease_one_scheduler_runs_and_the_second_takes_over_after_expiry(database, session):
+    calls = []
+    job = Job("probe", lambda s, now: calls.append(now), 60)
+    first = Scheduler(database, [job], holder="first", lease_seconds=30)
+    second = Scheduler(database, [job], holder="second", lease_seconds=30)
+    assert first.renew(T0)
+    assert not second.renew(T0 + timedelta(seconds=1))
+    assert second.run_job(job, T0 + timedelta(seconds=2)) == "skipped"
+    assert first.run_job(job, T0 + timedelta(seconds=3)) == "ok"
+    # The first renews every 15 s, so the second keeps waiting.
+    assert first.renew(T0 + timedelta(seconds=18))
+    assert not second.renew(T0 + timedelta(seconds=40))
+    # The first dies: 30 s after its last renewal the second takes the lease, and the first has lost it.
+    assert second.run_job(job, T0 + timedelta(seconds=49)) == "ok"
+    assert session.get(SchedulerLease, "scheduler").holder == "second"
+    assert first.run_job(job, T0 + timedelta(seconds=50)) == "skipped"
+    assert calls == [T0 + timedelta(seconds=3), T0 + timedelta(seconds=49)]
+    assert [(r.holder, r.outcome) for r in _runs(session, "probe")] == [("first", "ok"), ("second", "ok")]
+
+
+def test_failing_job_is_logged_and_retried_while_others_go_on(database, session):
+    def boom(s, now):
+        raise RuntimeError("database down")
+
+    bad, good = Job("bad", boom, 60), Job("good", lambda s, now: None, 60)
+    scheduler = Scheduler(database, [bad, good], holder="only")
+    assert scheduler.run_job(bad, T0) == "failed"
+    assert scheduler.run_job(good, T0) == "ok"
+    assert scheduler.run_job(bad, T0 + timedelta(minutes=1)) == "failed"
+    runs = _runs(session, "bad")
+    assert [r.outcome for r in runs] == ["failed", "failed"]
+    assert "RuntimeError: database down" in runs[0].error
+    assert runs[0].finished_at is not None
+
+
+def test_failing_job_rolls_back_its_own_work(database, session):
+    def half(s, now):
+        s.add(JobRun(job="half-written", started_at=now))
+        s.flush()
+        raise ValueError("midway")
+
+    scheduler = Scheduler(database, [], holder="only")
+    assert scheduler.run_job(Job("half", half, 60), T0) == "failed"
+    assert _runs(session, "half-written") == []
+
+
+def test_run_loop_runs_jobs_and_stops_cleanly(database, session):
+    ran = threading.Event()
+    job = Job("tick", lambda s, now: ran.set(), 3600)
+    scheduler = Scheduler(database, [job], holder="loop", lease_seconds=5, renew_seconds=1)
+    stop = threading.Event()
+    thread = threading.Thread(target=scheduler.run, args=(stop,))
+    thread.start()
+    try:
+        assert ran.wait(20)
+        deadline = time.monotonic() + 10
+        while scheduler_state(session) != "ok" and time.monotonic() < deadline:
+            session.expire_all()
+            time.sleep(0.1)
+        assert health.PROBES["scheduler"](session) == "ok"
+    finally:
+        stop.set()
+        thread.join(20)
+    assert not thread.is_alive()
+    session.expire_all()
+    # Stopping releases the lease, so another scheduler can start at once.
+    assert scheduler_state(session) == "stale"
+    assert [r.outcome for r in _runs(session, "tick")] == ["ok"]

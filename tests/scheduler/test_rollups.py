@@ -1,0 +1,117 @@
+"""Rollups against hand-computed values: period edges, the park's midnight, catch-up, late readings, purge."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, insert, select
+
+from farm.models.rollups import ReadingRollup, RollupMark
+from farm.models.sensors import Device, Reading
+from farm.services import rollups, settings
+from tests.factories import make_park
+
+UTC = timezone.utc
+
+
+def t(h, m=0, s=0, day=28):
+    return datetime(2026, 11, day, h, m, s, tzinfo=UTC)
+
+
+def _device(session):
+    park = make_park(session, greenhouses=1)
+    device = Device(code="th-001", greenhouse_id=park.greenhouses[0].id)
+    session.add(device)
+    session.flush()
+    return device
+
+
+def _add(session, device, points, metric="temperature"):
+    session.execute(insert(Reading), [{"device_id": device.id, "metric": metric, "ts": ts,
+                                       "greenhouse_id": device.greenhouse_id, "value": v} for ts, v in points])
+
+
+def _rollups(session, resolution, metric="temperature"):
+    rows = session.scalars(select(ReadingRollup).where(ReadingRollup.resolution == resolution,
+                                                       ReadingRollup.metric == metric)
+                           .order_by(ReadingRollup.period_start)).all()
+    return [(r.period_start, r.min, r.max, r.mean, r.count) for r in rows]
+
+
+def test_rollups_hand_computed_across_period_edges_and_park_midnight(session):
+    device = _device(session)
+    # The park (Asia/Shanghai, UTC+8) starts a new day at 16:00 UTC.
+    _add(session, device, [(t(15, 54, 59), 1.0), (t(15, 55), 3.0), (t(15, 59, 59), 5.0),
+                           (t(16, 0), 10.0), (t(16, 4, 59), 20.0), (t(16, 5), 7.0)])
+    session.commit()
+    rollups.run_rollups(session, t(16, 7))  # the 16:05 period is not complete yet
+    session.commit()
+    assert _rollups(session, "5m") == [(t(15, 50), 1, 1, 1, 1), (t(15, 55), 3, 5, 4, 2), (t(16, 0), 10, 20, 15, 2)]
+    assert _rollups(session, "1h") == [(t(15), 1, 5, 3, 3), (t(16), 10, 20, 15, 2)]
+    assert _rollups(session, "1d") == [(t(16, day=27), 1, 5, 3, 3), (t(16), 10, 20, 15, 2)]
+    # The next run adds the 16:05 period and refolds the hour and the day; running twice changes nothing.
+    for _ in range(2):
+        rollups.run_rollups(session, t(16, 10))
+        session.commit()
+    assert _rollups(session, "5m")[-1] == (t(16, 5), 7, 7, 7, 1)
+    assert _rollups(session, "1h")[-1] == (t(16), 7, 20, 37 / 3, 3)
+    assert _rollups(session, "1d") == [(t(16, day=27), 1, 5, 3, 3), (t(16), 7, 20, 37 / 3, 3)]
+
+
+def test_rollups_without_readings_only_set_the_mark(session):
+    _device(session)
+    session.commit()
+    result = rollups.run_rollups(session, t(12, 3))
+    session.commit()
+    assert result["pairs"] == 0
+    assert session.get(RollupMark, "readings").done_until == t(12)
+    assert session.scalar(select(func.count()).select_from(ReadingRollup)) == 0
+
+
+def test_rollups_catch_up_after_three_hour_gap_computes_exactly_the_missing_periods(session):
+    device = _device(session)
+    _add(session, device, [(t(10) + timedelta(minutes=i), float(i)) for i in range(6 * 60)])
+    settings.put(session, "rollups.late_hours", "0")
+    session.commit()
+    rollups.run_rollups(session, t(13))
+    session.commit()
+    assert len(_rollups(session, "5m")) == 36
+    # The scheduler was down 13:00-16:00: the next run folds exactly the 36 missing periods.
+    result = rollups.run_rollups(session, t(16, 2))
+    session.commit()
+    assert (result["from"], result["to"]) == (t(13), t(16))
+    fives = _rollups(session, "5m")
+    assert [p[0] for p in fives] == [t(10) + timedelta(minutes=5 * i) for i in range(72)]
+    assert all(p[4] == 5 for p in fives)
+    assert fives[36] == (t(13), 180, 184, 182, 5)
+    hours = _rollups(session, "1h")
+    assert [(h[0], h[4]) for h in hours] == [(t(h), 60) for h in range(10, 16)]
+    assert hours[5] == (t(15), 300, 359, 329.5, 60)
+    assert _rollups(session, "1d") == [(t(16, day=27), 0, 359, 179.5, 360)]
+
+
+def test_rollups_fold_late_readings_into_their_periods(session):
+    device = _device(session)
+    _add(session, device, [(t(11, 1), 10.0), (t(11, 30), 20.0)])
+    session.commit()
+    rollups.run_rollups(session, t(13))
+    session.commit()
+    # A device sends its buffer two hours late: the default 6-hour window folds it in.
+    _add(session, device, [(t(11, 3), 40.0)])
+    session.commit()
+    rollups.run_rollups(session, t(13, 5))
+    session.commit()
+    assert _rollups(session, "5m")[0] == (t(11), 10, 40, 25, 2)
+    assert _rollups(session, "1h") == [(t(11), 10, 40, 70 / 3, 3)]
+    assert _rollups(session, "1d") == [(t(16, day=27), 10, 40, 70 / 3, 3)]
+
+
+def test_purge_removes_only_readings_older_than_the_setting(session):
+    device = _device(session)
+    now = t(12)
+    _add(session, device, [(now - timedelta(days=40, minutes=i), 1.0) for i in range(0, 60 * 24 * 5, 30)]
+         + [(now - timedelta(days=29), 2.0), (now - timedelta(minutes=1), 3.0)])
+    session.commit()
+    removed = rollups.purge_raw(session, now)
+    session.commit()
+    assert removed == 240
+    assert session.scalars(select(Reading.value).order_by(Reading.ts)).all() == [2.0, 3.0]
