@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
-from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from farm import clock
-from farm.api import created, doc, json_body, listing, plain, query_date
+from farm.api import created, doc, json_body, listing, plain, query_date, query_int
 from farm.db import request_session
-from farm.errors import Forbidden, Invalid
 from farm.inputs.people import AdjustmentIn, AttendanceIn, JobIn, PieceRateIn, TrainingIn, WageIn, WorkerIn
 from farm.models.crops import Crop
 from farm.models.people import Job, Worker
-from farm.permissions import allow, can
+from farm.permissions import allow
 from farm.services import payroll, people
 
 bp = Blueprint("people", __name__)
@@ -114,11 +112,7 @@ def item_json(pay: payroll.WorkerPay, names: dict) -> dict:
 
 def _own_or_manager(worker_id: int) -> None:
     """A manager reads anyone's pay; a worker only their own (403 otherwise)."""
-    if can(g.user, "people.read"):
-        return
-    if g.user.role == "worker" and g.user.worker_id == worker_id:
-        return
-    raise Forbidden(_l("You may only see your own pay."))
+    people.readable_worker(g.user, worker_id)
 
 
 # --- workers ---------------------------------------------------------------------------------------
@@ -198,18 +192,7 @@ def create_job():
      query={"date": "YYYY-MM-DD, default today", "worker": "worker id"})
 def list_jobs():
     day = query_date("date") or clock.today()
-    worker_id = None
-    if request.args.get("worker"):
-        try:
-            worker_id = int(request.args["worker"])
-        except ValueError:
-            raise Invalid(_l("Enter a whole number."), {"worker": _l("Enter a whole number.")}) from None
-    if not can(g.user, "people.read"):
-        if g.user.role != "worker" or g.user.worker_id is None:
-            raise Forbidden(_l("You may only see your own jobs."))
-        if worker_id not in (None, g.user.worker_id):
-            raise Forbidden(_l("You may only see your own jobs."))
-        worker_id = g.user.worker_id
+    worker_id = people.readable_worker(g.user, query_int("worker", 0, minimum=1) if request.args.get("worker") else None)
     return listing(people.jobs_on(request_session(), day, worker_id), job_json)
 
 
@@ -263,18 +246,7 @@ def _month_arg() -> str:
      tag="people", query={"month": "YYYY-MM, default this month", "worker": "worker id"})
 def payroll_list():
     month = _month_arg()
-    worker_id = None
-    if request.args.get("worker"):
-        try:
-            worker_id = int(request.args["worker"])
-        except ValueError:
-            raise Invalid(_l("Enter a whole number."), {"worker": _l("Enter a whole number.")}) from None
-    if not can(g.user, "people.read"):
-        if g.user.role != "worker" or g.user.worker_id is None:
-            raise Forbidden(_l("You may only see your own pay."))
-        if worker_id not in (None, g.user.worker_id):
-            raise Forbidden(_l("You may only see your own pay."))
-        worker_id = g.user.worker_id
+    worker_id = people.readable_worker(g.user, query_int("worker", 0, minimum=1) if request.args.get("worker") else None)
     db = request_session()
     pays = payroll.payroll(db, month, worker_id)
     names = dict(db.execute(people_names(list(pays))).all()) if pays else {}

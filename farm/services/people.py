@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from farm.errors import Conflict, Invalid, NotFound
+from farm.errors import Conflict, Forbidden, Invalid, NotFound
 from farm.i18n import LABELS
 from farm.models.base import utcnow
 from farm.models.land import Household
@@ -334,3 +334,17 @@ def worker_choices(session: Session, day: date | None = None) -> list[Worker]:
 
 def households(session: Session) -> list[Household]:
     return list(session.scalars(select(Household).order_by(Household.village_group, Household.name)))
+
+
+def readable_worker(user, requested: int | None) -> int | None:
+    """Whose jobs and pay `user` may read: anyone's (None = everyone) for a manager, a worker only their own.
+
+    A worker asking for no one in particular gets their own; asking for someone else is Forbidden.
+    """
+    from farm.permissions import can
+
+    if can(user, "people.read"):
+        return requested
+    if user is None or user.role != "worker" or user.worker_id is None or requested not in (None, user.worker_id):
+        raise Forbidden(_l("You may only see your own jobs and pay."))
+    return user.worker_id

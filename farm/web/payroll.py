@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from farm import clock
 from farm.db import request_session
-from farm.errors import DomainError, Forbidden
+from farm.errors import DomainError
 from farm.inputs.people import AdjustmentIn, PieceRateIn
 from farm.models.crops import Crop
 from farm.models.harvest import GRADES
 from farm.models.people import PayAdjustment, Worker
-from farm.permissions import allow, can
-from farm.services import payroll
+from farm.permissions import allow
+from farm.services import payroll, people
 from farm.services.harvest import JIN_PER_KG, grade_label
 from farm.web import field_errors, form_input, nav
 from farm.web.exports import send_table
@@ -133,8 +133,7 @@ def export(month: str):
 
 def _slip(month: str, worker_id: int):
     """A worker's pay for the month, line by line; a worker may only open their own (403)."""
-    if not can(g.user, "people.read") and g.user.worker_id != worker_id:
-        raise Forbidden(_l("You may only see your own pay."))
+    people.readable_worker(g.user, worker_id)
     month = payroll.parse_month(month)
     db = request_session()
     worker = db.get(Worker, worker_id)
