@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from farm import clock
 from farm.db import Database
 from farm.models.scheduler import JobRun, SchedulerLease
-from farm.services import rollups
+from farm.services import job_runs, rollups
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class Job:
 JOBS: list[Job] = [
     Job("rollups", rollups.run_rollups, 300),
     Job("purge_readings", lambda session, now: rollups.purge_raw(session, now), 3600),
+    Job("prune_job_runs", job_runs.prune, 86400),
 ]
 
 
@@ -100,6 +101,11 @@ class Scheduler:
             held = False
         if held and not self.holding:
             log.info("scheduler %s holds the lease", self.holder)
+            try:
+                with self.database.session_scope() as session:
+                    job_runs.mark_interrupted(session, self.holder, now)
+            except Exception:
+                log.exception("scheduler: cannot mark the runs of a stopped scheduler")
         self.holding = held
         return held
 

@@ -16,8 +16,10 @@ nav("scheduler.status", _l("Scheduler"), "park.manage", 90)
 JOB_LABELS = {
     "rollups": _l("Reading rollups"),
     "purge_readings": _l("Purge old raw readings"),
+    "prune_job_runs": _l("Prune the scheduler's run log"),
 }
-OUTCOME_LABELS = {"ok": _l("ok"), "failed": _l("failed"), "running": _l("running")}
+OUTCOME_LABELS = {"ok": _l("ok"), "failed": _l("failed"), "running": _l("running"),
+                  "interrupted": _l("interrupted")}
 STATE_LABELS = {"ok": _l("running"), "stale": _l("not answering"), "not running": _l("not running")}
 
 

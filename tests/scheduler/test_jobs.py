@@ -87,3 +87,31 @@ def test_run_loop_runs_jobs_and_stops_cleanly(database, session):
     # Stopping releases the lease, so another scheduler can start at once.
     assert scheduler_state(session) == "stale"
     assert [r.outcome for r in _runs(session, "tick")] == ["ok"]
+
+
+def test_run_left_running_by_a_dead_scheduler_is_marked_interrupted_by_the_next(database, session):
+    first = Scheduler(database, [], holder="first", lease_seconds=30)
+    assert first.renew(T0)
+    session.add(JobRun(job="rollups", holder="first", started_at=T0, outcome="running"))
+    session.commit()
+    # The first dies mid-job; the second takes the lease after it expires and closes the dead run.
+    second = Scheduler(database, [], holder="second", lease_seconds=30)
+    assert not second.renew(T0 + timedelta(seconds=10))
+    assert _runs(session, "rollups")[0].outcome == "running"
+    assert second.renew(T0 + timedelta(seconds=31))
+    run = _runs(session, "rollups")[0]
+    assert run.outcome == "interrupted" and run.finished_at == T0 + timedelta(seconds=31)
+    assert "next run" in run.error
+
+
+def test_prune_keeps_recent_runs_and_removes_old_ones(session):
+    from farm.services import job_runs
+
+    for days in (40, 31, 29, 1):
+        session.add(JobRun(job="rollups", started_at=T0 - timedelta(days=days), finished_at=T0, outcome="ok"))
+    session.add(JobRun(job="rollups", started_at=T0 - timedelta(days=60), outcome="running"))
+    session.commit()
+    assert job_runs.prune(session, T0) == 2
+    session.commit()
+    left = sorted((T0 - r.started_at).days for r in _runs(session, "rollups"))
+    assert left == [1, 29, 60]
