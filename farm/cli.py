@@ -160,9 +160,13 @@ def create_token(username: str):
 @click.option("--port", type=int, default=None, help="Default FARM_PORT (8000).")
 def web(port: int | None):
     """Serve the web app and API with gunicorn."""
-    from farm.server import serve
+    from farm.server import serve, web_workers
 
     config = load_config()
+    try:
+        web_workers(os.environ)
+    except ConfigError as exc:
+        fail(str(exc), 2)
     open_database(config)
     serve(config, port or config.port)
 

@@ -5,7 +5,7 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
-from farm.config import Config
+from farm.config import Config, ConfigError
 
 
 class _Gunicorn(BaseApplication):
@@ -24,12 +24,24 @@ class _Gunicorn(BaseApplication):
         return create_app(self.farm_config)
 
 
+def web_workers(env) -> int:
+    """FARM_WEB_WORKERS (default 2) as a number of processes, or a ConfigError with a one-line reason."""
+    raw = env.get("FARM_WEB_WORKERS") or "2"
+    try:
+        workers = int(raw)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= 64:
+        raise ConfigError(f"FARM_WEB_WORKERS must be a number from 1 to 64, got {raw!r}")
+    return workers
+
+
 def serve(config: Config, port: int) -> None:
     """Serve until SIGTERM/SIGINT; each worker builds its own app and database pool."""
     host = os.environ.get("FARM_HOST", "127.0.0.1")
     options = {
         "bind": f"{host}:{port}",
-        "workers": int(os.environ.get("FARM_WEB_WORKERS", "2")),
+        "workers": web_workers(os.environ),
         "worker_class": "gthread",
         "threads": 4,
         "timeout": 60,

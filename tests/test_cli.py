@@ -134,6 +134,13 @@ def test_cli_bad_configuration_gives_one_line(env, variable, value):
     assert variable in line
 
 
+@pytest.mark.parametrize("value", ["two", "0", "-3"])
+def test_cli_web_with_bad_worker_count_gives_one_line(env, value):
+    env["FARM_WEB_WORKERS"] = value
+    line = one_error_line(farm(env, "web", "--port", "1"))
+    assert "FARM_WEB_WORKERS" in line and value in line
+
+
 @pytest.mark.parametrize("url", [
     "postgresql+psycopg://nobody@127.0.0.1:9/nowhere",
     "sqlite:////proc/no-such-dir/farm.db",

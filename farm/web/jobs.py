@@ -24,12 +24,13 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 nav("jobs.board", _l("Job board"), "people.read", 45)
 
 
-def _day() -> date:
+def _day() -> date | None:
+    """The board's day from ?date= (default today); None when it is not a date."""
     raw = (request.values.get("date") or "").strip()
     try:
         return date.fromisoformat(raw) if raw else clock.today()
     except ValueError:
-        return clock.today()
+        return None
 
 
 def _board(day: date, values=None, errors=None, message=None, status=200):
@@ -45,14 +46,18 @@ def _board(day: date, values=None, errors=None, message=None, status=200):
 @bp.get("")
 @allow("people.read")
 def board():
-    return _board(_day())
+    day = _day()
+    if day is None:
+        return _board(clock.today(), message=_("“%(value)s” is not a date; showing today.",
+                                               value=request.args.get("date", "")), status=400)
+    return _board(day)
 
 
 @bp.post("")
 @allow("people.manage")
 def create():
     db = request_session()
-    day = _day()
+    day = _day() or clock.today()
     values = request.form.to_dict()
     try:
         data = parse(JobIn, {**values, "workers": request.form.getlist("workers")})
@@ -71,6 +76,8 @@ def copy():
     db = request_session()
     day = _day()
     try:
+        if day is None:
+            raise Invalid(_l("Some fields are not valid."), {"to": _l("Enter a date as YYYY-MM-DD.")})
         data = parse(CopyDayIn, {"from": request.form.get("from") or (day - timedelta(days=1)).isoformat(),
                                  "to": day.isoformat()})
         copies = people.copy_day(db, data.source, data.target)
@@ -79,7 +86,7 @@ def copy():
         return redirect(url_for("jobs.board", date=day.isoformat()))
     except DomainError as exc:
         db.rollback()
-        return _board(day, None, field_errors(exc), exc.message, exc.status)
+        return _board(day or clock.today(), None, field_errors(exc), exc.message, exc.status)
 
 
 @bp.post("/attendance")
@@ -87,7 +94,7 @@ def copy():
 def attendance():
     """Every booking on the board in one form: `present_<id>` ticked or not, `hours_<id>`."""
     db = request_session()
-    day = _day()
+    day = _day() or clock.today()
     entries, errors = [], {}
     for key in request.form:
         if not key.startswith("booking_"):
@@ -121,7 +128,7 @@ def attendance():
 @allow("people.manage")
 def done(job_id: int):
     db = request_session()
-    day = _day()
+    day = _day() or clock.today()
     try:
         job = people.mark_done(db, job_id, request.form.get("undo") != "1")
         day = job.day
@@ -136,7 +143,7 @@ def done(job_id: int):
 @allow("people.manage")
 def delete(job_id: int):
     db = request_session()
-    day = _day()
+    day = _day() or clock.today()
     try:
         people.delete_job(db, job_id)
         db.commit()

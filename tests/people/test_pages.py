@@ -72,6 +72,15 @@ def test_job_board_plan_attend_copy_and_done(client, session, farm):
     assert session.get(Job, job.id).done_at is not None
 
 
+def test_job_board_with_a_bad_date_says_so_and_copies_nothing(client, session, farm):
+    csrf = manager(client)
+    page = client.get("/jobs?date=2026-13-40")
+    assert page.status_code == 400 and "2026-13-40" in page.get_data(as_text=True)
+    r = client.post("/jobs/copy?date=yesterday", data={"csrf_token": csrf, "from": "2026-10-05"})
+    assert r.status_code == 422
+    assert session.scalar(select(Job)) is None
+
+
 def test_job_board_unknown_greenhouse_is_an_error_on_the_form(client, session, farm):
     csrf = manager(client)
     r = client.post("/jobs?date=2026-10-05", data={"csrf_token": csrf, "kind": "harvest", "greenhouse": "GH-404",
