@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.client import PUBACK
@@ -36,6 +36,7 @@ from farm.config import Config
 from farm.db import Database
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
+from farm.services import rollups
 from sensors import payloads
 from sensors.payloads import Message, Reject
 
@@ -44,6 +45,8 @@ log = logging.getLogger("farm.ingest")
 HEARTBEAT_SECONDS = 10.0
 REGISTRY_REFRESH_SECONDS = 5.0
 PRUNE_SECONDS = 60.0
+# Readings older than this are noted for the rollup job's backlog (a device sending what it buffered offline).
+LATE_AFTER = timedelta(minutes=10)
 SESSION_EXPIRY_SECONDS = 7 * 24 * 3600  # the broker keeps our queue for a week of downtime
 
 
@@ -295,6 +298,8 @@ class Ingest:
             seen: dict[int, list] = {}  # device id -> [messages, rejects]
             statuses: dict[int, tuple[bool, datetime]] = {}
             rejects: list[dict] = []
+            late_before = now - LATE_AFTER
+            late: dict[int, datetime] = {}  # device id -> its oldest late reading in this batch
 
             def reject(item: Item, why: Reject, device_id: int | None = None):
                 rejects.append({"received_at": item.received, "topic": item.topic[:300],
@@ -335,6 +340,8 @@ class Ingest:
                 counts[0] += 1
                 for reading in result.readings:
                     rows.append((dev.id, reading.metric, ts_param(reading.ts), gh_id, reading.value))
+                    if reading.ts < late_before and reading.ts < late.get(dev.id, late_before):
+                        late[dev.id] = reading.ts
                     key = (gh_id, reading.metric)
                     held = latest.get(key)
                     if held is None or reading.ts > held["ts"]:
@@ -345,6 +352,9 @@ class Ingest:
 
             if rows:
                 self._insert_readings(conn, rows)
+            if late:
+                conn.execute(rollups.note_late_statement(self.db.dialect),
+                             [{"device_id": d, "since": ts, "noted_at": now} for d, ts in late.items()])
             if latest:
                 stmt = self._insert(LatestReading)
                 stmt = stmt.on_conflict_do_update(

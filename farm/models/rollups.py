@@ -35,3 +35,17 @@ class RollupMark(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     done_until: Mapped[datetime]
+
+
+class RollupBacklog(Base):
+    """A device that delivered readings older than the rollups' look-back: the oldest such time, for the job.
+
+    The ingest writes it only for late readings (a device sending its buffer after a long outage), so the hot path
+    stays one comparison per reading; `noted_at` changes on every note, so the job removes only what it folded.
+    """
+
+    __tablename__ = "rollup_backlog"
+
+    device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[datetime]
+    noted_at: Mapped[datetime]

@@ -1,7 +1,8 @@
 """Rollups of the readings: 5-minute, hourly and park-day min/mean/max/count per device and metric.
 
 Each run folds the complete 5-minute periods since the last run, going back `rollups.late_hours` more so readings
-that arrive late (a device sending its buffer) are folded into their periods; every period is upserted, so running
+that arrive late (a device sending its buffer) are folded into their periods; readings older than that are noted
+by the ingest in a backlog (device, oldest time) and folded from there; every period is upserted, so running
 twice changes nothing. Hours and park days touched are recomputed from the 5-minute rollups. Raw reads name the
 device and metric, so they use the readings' key and never scan the whole history.
 """
@@ -11,13 +12,13 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.models.rollups import ReadingRollup, RollupMark
+from farm.models.rollups import ReadingRollup, RollupBacklog, RollupMark
 from farm.models.sensors import Device, Reading
 from farm.services import settings
 from farm.services.settings import SettingSpec, _int
@@ -90,10 +91,13 @@ def _rows(folded: dict, resolution: str) -> list[dict]:
             for (d, m, p), (gh, lo, hi, total, n) in folded.items()]
 
 
-def fold_raw(session: Session, start: datetime, end: datetime) -> set:
+def fold_raw(session: Session, start: datetime, end: datetime, device_ids: list[int] | None = None) -> set:
     """Write the 5-minute rollups of [start, end) from raw readings; returns the (device, metric) pairs seen."""
     seen = set()
-    devices = session.execute(select(Device.id, Device.greenhouse_id)).all()
+    query = select(Device.id, Device.greenhouse_id)
+    if device_ids is not None:
+        query = query.where(Device.id.in_(device_ids))
+    devices = session.execute(query).all()
     for device_id, greenhouse_id in devices:
         for metric in METRICS:
             raw = session.execute(
@@ -127,8 +131,49 @@ def fold_up(session: Session, start: datetime, end: datetime, pairs: set) -> Non
             _upsert(session, _rows(_fold(fives, key), resolution))
 
 
+def _fold_range(session: Session, start: datetime, end: datetime, device_ids: list[int] | None = None) -> set:
+    """fold_raw over [start, end) in 6-hour steps, so a long outage never loads everything at once."""
+    pairs: set = set()
+    step = timedelta(hours=6)
+    cursor = start
+    while cursor < end:
+        upto = min(cursor + step, end)
+        pairs |= fold_raw(session, cursor, upto, device_ids)
+        cursor = upto
+    return pairs
+
+
+def fold_backlog(session: Session, before: datetime) -> int:
+    """Fold the readings devices delivered later than the look-back: from each device's oldest late reading up to
+    `before` (where the regular window starts). Returns the devices folded."""
+    done = 0
+    for entry in session.scalars(select(RollupBacklog).order_by(RollupBacklog.device_id)).all():
+        start, noted = floor5(entry.since), entry.noted_at
+        if start < before:
+            pairs = _fold_range(session, start, before, [entry.device_id])
+            if pairs:
+                fold_up(session, start, before, pairs)
+        # Only the note that was folded: a newer one (the ingest noted again meanwhile) waits for the next run.
+        session.execute(delete(RollupBacklog).where(RollupBacklog.device_id == entry.device_id,
+                                                    RollupBacklog.noted_at == noted))
+        done += 1
+    return done
+
+
+def note_late_statement(dialect: str):
+    """The ingest's upsert of late readings: keep the oldest `since`, always move `noted_at`."""
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make(RollupBacklog.__table__)
+    table = RollupBacklog.__table__.c
+    return stmt.on_conflict_do_update(
+        index_elements=[table.device_id],
+        set_={"since": case((stmt.excluded.since < table.since, stmt.excluded.since), else_=table.since),
+              "noted_at": stmt.excluded.noted_at})
+
+
 def run_rollups(session: Session, now: datetime) -> dict:
-    """The job: fold the complete periods since the last run (and the late window before it); idempotent."""
+    """The job: fold the complete periods since the last run (and the late window before it), then what devices
+    delivered later than that window; idempotent."""
     end = floor5(now)
     mark = session.get(RollupMark, MARK)
     late = timedelta(hours=settings.get(session, LATE_HOURS.key, on=clock.local(now).date()))
@@ -142,18 +187,12 @@ def run_rollups(session: Session, now: datetime) -> dict:
         session.add(mark)
     else:
         start = min(mark.done_until, end) - late
-    # Catch up in bounded steps so a long outage never loads everything at once.
-    pairs: set = set()
-    step = timedelta(hours=6)
-    cursor = start
-    while cursor < end:
-        upto = min(cursor + step, end)
-        pairs |= fold_raw(session, cursor, upto)
-        cursor = upto
+    pairs = _fold_range(session, start, end)
     if pairs:
         fold_up(session, start, end, pairs)
     mark.done_until = max(mark.done_until, end)
-    return {"from": start, "to": end, "pairs": len(pairs)}
+    backlog = fold_backlog(session, start)
+    return {"from": start, "to": end, "pairs": len(pairs), "backlog": backlog}
 
 
 def purge_raw(session: Session, now: datetime, commit_each: bool = True) -> int:

@@ -115,3 +115,41 @@ def test_purge_removes_only_readings_older_than_the_setting(session):
     session.commit()
     assert removed == 240
     assert session.scalars(select(Reading.value).order_by(Reading.ts)).all() == [2.0, 3.0]
+
+
+def test_backlog_folds_readings_older_than_the_window_once_and_keeps_a_newer_note(session):
+    from farm.models.rollups import RollupBacklog
+
+    device = _device(session)
+    _add(session, device, [(t(12), 1.0)])
+    session.commit()
+    rollups.run_rollups(session, t(12, 5))
+    session.commit()
+    # A day later the device delivers readings from yesterday 01:00, far beyond the 6-hour window.
+    _add(session, device, [(t(1, 2), 3.0), (t(1, 4), 5.0)])
+    session.add(RollupBacklog(device_id=device.id, since=t(1, 2), noted_at=t(12, 6)))
+    session.commit()
+    assert rollups.run_rollups(session, t(12, 10))["backlog"] == 1
+    session.commit()
+    assert _rollups(session, "5m")[0] == (t(1), 3.0, 5.0, 4.0, 2)
+    assert _rollups(session, "1h")[0] == (t(1), 3.0, 5.0, 4.0, 2)
+    # The park day (from 16:00 UTC the day before) holds both the late readings and the 12:00 one.
+    assert _rollups(session, "1d") == [(t(16, day=27), 1.0, 5.0, 3.0, 3)]
+    assert session.scalar(select(func.count()).select_from(RollupBacklog)) == 0
+    # Running again changes nothing.
+    rollups.run_rollups(session, t(12, 15))
+    session.commit()
+    assert _rollups(session, "5m")[0] == (t(1), 3.0, 5.0, 4.0, 2)
+
+
+def test_ingest_upsert_keeps_the_oldest_late_time(session, database):
+    from farm.models.rollups import RollupBacklog
+
+    device = _device(session)
+    session.commit()
+    stmt = rollups.note_late_statement(database.dialect)
+    for since, noted in ((t(5), t(12)), (t(3), t(12, 1)), (t(8), t(12, 2))):
+        session.execute(stmt, [{"device_id": device.id, "since": since, "noted_at": noted}])
+    session.commit()
+    note = session.get(RollupBacklog, device.id)
+    assert (note.since, note.noted_at) == (t(3), t(12, 2))

@@ -228,3 +228,38 @@ def test_ingest_a_message_the_database_refuses_becomes_a_reject_and_the_rest_is_
     assert count_readings(database) == 4
     with database.session() as s:
         assert [r.reason for r in s.scalars(select(IngestReject))] == ["not_storable"]
+
+
+def test_ingest_notes_a_late_buffer_and_the_rollup_job_folds_it(park, database, session, broker, ingests):
+    from datetime import datetime, timedelta, timezone
+
+    from farm.models.rollups import ReadingRollup, RollupBacklog
+    from farm.services import rollups
+
+    now = rollups.floor5(datetime.now(timezone.utc))
+    session.execute(text("DELETE FROM rollup_backlog"))
+    session.commit()
+    # The rollups are done up to now; then a device sends what it buffered ten hours ago (beyond the 6-hour window).
+    rollups.run_rollups(session, now)
+    session.commit()
+    ingests()
+    publisher = Publisher(broker.port)
+    old = now - timedelta(hours=10)
+    buffer = [{"ts": (old + timedelta(minutes=i)).isoformat(), "values": {"temperature": 4.0 + i}} for i in range(3)]
+    fresh = {"ts": now.isoformat(), "values": {"temperature": 20.0}}
+    publisher.send([("farm/yawei/GH-001/th-001/telemetry", json.dumps(buffer + [fresh]).encode())])
+    publisher.wait_acked(1)
+    wait_for(lambda: count_readings(database) >= 4, 30, what="the buffer stored")
+    session.expire_all()
+    device = session.scalar(select(Device).where(Device.code == "th-001"))
+    note = session.get(RollupBacklog, device.id)
+    assert note is not None and note.since == old
+    result = rollups.run_rollups(session, now + timedelta(minutes=5))
+    session.commit()
+    assert result["backlog"] == 1
+    five = session.scalars(select(ReadingRollup).where(ReadingRollup.device_id == device.id,
+                                                       ReadingRollup.resolution == "5m",
+                                                       ReadingRollup.period_start < now - timedelta(hours=6))).all()
+    assert [(r.min, r.max, r.count) for r in five] == [(4.0, 6.0, 3)]
+    assert session.get(RollupBacklog, device.id) is None
+    publisher.close()
