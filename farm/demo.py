@@ -14,7 +14,7 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from farm import clock, demo_harvest, demo_land, demo_people
+from farm import clock, demo_harvest, demo_land, demo_people, demo_sensors
 from farm.models.auth import User
 from farm.models.crops import Crop, CropVariety, Planting
 from farm.models.park import Greenhouse, Park
@@ -303,6 +303,7 @@ STEPS: list[Step] = [
     demo_land.add_land,
     add_devices,
     demo_people.add_people,
+    demo_sensors.add_sensor_history,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}

@@ -88,3 +88,29 @@ def test_demo_manager_sees_the_park_in_chinese(app, session, demo):
 
 def test_demo_loads_quickly(demo):
     assert demo["seconds"] < 60
+
+
+def test_demo_has_sensor_history_for_the_vegetable_greenhouses(session, demo):
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from farm import clock
+    from farm.models.rollups import ReadingRollup
+    from farm.models.sensors import Reading
+
+    greenhouses = park_service.list_greenhouses(session)
+    vegetable = {g.id for g in greenhouses
+                 if any(p.crop.category == "vegetable" for p in park_service.active_plantings(g))}
+    days = session.execute(select(ReadingRollup.greenhouse_id, func.count(), func.min(ReadingRollup.period_start))
+                           .where(ReadingRollup.resolution == "1d", ReadingRollup.metric == "temperature")
+                           .group_by(ReadingRollup.greenhouse_id)).all()
+    assert {gh for gh, _, _ in days} == vegetable
+    assert all(n >= 85 for _, n, _ in days)
+    assert min(first for _, _, first in days) <= clock.now() - timedelta(days=89)
+    # Raw readings for the last two park days only, which the rollup job folds on its first run.
+    first_raw = session.scalar(select(func.min(Reading.ts)))
+    assert clock.now() - timedelta(days=2) <= first_raw <= clock.now() - timedelta(days=1)
+    means = session.scalars(select(ReadingRollup.mean).where(ReadingRollup.resolution == "1d",
+                                                             ReadingRollup.metric == "temperature")).all()
+    assert 5 < sum(means) / len(means) < 35
