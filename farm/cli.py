@@ -199,14 +199,22 @@ def scheduler():
 @main.command("simulate")
 @click.option("--interval", type=float, default=10.0, help="Seconds between readings of each greenhouse.")
 @click.option("--greenhouses", default="", help="Comma-separated codes, e.g. GH-001,GH-002 (default: all).")
-def simulate(interval: float, greenhouses: str):
+@click.option("--cold-night", "cold_night", default="", envvar="FARM_SIM_COLD_NIGHT",
+              help="Comma-separated codes whose quilt stays up from the start: the air falls below the frost limit "
+                   "(also FARM_SIM_COLD_NIGHT, so `FARM_SIM_COLD_NIGHT=GH-001 make run` shows it).")
+@click.option("--cold-minutes", type=float, default=45.0, help="How long the forced cold night lasts (default 45).")
+def simulate(interval: float, greenhouses: str, cold_night: str, cold_minutes: float):
     """Publish realistic readings for the demo park."""
     from sensors.simulator import run
 
     config = load_config()
     if interval <= 0:
         fail("--interval must be above zero")
-    run(config, interval=interval, only=[c.strip().upper() for c in greenhouses.split(",") if c.strip()])
+    if cold_minutes <= 0:
+        fail("--cold-minutes must be above zero")
+    codes = [c.strip().upper() for c in cold_night.split(",") if c.strip()]
+    run(config, interval=interval, only=[c.strip().upper() for c in greenhouses.split(",") if c.strip()],
+        cold_night=codes, cold_minutes=cold_minutes)
 
 
 @main.command("i18n-missing")

@@ -1,6 +1,6 @@
 """Demo sensor history for the vegetable greenhouses, so charts and reports have something to show at once.
 
-The simulator's climate model is stepped every 20 minutes over the last 90 days: the last two park days become raw
+The simulator's climate model (with the houses managed towards their crops' ranges) is stepped every 20 minutes over the last 90 days: the last two park days become raw
 readings (the rollup job folds them on its first run, as it would for real data), earlier hours become hourly
 rollups (14 days) and earlier park days daily rollups (90 days), as if their raw readings had been purged.
 """
@@ -16,7 +16,7 @@ from farm import clock
 from farm.models.rollups import ReadingRollup
 from farm.models.sensors import Device, Reading
 from farm.services.rollups import day_start, hour_start
-from sensors.simulator import Climate, step
+from sensors.simulator import Climate, setpoints_by_greenhouse, step
 
 STEP = timedelta(minutes=20)
 DAYS = 90
@@ -49,6 +49,7 @@ def add_sensor_history(session: Session, ctx: dict) -> None:
     hourly_from = raw_from - timedelta(days=HOURLY_DAYS)
     start = raw_from - timedelta(days=DAYS)
     rng = random.Random(ctx["rng"].random())
+    setpoints = setpoints_by_greenhouse(session)
     readings: list[dict] = []
     hours: dict = {}
     days: dict = {}
@@ -61,7 +62,8 @@ def add_sensor_history(session: Session, ctx: dict) -> None:
         ts += STEP
     hours_per_step = STEP.total_seconds() / 3600
     for device, gh_id in devices:
-        climate = Climate(device.greenhouse.code, device.code, True, random.Random(rng.random()))
+        climate = Climate(device.greenhouse.code, device.code, True, random.Random(rng.random()),
+                          setpoints=setpoints.get(device.greenhouse.code))
         for ts, local, day, hour in times:
             values = step(climate, local, hours_per_step)
             for metric, value in values.items():

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from farm import clock
 from farm.db import Database
 from farm.models.scheduler import JobRun, SchedulerLease
-from farm.services import job_runs, rollups
+from farm.services import alerts, daily_report, job_runs, notify, rollups
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,15 @@ JOBS: list[Job] = [
     Job("rollups", rollups.run_rollups, 300),
     Job("purge_readings", lambda session, now: rollups.purge_raw(session, now), 3600),
     Job("prune_job_runs", job_runs.prune, 86400),
+    # Each run makes only the reports that are due and missing, so a short interval costs nothing.
+    Job("daily_report", daily_report.run_daily_report, 300),
+    # Hourly rather than daily: a reminder of a new park day goes out within the hour, even after a restart;
+    # each reminder is notified once, whatever the number of runs.
+    Job("land_reminders", daily_report.run_land_reminders, 3600),
+    # Climate and offline alerts on the readings since the last run; each opening queues one notification.
+    Job("alerts", alerts.run_alerts, 60),
+    # Sends what the outbox holds; a failing or hanging channel costs one bounded attempt per run.
+    Job("notifications", notify.deliver_pending, 60),
 ]
 
 
@@ -115,11 +124,18 @@ class Scheduler:
         if not self.renew(now):
             return "skipped"
         with self._lock:
-            with self.database.session_scope() as session:
-                run = JobRun(job=job.name, holder=self.holder, started_at=now, outcome="running")
-                session.add(run)
-                session.flush()
-                run_id = run.id
+            try:
+                with self.database.session_scope() as session:
+                    # Under the lock nothing of this scheduler runs: a "running" row of its own was cut off
+                    # (the database went away before the run could be closed).
+                    job_runs.mark_interrupted(session, self.holder, now, own=True)
+                    run = JobRun(job=job.name, holder=self.holder, started_at=now, outcome="running")
+                    session.add(run)
+                    session.flush()
+                    run_id = run.id
+            except Exception:
+                log.exception("scheduler: cannot log the start of %s; it runs at its next time", job.name)
+                return "failed"
             outcome, error = "ok", ""
             try:
                 with self.database.session_scope() as session:
@@ -127,10 +143,13 @@ class Scheduler:
             except Exception as exc:
                 outcome, error = "failed", "".join(traceback.format_exception_only(exc)).strip()[:2000]
                 log.warning("scheduler: job %s failed: %s", job.name, error)
-            with self.database.session_scope() as session:
-                run = session.get(JobRun, run_id)
-                run.finished_at = max(now, clock.now())
-                run.outcome, run.error = outcome, error
+            try:
+                with self.database.session_scope() as session:
+                    run = session.get(JobRun, run_id)
+                    run.finished_at = max(now, clock.now())
+                    run.outcome, run.error = outcome, error
+            except Exception:
+                log.exception("scheduler: cannot log the end of %s (%s)", job.name, outcome)
             return outcome
 
     def run(self, stop: threading.Event | None = None) -> None:

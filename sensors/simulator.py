@@ -3,7 +3,9 @@
 Each greenhouse follows the outside weather of the day of year (January nights near -14 °C, July afternoons near
 33 °C), its thermal quilts (down at night, up after sunrise), vents that open around 30 °C, a morning CO2 peak
 where growers enrich, soil that dries and is irrigated. Now and then a fault happens so alerts have something
-to catch: a sensor goes silent, a value sticks, a spike, or a cold night when a quilt stays up.
+to catch: a sensor goes silent, a value sticks, a spike, or a cold night when a quilt stays up. A cold night can also
+be forced on chosen greenhouses (`simulate --cold-night GH-001`): the quilt stays up and the film loses the heat fast,
+so the air falls below any crop's frost limit, then recovers once the quilt is lowered.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from farm.config import Config
 log = logging.getLogger("farm.simulator")
 
 FAULT_CHANCE = 0.002  # per greenhouse and tick
+FORCED_COLD_C = -5.0  # where a forced cold night heads: below every crop's frost limit (DOMAIN.md: -2 to 0 °C)
+FORCED_COOLING = 6.0  # per hour: a bare film at night loses heat about four times faster than a quilted house
 
 
 @dataclass
@@ -40,6 +44,65 @@ class Climate:
     fault: str | None = None
     fault_ticks: int = 0
     stuck: dict = field(default_factory=dict)
+    cold_hours: float = 0.0  # what is left of a forced cold night
+    setpoints: "Setpoints | None" = None  # a planted house is heated, vented and enriched towards its crop's ranges
+
+
+@dataclass(frozen=True)
+class Setpoints:
+    """The ranges growers hold a planted greenhouse in (its crop's), and the park's day hours (local, in hours)."""
+
+    day: tuple[float | None, float | None]
+    night: tuple[float | None, float | None]
+    humidity: tuple[float | None, float | None]
+    soil: tuple[float | None, float | None]
+    co2: tuple[float | None, float | None]
+    day_starts: float = 7.0
+    night_starts: float = 19.0
+
+
+def _hold(value: float, bounds: tuple[float | None, float | None], inset: float, give: float = 0.0) -> float:
+    """`value` brought inside `bounds` narrowed by `inset` (at most a quarter of the range); above the top only
+    `give` of the excess remains (what vents and shading cannot remove)."""
+    lo, hi = bounds
+    if lo is not None and hi is not None:
+        inset = min(inset, (hi - lo) / 4)
+    if lo is not None and value < lo + inset:
+        return lo + inset
+    if hi is not None and value > hi - inset:
+        return hi - inset + (value - (hi - inset)) * give
+    return value
+
+
+def setpoints_by_greenhouse(session) -> dict[str, Setpoints]:
+    """{greenhouse code: Setpoints} for greenhouses with an active planting, from its crop (the first planted)."""
+    from sqlalchemy import select
+
+    from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
+    from farm.services import settings
+
+    def hours(key: str, default: float) -> float:
+        try:
+            h, _, m = str(settings.get(session, key)).partition(":")
+            return int(h) + int(m or 0) / 60
+        except (KeyError, ValueError):
+            return default
+
+    day_starts, night_starts = hours("alerts.day_starts", 7.0), hours("alerts.night_starts", 19.0)
+    out: dict[str, Setpoints] = {}
+    plantings = session.scalars(select(Planting).where(Planting.status.in_(ACTIVE_PLANTING_STATUSES))
+                                .order_by(Planting.planted_on, Planting.id))
+    for planting in plantings:
+        crop = planting.crop
+
+        def pair(a, b, crop=crop):
+            return tuple(None if getattr(crop, n) is None else float(getattr(crop, n)) for n in (a, b))
+
+        out.setdefault(planting.greenhouse.code, Setpoints(
+            pair("day_temp_min", "day_temp_max"), pair("night_temp_min", "night_temp_max"),
+            pair("humidity_min", "humidity_max"), pair("soil_temp_min", "soil_temp_max"), pair("co2_min", "co2_max"),
+            day_starts, night_starts))
+    return out
 
 
 def outside_temperature(local: datetime) -> float:
@@ -76,7 +139,15 @@ def step(c: Climate, local: datetime, hours: float) -> dict[str, float]:
         target = max(outside + 20, 8.0) if c.fault != "cold_night" else outside + 6
     if target > 30:  # vents open around 30 °C and hold it near 28-31
         target = 29 + (target - 30) * 0.15
-    c.air += (target - c.air) * min(1.0, hours * 1.5) + rng.gauss(0, 0.15)
+    sp = c.setpoints if c.fault != "cold_night" else None  # a cold night: the quilt is up and the heater failed
+    if sp is not None:
+        by_day = sp.day_starts <= hour < sp.night_starts
+        target = _hold(target, sp.day if by_day else sp.night, 1.0, give=0.05)  # heating; vents and shade
+    rate = 1.5 if sp is None else 3.0  # heaters and fans move the air faster than the sun and the film alone
+    if c.cold_hours > 0:  # forced cold night: the quilt is up and the heat escapes, whatever the hour
+        c.cold_hours -= hours
+        quilts_up, light, target, rate = True, 0.0, min(outside + 6, FORCED_COLD_C), FORCED_COOLING
+    c.air += (target - c.air) * min(1.0, hours * rate) + rng.gauss(0, 0.15)
     venting = c.air > 28
     humidity = 92 - 1.6 * max(0.0, c.air - 10) - (8 if venting else 0) + rng.gauss(0, 1.5)
     if c.enriched and quilts_up and hour < sunrise + 3.5:
@@ -88,7 +159,12 @@ def step(c: Climate, local: datetime, hours: float) -> dict[str, float]:
     c.soil_moisture -= hours * (0.6 * sun + 0.08)
     if c.soil_moisture < 24 and 8 <= hour <= 16:
         c.soil_moisture = 40 + rng.uniform(-2, 2)  # drip irrigation
-    c.soil_temperature += (c.air * 0.6 + 6 - c.soil_temperature) * min(1.0, hours * 0.2)
+    soil_target = c.air * 0.6 + 6
+    if sp is not None:  # soil heating cables, dehumidifying, and CO2 enrichment when the sun depletes it
+        soil_target = _hold(soil_target, sp.soil, 0.5)
+        humidity = _hold(humidity, sp.humidity, 3.0) + rng.gauss(0, 0.6)
+        co2 = _hold(co2, sp.co2, 40.0)
+    c.soil_temperature += (soil_target - c.soil_temperature) * min(1.0, hours * 0.2)
     values = {
         "temperature": round(c.air, 1),
         "humidity": round(min(99.0, max(15.0, humidity)), 1),
@@ -150,16 +226,34 @@ def park_devices(config: Config) -> list[tuple[str, str, bool]]:
     return [(f"GH-{n:03d}", f"th-{n:03d}", n % 8 == 1) for n in range(1, 105)]
 
 
+def _load_setpoints(config: Config) -> dict[str, Setpoints]:
+    try:
+        from farm.db import Database
+
+        db = Database(config.database_url)
+        with db.session_scope() as session:
+            found = setpoints_by_greenhouse(session)
+        db.dispose()
+        return found
+    except Exception as exc:  # noqa: BLE001 - without a database the houses simply go unmanaged
+        log.warning("no crop ranges from the database (%s)", str(exc).splitlines()[0])
+        return {}
+
+
 def run(config: Config, interval: float = 10.0, only: list[str] | None = None, stop: threading.Event | None = None,
-        seed: int = 2026) -> None:
-    """Publish a reading of every metric for each greenhouse every `interval` seconds until stopped."""
+        seed: int = 2026, cold_night: list[str] | None = None, cold_minutes: float = 45.0) -> None:
+    """Publish a reading of every metric for each greenhouse every `interval` seconds until stopped.
+
+    The greenhouses named in `cold_night` get a cold night of `cold_minutes` from the start.
+    """
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     rng = random.Random(seed)
-    houses = [Climate(gh, dev, enriched, random.Random(rng.random())) for gh, dev, enriched in park_devices(config)
-              if not only or gh in only]
+    setpoints = _load_setpoints(config)
+    houses = [Climate(gh, dev, enriched, random.Random(rng.random()), setpoints=setpoints.get(gh))
+              for gh, dev, enriched in park_devices(config) if not only or gh in only]
     if not houses:
         log.error("no greenhouse to simulate")
         return
@@ -188,6 +282,12 @@ def run(config: Config, interval: float = 10.0, only: list[str] | None = None, s
         for _ in range(24):
             step(c, start, 0.5)
         c.fault, c.fault_ticks = None, 0  # faults come later, not while settling
+        if c.code in (cold_night or []):
+            c.cold_hours = cold_minutes / 60
+            log.info("forced cold night in %s for %g minutes", c.code, cold_minutes)
+    unknown = set(cold_night or []) - {c.code for c in houses}
+    if unknown:
+        log.warning("--cold-night: not simulated here: %s", ", ".join(sorted(unknown)))
     last = datetime.now(timezone.utc)
     while not stop.is_set():
         now = datetime.now(timezone.utc)

@@ -55,3 +55,16 @@ def token_for(session, user) -> str:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_device(session, greenhouse: Greenhouse, code: str | None = None, last_seen_at=None, enabled: bool = True,
+                created_at=None):
+    """A sensor device in a greenhouse (alerts area)."""
+    from farm.models.base import utcnow
+    from farm.models.sensors import Device
+
+    device = Device(code=code or f"th-{greenhouse.code[-3:].lower()}", greenhouse_id=greenhouse.id, enabled=enabled,
+                    last_seen_at=last_seen_at, created_at=created_at or last_seen_at or utcnow())
+    session.add(device)
+    session.flush()
+    return device

@@ -65,12 +65,16 @@ def query_time(name: str, default: datetime) -> datetime:
 
 @bp.get("/readings")
 @allow("park.read")
-@doc("Readings of one metric in one greenhouse: raw points or min/mean/max/count per period", response=ReadingsOut,
+@doc("Readings of one metric in one greenhouse: raw points, or min/mean/max/count per period read from the rollups "
+     "(merged over the greenhouse's devices; the newest minutes not yet rolled up are added from raw readings)",
+     response=ReadingsOut,
      tag="sensors", query={"greenhouse": "greenhouse code (required)", "metric": "temperature, humidity, "
                            "soil_moisture, soil_temperature, co2 or light (required)",
-                           "from": "ISO-8601 time with offset, inclusive (default: 24 hours ago)",
+                           "from": "ISO-8601 time with offset, inclusive (default: 24 hours ago); a period counts "
+                                   "when it starts in [from, to)",
                            "to": "ISO-8601 time with offset, exclusive (default: now)",
-                           "resolution": "raw (default), 5m, 1h or 1d", "device": "one device's code"})
+                           "resolution": "raw (default), 5m, 1h or 1d (a park day from local midnight)",
+                           "device": "one device's code"})
 def readings():
     greenhouse = (request.args.get("greenhouse") or "").strip()
     metric = (request.args.get("metric") or "").strip()
@@ -83,9 +87,11 @@ def readings():
     q = sensors.ReadingQuery(greenhouse=greenhouse, metric=metric, start=start, end=end,
                              resolution=(request.args.get("resolution") or "raw").strip(),
                              device=(request.args.get("device") or "").strip() or None)
-    points = sensors.readings(request_session(), q)
-    return jsonify(plain({"greenhouse": greenhouse.upper(), "metric": metric, "resolution": q.resolution,
-                          "device": q.device, "from": start, "to": end, "points": points}))
+    # Points are made JSON-ready here: plain()'s walk over every value would be most of a long range's time.
+    points = [{**p, "ts": p["ts"].isoformat()} for p in sensors.readings(request_session(), q)]
+    body = plain({"greenhouse": greenhouse.upper(), "metric": metric, "resolution": q.resolution,
+                  "device": q.device, "from": start, "to": end})
+    return jsonify({**body, "points": points})
 
 
 @bp.get("/ingest/rejects")

@@ -17,10 +17,12 @@ RUNS_DAYS = settings.register(SettingSpec(
     "scheduler.runs_days", 30, _int, _l("Days the scheduler's run log is kept"), _l("days"), Decimal(1)))
 
 
-def mark_interrupted(session: Session, holder: str, now: datetime) -> int:
-    """Runs still "running" under another holder when `holder` takes the lease died with their scheduler."""
+def mark_interrupted(session: Session, holder: str, now: datetime, own: bool = False) -> int:
+    """Close runs left "running": those of other holders when `holder` takes the lease (they died with their
+    scheduler), or with `own`, those of `holder` itself (called while it runs nothing)."""
     result = session.execute(
-        update(JobRun).where(JobRun.outcome == "running", JobRun.holder != holder)
+        update(JobRun).where(JobRun.outcome == "running",
+                             (JobRun.holder == holder) if own else (JobRun.holder != holder))
         .values(outcome="interrupted", finished_at=now,
                 error="the scheduler running this job stopped before it finished; the next run redoes the work"))
     return result.rowcount or 0

@@ -1,19 +1,21 @@
 """Sensors: the device registry, reading queries (raw and rolled up), latest values, rejects and ingest health."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import BigInteger, cast, delete, extract, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from farm import clock
 from farm.errors import Invalid, NotFound
 from farm.models.park import Greenhouse
+from farm.models.rollups import ReadingRollup, RollupMark
 from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
 from farm.services import settings
 from farm.services.park import get_greenhouse
+from farm.services.rollups import MARK, day_start, floor5, hour_start, next_day_start
 from farm.services.settings import SettingSpec
 from sensors.payloads import METRICS
 
@@ -109,6 +111,13 @@ def is_online(device: Device, now: datetime | None = None) -> bool:
 
 
 # --- readings --------------------------------------------------------------------------------------------
+#
+# Rolled-up points come from the rollup table (farm.services.rollups), never from a scan of raw history. The
+# rollup job folds complete 5-minute periods up to its mark (RollupMark "readings"); the tail after the mark (a few
+# minutes while the scheduler runs, longer after an outage, everything before the job's first run) is computed
+# here from the raw readings, by their (device, metric, ts) key, and merged into the same periods, so the newest
+# period is always shown. Readings that arrive late for periods before the mark show once the next run folds them.
+
 
 @dataclass
 class ReadingQuery:
@@ -141,24 +150,228 @@ def check_query(session: Session, q: ReadingQuery) -> tuple[int, int | None]:
 def readings(session: Session, q: ReadingQuery) -> list[dict]:
     """Points of one metric in one greenhouse (all its devices, or the one named), oldest first.
 
-    raw: {"ts", "value"}; rolled up: {"ts" (period start), "min", "mean", "max", "count"}.
+    raw: {"ts", "value"}; rolled up: {"ts" (period start), "min", "mean", "max", "count"}, one point per period
+    that starts in [start, end), merged over the devices (min of mins, max of maxes, count-weighted mean).
     """
     gh_id, device_id = check_query(session, q)
-    # Name the devices so the (device, metric, ts) key serves the query; a device moved away keeps its old
-    # readings here, so every device is named and the greenhouse filters.
-    devices = [device_id] if device_id is not None else list(session.scalars(select(Device.id)))
-    query = select(Reading.ts, Reading.value).where(
-        Reading.device_id.in_(devices), Reading.metric == q.metric, Reading.ts >= q.start, Reading.ts < q.end,
-        Reading.greenhouse_id == gh_id)
-    rows = session.execute(query.order_by(Reading.ts).limit(MAX_POINTS)).all()
-    step = RESOLUTIONS[q.resolution]
-    if step is None:
+    if q.resolution == "raw":
+        # Name the devices so the (device, metric, ts) key serves the query; a device moved away keeps its old
+        # readings here, so every device is named and the greenhouse filters.
+        devices = [device_id] if device_id is not None else list(session.scalars(select(Device.id)))
+        query = select(Reading.ts, Reading.value).where(
+            Reading.device_id.in_(devices), Reading.metric == q.metric, Reading.ts >= q.start, Reading.ts < q.end,
+            Reading.greenhouse_id == gh_id)
+        rows = session.execute(query.order_by(Reading.ts).limit(MAX_POINTS)).all()
         return [{"ts": ts, "value": value} for ts, value in rows]
-    buckets: dict[int, list[float]] = {}
-    for ts, value in rows:
-        buckets.setdefault(math.floor(ts.timestamp() / step) * step, []).append(value)
-    return [{"ts": datetime.fromtimestamp(start, timezone.utc), "min": min(vs), "mean": round(sum(vs) / len(vs), 3),
-             "max": max(vs), "count": len(vs)} for start, vs in sorted(buckets.items())]
+    devices = [device_id] if device_id is not None else greenhouse_devices(session, gh_id)
+    points = rolled_points(session, gh_id, devices, [q.metric], q.resolution, q.start, q.end)[q.metric]
+    return [{"ts": datetime.fromtimestamp(epoch, timezone.utc), "min": low, "mean": mean, "max": high, "count": n}
+            for epoch, low, mean, high, n in points]
+
+
+def greenhouse_devices(session: Session, greenhouse_id: int) -> list[int]:
+    """Ids of the devices now in a greenhouse: rolled-up queries name them so the rollups' key serves them.
+
+    Naming every device in the park would read every other greenhouse's periods too. The price: a device moved to
+    another greenhouse no longer counts in its old one's rolled-up history (its old periods keep the old greenhouse,
+    so they do not follow it either).
+    """
+    return list(session.scalars(select(Device.id).where(Device.greenhouse_id == greenhouse_id).order_by(Device.id)))
+
+
+def period_start(resolution: str, ts: datetime) -> datetime:
+    """The start of the 5m, 1h or 1d (park day) period that contains `ts`."""
+    return {"5m": floor5, "1h": hour_start, "1d": day_start}[resolution](ts)
+
+
+def first_period_from(resolution: str, ts: datetime) -> datetime:
+    """The start of the first period that starts at or after `ts`."""
+    start = period_start(resolution, ts)
+    if start == ts:
+        return start
+    if resolution == "1d":
+        return next_day_start(start)
+    return start + timedelta(seconds=RESOLUTIONS[resolution])
+
+
+def rolled_points(session: Session, greenhouse_id: int, devices: list[int], metrics: list[str], resolution: str,
+                  start: datetime, end: datetime) -> dict[str, list[tuple[int, float, float, float, int]]]:
+    """{metric: [(period start as epoch seconds, min, mean, max, count)]}, oldest first, for the periods starting in
+    [start, end), merged over `devices`' readings taken in the greenhouse: the rollup table up to the rollup mark,
+    the raw tail after it."""
+    out: dict[str, dict[int, list]] = {m: {} for m in metrics}
+    if not devices or not metrics:
+        return {m: [] for m in metrics}
+    lo, hi = first_period_from(resolution, start), first_period_from(resolution, end)
+    # Core columns and epoch seconds, not ORM rows and datetimes: a year-long chart is hundreds of rows per metric,
+    # and the per-row cost is what would make it slower than a day's.
+    r = ReadingRollup.__table__.c
+    begins = cast(extract("epoch", r.period_start), BigInteger)
+    where = (r.device_id.in_(devices), r.metric.in_(metrics), r.resolution == resolution, r.period_start >= lo,
+             r.period_start < hi, r.greenhouse_id == greenhouse_id)
+    if len(devices) == 1:
+        # One device (the usual greenhouse) has one row per period: no grouping, the rows stream off the key.
+        query = select(r.metric, begins, r.min, r.max, r.mean * r.count, r.count).where(*where)
+    else:
+        query = (select(r.metric, begins, func.min(r.min), func.max(r.max), func.sum(r.mean * r.count),
+                        func.sum(r.count)).where(*where).group_by(r.metric, r.period_start))
+    for metric, epoch, low, high, total, n in session.execute(query).all():
+        if n:
+            out[metric][epoch] = [low, high, total, n]
+    mark = session.get(RollupMark, MARK)
+    # Every reading at or after `tail_from` and before `hi` belongs to a period starting in [lo, hi).
+    tail_from = max(lo, mark.done_until) if mark is not None else lo
+    if tail_from < hi:
+        raw = Reading.__table__.c
+        tail = session.execute(
+            select(raw.metric, raw.ts, raw.value)
+            .where(raw.device_id.in_(devices), raw.metric.in_(metrics), raw.ts >= tail_from, raw.ts < hi,
+                   raw.greenhouse_id == greenhouse_id)
+            .order_by(raw.ts).limit(MAX_POINTS))
+        for metric, ts, value in tail:
+            acc = out[metric].setdefault(int(period_start(resolution, ts).timestamp()), [value, value, 0.0, 0])
+            acc[0], acc[1] = min(acc[0], value), max(acc[1], value)
+            acc[2] += value
+            acc[3] += 1
+    return {metric: [(epoch, low, round(total / n, 3), high, int(n))
+                     for epoch, (low, high, total, n) in sorted(periods.items())]
+            for metric, periods in out.items()}
+
+
+# --- charts and trends -----------------------------------------------------------------------------------
+
+# The greenhouse page's ranges: (resolution, number of periods shown).
+CHART_RANGES = {"24h": ("5m", 288), "7d": ("1h", 168), "90d": ("1d", 90)}
+# Crop fields drawn as bands on each metric's chart: (kind, low field, high field).
+CHART_BANDS = {
+    "temperature": (("day", "day_temp_min", "day_temp_max"), ("night", "night_temp_min", "night_temp_max")),
+    "humidity": (("range", "humidity_min", "humidity_max"),),
+    "soil_temperature": (("range", "soil_temp_min", "soil_temp_max"),),
+    "co2": (("range", "co2_min", "co2_max"),),
+}
+
+
+def _ms(ts: datetime) -> int:
+    return int(ts.timestamp() * 1000)
+
+
+def chart_window(range_key: str, now: datetime) -> tuple[str, datetime, datetime]:
+    """(resolution, start, end) of a chart range: whole periods, the newest being the one now runs in."""
+    if range_key not in CHART_RANGES:
+        raise Invalid(_l("Unknown range."), {"range": _l("Choose 24h, 7d or 90d.")})
+    resolution, periods = CHART_RANGES[range_key]
+    current = period_start(resolution, now)
+    if resolution == "1d":
+        end = next_day_start(current)
+        first = clock.local(current).date() - timedelta(days=periods - 1)
+        start = day_start(datetime.combine(first, datetime.min.time(), clock.park_tz()) + timedelta(hours=12))
+        return resolution, start, end
+    step = timedelta(seconds=RESOLUTIONS[resolution])
+    end = current + step
+    return resolution, end - periods * step, end
+
+
+def chart_ticks(resolution: str, start: datetime, end: datetime) -> list[int]:
+    """Where the time axis is labelled (epoch ms): every third park hour for a day, park midnights for a week,
+    the 1st and 15th of the month for 90 days."""
+    ticks = []
+    if resolution == "5m":
+        cursor = hour_start(start)
+        while cursor <= end:
+            if cursor >= start and clock.local(cursor).hour % 3 == 0:
+                ticks.append(_ms(cursor))
+            cursor += timedelta(hours=1)
+        return ticks
+    cursor = day_start(start)
+    while cursor <= end:
+        if cursor >= start and (resolution == "1h" or clock.local(cursor).day in (1, 15)):
+            ticks.append(_ms(cursor))
+        cursor = next_day_start(cursor)
+    return ticks
+
+
+def day_hours(session: Session) -> tuple[time, time] | None:
+    """(day starts, night starts) in park time, as the climate alerts use them today (`alerts.day_starts` and
+    `alerts.night_starts`); None where those settings do not exist."""
+    try:
+        return (time.fromisoformat(str(settings.get(session, "alerts.day_starts"))),
+                time.fromisoformat(str(settings.get(session, "alerts.night_starts"))))
+    except (KeyError, ValueError):
+        return None
+
+
+def day_windows(session: Session, start: datetime, end: datetime) -> list[list[int]] | None:
+    """[[from ms, to ms]] of the crops' day hours within [start, end), so the chart's temperature band switches
+    between the day and the night range when the climate alerts do; None without day hours."""
+    hours = day_hours(session)
+    if hours is None:
+        return None
+    morning, evening = hours
+    tz = clock.park_tz()
+    windows = []
+    day = clock.local(start).date() - timedelta(days=1)
+    while True:
+        begin = datetime.combine(day, morning, tz).astimezone(timezone.utc)
+        finish = datetime.combine(day + timedelta(days=1 if evening <= morning else 0), evening, tz)
+        if begin >= end:
+            return windows
+        begin, finish = max(begin, start), min(finish.astimezone(timezone.utc), end)
+        if begin < finish:
+            windows.append([_ms(begin), _ms(finish)])
+        day += timedelta(days=1)
+
+
+def chart_data(session: Session, greenhouse: Greenhouse, range_key: str, now: datetime | None = None) -> dict:
+    """Every metric of a greenhouse over one chart range, as compact series for the page's charts:
+    {"range", "resolution", "from", "to", "ticks", "day" (day-hour windows, or None where a point spans a whole
+    day), "series": {metric: [[ts ms, min, mean, max], ...]}}."""
+    resolution, start, end = chart_window(range_key, now or clock.now())
+    points = rolled_points(session, greenhouse.id, greenhouse_devices(session, greenhouse.id), list(METRICS),
+                           resolution, start, end)
+    return {"range": range_key, "resolution": resolution, "from": _ms(start), "to": _ms(end),
+            "ticks": chart_ticks(resolution, start, end),
+            "day": day_windows(session, start, end) if resolution != "1d" else None,
+            "series": {metric: [[epoch * 1000, low, mean, high] for epoch, low, mean, high, _n in pts]
+                       for metric, pts in points.items()}}
+
+
+def chart_bands(crop) -> dict[str, list[dict]]:
+    """{metric: [{"kind": day|night|range, "lo", "hi"}]}: the crop's ranges to draw on the charts."""
+    if crop is None:
+        return {}
+    out: dict[str, list[dict]] = {}
+    for metric, bands in CHART_BANDS.items():
+        for kind, low, high in bands:
+            lo, hi = getattr(crop, low), getattr(crop, high)
+            if lo is not None and hi is not None:
+                out.setdefault(metric, []).append({"kind": kind, "lo": float(lo), "hi": float(hi)})
+    return out
+
+
+def hourly_trend(session: Session, greenhouse_ids: list[int], now: datetime | None = None,
+                 metric: str = "temperature", hours: int = 24) -> dict[int, list[tuple[int, float]]]:
+    """{greenhouse id: [(hour start as epoch seconds, mean)]} over the last `hours` hours (the current one
+    included), from the hourly rollups of all the greenhouses' devices in one query; the current hour runs to the
+    rollup mark."""
+    if not greenhouse_ids:
+        return {}
+    wanted = set(greenhouse_ids)
+    devices = [d for d, gh in session.execute(select(Device.id, Device.greenhouse_id)) if gh in wanted]
+    if not devices:
+        return {}
+    end = hour_start(now or clock.now()) + timedelta(hours=1)
+    r = ReadingRollup.__table__.c
+    rows = session.execute(
+        select(r.greenhouse_id, cast(extract("epoch", r.period_start), BigInteger), func.sum(r.mean * r.count),
+               func.sum(r.count))
+        .where(r.device_id.in_(devices), r.metric == metric, r.resolution == "1h",
+               r.period_start >= end - timedelta(hours=hours), r.period_start < end)
+        .group_by(r.greenhouse_id, r.period_start).order_by(r.greenhouse_id, r.period_start)).all()
+    out: dict[int, list] = {}
+    for gh, epoch, total, n in rows:
+        if gh in wanted and n:
+            out.setdefault(gh, []).append((epoch, round(float(total) / int(n), 2)))
+    return out
 
 
 def latest_by_greenhouse(session: Session, greenhouse_ids: list[int]) -> dict[int, dict]:

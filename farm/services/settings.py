@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
@@ -39,6 +39,20 @@ def _decimal(text: str) -> Decimal:
 
 def _int(text: str) -> int:
     return int(str(text).strip())
+
+
+def time_of_day(text) -> str:
+    """A time of day as "HH:MM" from "20:00", "20.00", "8:30" or "20"; Invalid otherwise."""
+    if isinstance(text, time):
+        return text.strftime("%H:%M")
+    value = str(text).strip().replace("：", ":").replace(".", ":")
+    hours, sep, minutes = value.partition(":")
+    if hours.isdigit() and (not sep or (len(minutes) == 2 and minutes.isdigit())):
+        h, m = int(hours), int(minutes or 0)
+        if 0 <= h < 24 and 0 <= m < 60:
+            return f"{h:02d}:{m:02d}"
+    msg = _l("Enter a time of day as HH:MM, e.g. 07:00.")
+    raise Invalid(msg, {"value": msg})
 
 
 REGISTRY: dict[str, SettingSpec] = {}

@@ -17,6 +17,10 @@ JOB_LABELS = {
     "rollups": _l("Reading rollups"),
     "purge_readings": _l("Purge old raw readings"),
     "prune_job_runs": _l("Prune the scheduler's run log"),
+    "daily_report": _l("Daily park report"),
+    "land_reminders": _l("Land reminders"),
+    "alerts": _l("Climate and offline alerts"),
+    "notifications": _l("Send notifications"),
 }
 OUTCOME_LABELS = {"ok": _l("ok"), "failed": _l("failed"), "running": _l("running"),
                   "interrupted": _l("interrupted")}

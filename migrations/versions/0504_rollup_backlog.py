@@ -1,7 +1,7 @@
 """rollups: backlog of devices that delivered readings later than the look-back
 
 Revision ID: 0504_rollup_backlog
-Revises: 0501_scheduler
+Revises: 0503_daily_reports
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import farm.models.base
 
 
 revision = '0504_rollup_backlog'
-down_revision = '0501_scheduler'
+down_revision = '0503_daily_reports'
 branch_labels = None
 depends_on = None
 

@@ -115,3 +115,35 @@ def test_prune_keeps_recent_runs_and_removes_old_ones(session):
     session.commit()
     left = sorted((T0 - r.started_at).days for r in _runs(session, "rollups"))
     assert left == [1, 29, 60]
+
+
+def test_job_failing_on_a_lost_connection_and_a_run_left_open_are_closed_by_the_next_run(database, session):
+    """A job fails as when the database connection drops; another run was left open as when the database went
+    away before its end could be written: the next run closes it as interrupted and does the work."""
+    calls = []
+    scheduler = Scheduler(database, [], holder="only")
+
+    def flaky(s, now):
+        calls.append(now)
+        if len(calls) == 1:
+            raise ConnectionError("server closed the connection unexpectedly")
+
+    job = Job("flaky", flaky, 60)
+    assert scheduler.run_job(job, T0) == "failed"
+    # A run left open, as if the database went away before the end could be written.
+    session.add(JobRun(job="flaky", holder="only", started_at=T0 + timedelta(seconds=30), outcome="running"))
+    session.commit()
+    assert scheduler.run_job(job, T0 + timedelta(minutes=1)) == "ok"
+    runs = _runs(session, "flaky")
+    assert [r.outcome for r in runs] == ["failed", "interrupted", "ok"]
+    assert "server closed the connection" in runs[0].error
+    assert len(calls) == 2
+
+
+def test_unreachable_database_skips_the_run_without_raising():
+    from farm.db import Database
+
+    gone = Database("postgresql+psycopg://nobody@127.0.0.1:9/nowhere")
+    scheduler = Scheduler(gone, [], holder="lonely")
+    assert scheduler.run_job(Job("any", lambda s, now: None, 60), T0) == "skipped"
+    assert scheduler.holding is False

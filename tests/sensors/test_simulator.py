@@ -87,3 +87,56 @@ def test_simulator_publishes_for_each_greenhouse(broker, tmp_path):
     now = datetime.now(timezone.utc)
     assert isinstance(parse("farm/yawei/GH-001/th-001/telemetry", got["farm/yawei/GH-001/th-001/telemetry"],
                             "yawei", now), Message)
+
+
+CUCUMBER = simulator.Setpoints(day=(25.0, 29.0), night=(18.0, 22.0), humidity=(60.0, 85.0), soil=(20.0, 25.0),
+                               co2=(400.0, 1200.0))
+
+
+def _managed_days(setpoints, days: int = 3, fault: str | None = None):
+    start = datetime(2027, 1, 10, 0, 0, tzinfo=TZ)
+    c = simulator.Climate("GH-001", "th-001", True, random.Random(3), setpoints=setpoints)
+    c.air, c.soil_temperature = 20.0, 22.0
+    out = []
+    for minutes in range(0, days * 24 * 60, 10):
+        local = start + timedelta(minutes=minutes)
+        c.fault = fault
+        out.append((local, simulator.step(c, local, 10 / 60)))
+    return out[24 * 6:]  # after the first day's settling
+
+
+def test_simulator_planted_house_is_held_in_its_crops_ranges_in_january():
+    for local, v in _managed_days(CUCUMBER):
+        hour = local.hour + local.minute / 60
+        # Two hours after each switch the air has reached the new range (the alerts' ramp covers the move).
+        if 9 <= hour < 19:
+            assert 25.0 <= v["temperature"] <= 29.5, (local, v)
+        elif hour >= 21 or hour < 7:
+            assert 18.0 <= v["temperature"] <= 22.0, (local, v)
+        assert 60.0 <= v["humidity"] <= 85.0 and 20.0 <= v["soil_temperature"] <= 25.0 and v["co2"] >= 400, v
+
+
+def test_simulator_unplanted_house_and_a_cold_night_leave_the_range():
+    unmanaged = [v["temperature"] for local, v in _managed_days(None) if local.hour < 6]
+    assert min(unmanaged) < 18.0  # nobody heats an empty house
+    cold = [v["temperature"] for local, v in _managed_days(CUCUMBER, fault="cold_night") if local.hour < 6]
+    assert min(cold) < 10.0  # the heater failed and the quilt is up
+
+
+def test_simulator_reads_setpoints_from_the_active_plantings(session):
+    from decimal import Decimal
+
+    from farm.services import settings
+    from tests.factories import make_crop, make_park, make_planting
+
+    park = make_park(session, greenhouses=2)
+    crop = make_crop(session, code="tomato-x", day_temp_min=Decimal(24), day_temp_max=Decimal(26),
+                     night_temp_min=Decimal(12), night_temp_max=Decimal(17), humidity_min=Decimal(45))
+    make_planting(session, park.greenhouses[0], crop)
+    settings.put(session, "alerts.night_starts", "18:30")
+    session.commit()
+    found = simulator.setpoints_by_greenhouse(session)
+    assert set(found) == {"GH-001"}
+    sp = found["GH-001"]
+    assert (sp.day, sp.night, sp.humidity, sp.soil) == ((24.0, 26.0), (12.0, 17.0), (45.0, None), (None, None))
+    assert (sp.day_starts, sp.night_starts) == (7.0, 18.5)

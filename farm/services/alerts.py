@@ -1,0 +1,554 @@
+"""Alerts: climate outside the active crop's ranges and silent sensors, judged by a job every minute.
+
+Climate is judged on the readings' own timestamps. Each (device, kind) keeps a watermark, and a run judges the
+readings after it (at most LOOKBACK back, so a long outage never loads everything), in time order across the
+greenhouse's devices. A condition opens an alert once it has held for `alerts.hold_minutes` (a gap in the readings
+longer than that starts the count again); while open the alert is refreshed (worst value, severity only rises),
+never repeated; it clears only once every device reads back inside the range by the kind's margin (hysteresis).
+Everything a run changes, including the notification it queues, is in the caller's transaction, so a run repeated
+or cut short doubles nothing.
+
+Day and night: the day ranges apply from `alerts.day_starts` to `alerts.night_starts` (park time, 07:00 and 19:00 by
+default). Set hours rather than a computed sunrise, because the quilts follow the growers' routine; a settings value
+applies from a date, so a winter and a summer schedule can be entered ahead. For `alerts.ramp_minutes` after each
+change the looser limit of the two still applies, since a solar greenhouse warms for a while after the quilts go up
+and cools after they come down; without it every morning would open a "too cold" alert.
+
+Kinds: `cold` below the day/night minimum (warning; critical at or below the crop's chill_stop_c), `frost` at or
+below frost_kill_c (critical), `hot` above the day/night maximum (warning; critical at or above heat_stop_c), and
+warnings for humidity, CO2 and soil temperature outside the crop's ranges and soil moisture outside the park-wide
+`alerts.soil_moisture_min/max`. Where several crops share a greenhouse, the strictest limit of each applies.
+Offline: an enabled device silent for more than `alerts.offline_minutes` opens an `offline` alert, cleared when it
+speaks again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from farm import clock
+from farm.errors import Conflict, Invalid, NotFound
+from farm.models.alerts import ALERT_STATES, Alert, AlertCondition
+from farm.models.crops import ACTIVE_PLANTING_STATUSES, Crop, Planting
+from farm.models.park import Greenhouse
+from farm.models.sensors import Device, Reading
+from farm.services import notify, settings
+from farm.services.settings import SettingSpec, _decimal, _int, time_of_day
+
+LOOKBACK = timedelta(hours=6)
+
+
+HOLD = settings.register(SettingSpec(
+    "alerts.hold_minutes", 10, _int, _l("Minutes a climate condition must hold before an alert opens"), _l("minutes"),
+    Decimal(0)))
+OFFLINE = settings.register(SettingSpec(
+    "alerts.offline_minutes", 10, _int, _l("Minutes of silence before a sensor is reported offline"), _l("minutes"),
+    Decimal(1)))
+MARGIN_TEMPERATURE = settings.register(SettingSpec(
+    "alerts.margin_temperature", Decimal(1), _decimal, _l("Alert clearing margin for temperatures"), "°C", Decimal(0)))
+MARGIN_HUMIDITY = settings.register(SettingSpec(
+    "alerts.margin_humidity", Decimal(3), _decimal, _l("Alert clearing margin for humidity"), "%", Decimal(0)))
+MARGIN_CO2 = settings.register(SettingSpec(
+    "alerts.margin_co2", Decimal(50), _decimal, _l("Alert clearing margin for CO₂"), "ppm", Decimal(0)))
+MARGIN_SOIL_MOISTURE = settings.register(SettingSpec(
+    "alerts.margin_soil_moisture", Decimal(2), _decimal, _l("Alert clearing margin for soil moisture"), "%",
+    Decimal(0)))
+SOIL_MOISTURE_MIN = settings.register(SettingSpec(
+    "alerts.soil_moisture_min", Decimal(15), _decimal, _l("Soil moisture below which an alert opens (0: none)"), "%",
+    Decimal(0)))
+SOIL_MOISTURE_MAX = settings.register(SettingSpec(
+    "alerts.soil_moisture_max", Decimal(45), _decimal, _l("Soil moisture above which an alert opens (0: none)"), "%",
+    Decimal(0)))
+RAMP = settings.register(SettingSpec(
+    "alerts.ramp_minutes", 120, _int, _l("Minutes after the day or night starts in which the looser range still applies"),
+    _l("minutes"), Decimal(0)))
+DAY_STARTS = settings.register(SettingSpec(
+    "alerts.day_starts", "07:00", time_of_day, _l("Time the crops' day ranges start (park time)"), ""))
+NIGHT_STARTS = settings.register(SettingSpec(
+    "alerts.night_starts", "19:00", time_of_day, _l("Time the crops' night ranges start (park time)"), ""))
+
+KIND_LABELS = {
+    "frost": _l("Frost"),
+    "cold": _l("Too cold"),
+    "hot": _l("Too hot"),
+    "humidity_low": _l("Air too dry"),
+    "humidity_high": _l("Air too humid"),
+    "co2_low": _l("CO₂ too low"),
+    "co2_high": _l("CO₂ too high"),
+    "soil_temp_low": _l("Soil too cold"),
+    "soil_temp_high": _l("Soil too warm"),
+    "soil_moisture_low": _l("Soil too dry"),
+    "soil_moisture_high": _l("Soil too wet"),
+    "offline": _l("Sensor offline"),
+}
+SEVERITY_LABELS = {"warning": _l("Warning"), "critical": _l("Critical")}
+STATE_LABELS = {"open": _l("Open"), "cleared": _l("Resolved")}
+
+
+# --- the kinds and their limits -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    """A climate condition: the metric it reads, its direction, and whether the limit itself is already outside."""
+
+    name: str
+    metric: str
+    low: bool
+    margin: str  # the setting key of its clearing margin
+    at_limit: bool = False  # frost: "at or below" the killing limit
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("frost", "temperature", True, MARGIN_TEMPERATURE.key, at_limit=True),
+    Kind("cold", "temperature", True, MARGIN_TEMPERATURE.key),
+    Kind("hot", "temperature", False, MARGIN_TEMPERATURE.key),
+    Kind("humidity_low", "humidity", True, MARGIN_HUMIDITY.key),
+    Kind("humidity_high", "humidity", False, MARGIN_HUMIDITY.key),
+    Kind("co2_low", "co2", True, MARGIN_CO2.key),
+    Kind("co2_high", "co2", False, MARGIN_CO2.key),
+    Kind("soil_temp_low", "soil_temperature", True, MARGIN_TEMPERATURE.key),
+    Kind("soil_temp_high", "soil_temperature", False, MARGIN_TEMPERATURE.key),
+    Kind("soil_moisture_low", "soil_moisture", True, MARGIN_SOIL_MOISTURE.key),
+    Kind("soil_moisture_high", "soil_moisture", False, MARGIN_SOIL_MOISTURE.key),
+)}
+# The crop field (or setting) giving each kind's limit when it is not the day/night temperature range.
+FIXED_LIMIT = {"frost": "frost_kill_c", "humidity_low": "humidity_min", "humidity_high": "humidity_max",
+               "co2_low": "co2_min", "co2_high": "co2_max", "soil_temp_low": "soil_temp_min",
+               "soil_temp_high": "soil_temp_max", "soil_moisture_low": "soil_moisture_min",
+               "soil_moisture_high": "soil_moisture_max"}
+CROP_FIELDS = ("day_temp_min", "day_temp_max", "night_temp_min", "night_temp_max", "chill_stop_c", "frost_kill_c",
+               "heat_stop_c", "humidity_min", "humidity_max", "soil_temp_min", "soil_temp_max", "co2_min", "co2_max")
+DECIMALS = {"temperature": 1, "soil_temperature": 1, "humidity": 0, "soil_moisture": 1, "co2": 0}
+
+
+@dataclass
+class Ranges:
+    """The limits a greenhouse is judged by: its active crops' ranges (the strictest of each) and the park's."""
+
+    limits: dict[str, float | None]
+    day_starts: time = time(7)
+    night_starts: time = time(19)
+    ramp: timedelta = timedelta(minutes=120)
+
+    @classmethod
+    def of(cls, crops: list[Crop], config: dict) -> Ranges:
+        limits: dict[str, float | None] = {}
+        for name in CROP_FIELDS:
+            values = [float(getattr(c, name)) for c in crops if getattr(c, name) is not None]
+            # A lower limit protects the most sensitive crop when it is the highest; an upper one when the lowest.
+            lower = name.endswith("_min") or name in ("chill_stop_c", "frost_kill_c")
+            limits[name] = (max(values) if lower else min(values)) if values else None
+        limits["soil_moisture_min"] = config["soil_moisture_min"] or None
+        limits["soil_moisture_max"] = config["soil_moisture_max"] or None
+        return cls(limits, config["day_starts"], config["night_starts"], config["ramp"])
+
+    def is_day(self, ts: datetime) -> bool:
+        """True when the park time of `ts` lies in [day_starts, night_starts)."""
+        moment = clock.local(ts).time()
+        if self.day_starts <= self.night_starts:
+            return self.day_starts <= moment < self.night_starts
+        return not (self.night_starts <= moment < self.day_starts)
+
+    def _temp(self, ts: datetime, bound: str) -> float | None:
+        day, night = self.limits[f"day_temp_{bound}"], self.limits[f"night_temp_{bound}"]
+        if self.is_day(ts):
+            return day if day is not None else night
+        return night if night is not None else day
+
+    def limit(self, kind: str, ts: datetime) -> float | None:
+        """The limit of `kind` at the instant `ts`."""
+        if kind in FIXED_LIMIT:
+            return self.limits[FIXED_LIMIT[kind]]
+        bound = "min" if kind == "cold" else "max"
+        values = [v for v in (self._temp(ts, bound), self._temp(ts - self.ramp, bound)) if v is not None]
+        if not values:
+            return None
+        return min(values) if bound == "min" else max(values)  # the looser of now and a ramp ago
+
+    def applies(self, kind: str) -> bool:
+        if kind in FIXED_LIMIT:
+            return self.limits[FIXED_LIMIT[kind]] is not None
+        bound = "min" if kind == "cold" else "max"
+        return self.limits[f"day_temp_{bound}"] is not None or self.limits[f"night_temp_{bound}"] is not None
+
+    def critical(self, kind: str, value: float) -> bool:
+        """Frost is always critical; cold once growth stops (chill_stop_c), heat once it stops (heat_stop_c)."""
+        if kind == "frost":
+            return True
+        if kind == "cold" and self.limits["chill_stop_c"] is not None:
+            return value <= self.limits["chill_stop_c"]
+        if kind == "hot" and self.limits["heat_stop_c"] is not None:
+            return value >= self.limits["heat_stop_c"]
+        return False
+
+
+def outside(kind: Kind, value: float, limit: float) -> bool:
+    if kind.low:
+        return value <= limit if kind.at_limit else value < limit
+    return value >= limit if kind.at_limit else value > limit
+
+
+def back_inside(kind: Kind, value: float, limit: float, margin: float) -> bool:
+    """Past the limit by the margin, towards the range: only then does an open condition clear."""
+    return value >= limit + margin if kind.low else value <= limit - margin
+
+
+def worse(kind: Kind, value: float, than: float | None) -> bool:
+    return than is None or (value < than if kind.low else value > than)
+
+
+def judging_config(session: Session, now: datetime) -> dict:
+    """The settings in force on the park day of `now`, as plain numbers."""
+    on = clock.local(now).date()
+
+    def get(spec):
+        return settings.get(session, spec.key, on=on)
+
+    config = {
+        "hold": timedelta(minutes=get(HOLD)),
+        "offline": timedelta(minutes=get(OFFLINE)),
+        "ramp": timedelta(minutes=get(RAMP)),
+        "day_starts": time.fromisoformat(get(DAY_STARTS)),
+        "night_starts": time.fromisoformat(get(NIGHT_STARTS)),
+        "soil_moisture_min": float(get(SOIL_MOISTURE_MIN)),
+        "soil_moisture_max": float(get(SOIL_MOISTURE_MAX)),
+    }
+    config["margins"] = {spec.key: float(get(spec)) for spec in (MARGIN_TEMPERATURE, MARGIN_HUMIDITY, MARGIN_CO2,
+                                                                 MARGIN_SOIL_MOISTURE)}
+    return config
+
+
+# --- opening, refreshing and clearing ----------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    """What one run of the job did (and the open alerts it works on, by open key)."""
+
+    open: dict[str, Alert] = field(default_factory=dict)
+    opened: list[Alert] = field(default_factory=list)
+    refreshed: int = 0
+    cleared: int = 0
+    readings: int = 0
+
+    def summary(self) -> dict:
+        return {"opened": len(self.opened), "refreshed": self.refreshed, "cleared": self.cleared,
+                "readings": self.readings}
+
+
+def climate_key(greenhouse_id: int, kind: str) -> str:
+    return f"gh:{greenhouse_id}:{kind}"
+
+
+def offline_key(device_id: int) -> str:
+    return f"device:{device_id}:offline"
+
+
+def _open(session: Session, run: Run, key: str, **values) -> Alert:
+    alert = Alert(state="open", open_key=key, ack_note="", **values)
+    session.add(alert)
+    session.flush()
+    run.open[key] = alert
+    run.opened.append(alert)
+    return alert
+
+
+def _clear(run: Run, alert: Alert, at: datetime) -> None:
+    run.open.pop(alert.open_key or "", None)
+    alert.state = "cleared"
+    alert.open_key = None
+    alert.cleared_at = max(at, alert.opened_at)
+    alert.refreshed_at = max(alert.refreshed_at, alert.cleared_at)
+    run.cleared += 1
+
+
+def _refresh(run: Run, alert: Alert, kind: Kind, ranges: Ranges, ts: datetime, value: float, limit: float) -> None:
+    alert.refreshed_at = max(alert.refreshed_at, ts)
+    alert.last_value = value
+    if outside(kind, value, limit) and worse(kind, value, alert.worst_value):
+        alert.worst_value, alert.limit_value = value, limit
+    if alert.severity != "critical" and ranges.critical(kind.name, value):
+        alert.severity = "critical"  # escalates, never steps back while open
+    run.refreshed += 1
+
+
+# --- climate ---------------------------------------------------------------------------------------------------
+
+def _greenhouse_crops(session: Session, now: datetime) -> dict[int, list[Crop]]:
+    """{greenhouse id: crops of its active plantings already in the ground}."""
+    today = clock.local(now).date()
+    query = (select(Planting).options(joinedload(Planting.crop))
+             .where(Planting.status.in_(ACTIVE_PLANTING_STATUSES), Planting.planted_on <= today))
+    out: dict[int, list[Crop]] = {}
+    for planting in session.scalars(query):
+        out.setdefault(planting.greenhouse_id, []).append(planting.crop)
+    return out
+
+
+def judge_climate(session: Session, now: datetime, run: Run, config: dict) -> None:
+    """Judge every planted greenhouse's new readings; clear what no longer applies (planting ended, range removed)."""
+    crops = _greenhouse_crops(session, now)
+    devices: dict[int, list[Device]] = {}
+    for device in session.scalars(select(Device).order_by(Device.id)):
+        devices.setdefault(device.greenhouse_id, []).append(device)
+    device_greenhouse = {d.id: gh for gh, ds in devices.items() for d in ds}
+    conditions = {(c.device_id, c.kind): c for c in session.scalars(select(AlertCondition))}
+    ranges = {gh: Ranges.of(cs, config) for gh, cs in crops.items()}
+    applicable = {gh: [k for k in KINDS.values() if r.applies(k.name)] for gh, r in ranges.items()}
+
+    # States that no longer apply: greenhouses without a crop, kinds without a range, devices that moved away. Their
+    # open alerts clear below, once no device holds them.
+    for (device_id, kind), cond in list(conditions.items()):
+        gh = device_greenhouse.get(device_id)
+        if gh != cond.greenhouse_id or all(k.name != kind for k in applicable.get(gh, [])):
+            session.delete(cond)
+            del conditions[(device_id, kind)]
+    session.flush()
+
+    floor = now - LOOKBACK
+    for gh, kinds in applicable.items():
+        by_metric: dict[str, list[Kind]] = {}
+        for kind in kinds:
+            by_metric.setdefault(kind.metric, []).append(kind)
+        for metric, metric_kinds in by_metric.items():
+            stream = []
+            for device in devices.get(gh, []):
+                marks = [conditions[(device.id, k.name)].judged_until if (device.id, k.name) in conditions else floor
+                         for k in metric_kinds]
+                start = max(floor, min(marks))
+                rows = session.execute(
+                    select(Reading.ts, Reading.value)
+                    .where(Reading.device_id == device.id, Reading.metric == metric, Reading.greenhouse_id == gh,
+                           Reading.ts > start, Reading.ts <= now)
+                    .order_by(Reading.ts)).all()
+                stream.extend((ts, device.id, value) for ts, value in rows)
+            stream.sort()  # time order across the greenhouse's devices
+            run.readings += len(stream)
+            for ts, device_id, value in stream:
+                for kind in metric_kinds:
+                    cond = conditions.get((device_id, kind.name))
+                    if cond is None:
+                        cond = AlertCondition(device_id=device_id, kind=kind.name, greenhouse_id=gh,
+                                              judged_until=floor, since=None, active=False)
+                        session.add(cond)
+                        conditions[(device_id, kind.name)] = cond
+                    if ts <= cond.judged_until:
+                        continue  # judged by an earlier run
+                    _judge(session, run, config, ranges[gh], kind, cond, conditions, ts, value)
+    # An open climate alert needs a device still holding its condition (its device may have moved or gone).
+    held = {climate_key(c.greenhouse_id, c.kind) for c in conditions.values() if c.active}
+    for key, alert in list(run.open.items()):
+        if alert.kind != "offline" and key not in held:
+            _clear(run, alert, now)
+    session.flush()
+
+
+def _judge(session: Session, run: Run, config: dict, ranges: Ranges, kind: Kind, cond: AlertCondition,
+           conditions: dict, ts: datetime, value: float) -> None:
+    """One reading of one device for one kind: the condition's state machine, and the greenhouse's alert."""
+    limit = ranges.limit(kind.name, ts)
+    previous = cond.judged_until
+    cond.judged_until = ts
+    if limit is None:
+        return
+    key = climate_key(cond.greenhouse_id, kind.name)
+    alert = run.open.get(key)
+    hold = config["hold"]
+    if cond.active:
+        if back_inside(kind, value, limit, config["margins"][kind.margin]):
+            cond.active, cond.since, cond.worst, cond.worst_limit = False, None, None, None
+            still = any(c.active for (_d, k), c in conditions.items() if k == kind.name
+                        and c.greenhouse_id == cond.greenhouse_id)
+            if alert is not None and not still:
+                _clear(run, alert, ts)
+        elif alert is not None:
+            _refresh(run, alert, kind, ranges, ts, value, limit)
+        return
+    if not outside(kind, value, limit):
+        cond.since, cond.worst, cond.worst_limit = None, None, None
+        return
+    if cond.since is None or (hold and ts - previous > hold):
+        cond.since, cond.worst, cond.worst_limit = ts, None, None  # a fresh run (a long gap proves nothing held)
+    if worse(kind, value, cond.worst):
+        cond.worst, cond.worst_limit = value, limit
+    if alert is not None:
+        _refresh(run, alert, kind, ranges, ts, value, limit)  # another device already holds it open
+    if ts - cond.since < hold:
+        return
+    cond.active = True
+    if alert is None:
+        _open(session, run, key, greenhouse_id=cond.greenhouse_id, device_id=None, kind=kind.name, metric=kind.metric,
+              severity="critical" if ranges.critical(kind.name, cond.worst) else "warning", started_at=cond.since,
+              opened_at=ts, refreshed_at=ts, worst_value=cond.worst, limit_value=cond.worst_limit, last_value=value)
+
+
+# --- offline -------------------------------------------------------------------------------------------------
+
+def judge_offline(session: Session, now: datetime, run: Run, config: dict) -> None:
+    """Open an alert for each enabled device silent too long; clear it when the device speaks again."""
+    silent_after = config["offline"]
+    open_by_device = {a.device_id: a for a in run.open.values() if a.kind == "offline"}
+    for device in session.scalars(select(Device).order_by(Device.id)):
+        alert = open_by_device.pop(device.id, None)
+        heard = device.last_seen_at or device.created_at
+        if not device.enabled:
+            if alert is not None:
+                _clear(run, alert, now)  # a disabled device never alerts
+            continue
+        if alert is not None:
+            if heard > alert.started_at:
+                _clear(run, alert, heard)  # it spoke again
+            else:
+                alert.refreshed_at = max(alert.refreshed_at, now)
+                continue
+        if now - heard > silent_after:
+            _open(session, run, offline_key(device.id), greenhouse_id=device.greenhouse_id, device_id=device.id,
+                  kind="offline", metric=None, severity="warning", started_at=heard, opened_at=now,
+                  refreshed_at=now, worst_value=None, limit_value=None, last_value=None)
+    for alert in open_by_device.values():
+        _clear(run, alert, now)  # its device was deleted
+
+
+# --- the job ---------------------------------------------------------------------------------------------------
+
+def run_alerts(session: Session, now: datetime) -> dict:
+    """The job: judge silent devices and the climate since the last run, queue a notification per opening."""
+    config = judging_config(session, now)
+    run = Run()
+    for alert in session.scalars(select(Alert).where(Alert.state == "open")):
+        if alert.open_key:
+            run.open[alert.open_key] = alert
+    judge_offline(session, now, run, config)
+    judge_climate(session, now, run, config)
+    for alert in run.opened:
+        notify_opening(session, alert, now)
+    return run.summary()
+
+
+def notify_opening(session: Session, alert: Alert, now: datetime | None = None) -> bool:
+    """Queue one message per channel for an alert's opening (the key makes a second call a no-op)."""
+    opened = clock.local(alert.opened_at).strftime("%Y-%m-%d %H:%M")
+    with notify.park_language():
+        subject = _("[%(severity)s] %(greenhouse)s: %(kind)s", severity=SEVERITY_LABELS[alert.severity],
+                    greenhouse=alert.greenhouse.code, kind=KIND_LABELS.get(alert.kind, alert.kind))
+        body = describe(alert) + "\n" + _("Opened at %(time)s.", time=opened)
+    return notify.enqueue(session, f"alert-{alert.id}", subject, body, now)
+
+
+# --- reading alerts ----------------------------------------------------------------------------------------------
+
+def _number(metric: str | None, value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:.{DECIMALS.get(metric or '', 1)}f}"
+
+
+def describe(alert: Alert) -> str:
+    """The alert's message in the current language, from its kind and values."""
+    gh = alert.greenhouse.code if alert.greenhouse is not None else "?"
+    v, lim = _number(alert.metric, alert.worst_value), _number(alert.metric, alert.limit_value)
+    kind = alert.kind
+    if kind == "offline":
+        device = alert.device.code if alert.device is not None else "?"
+        since = clock.local(alert.started_at).strftime("%Y-%m-%d %H:%M")
+        return _("Sensor %(device)s in %(greenhouse)s has been silent since %(time)s.", device=device, greenhouse=gh,
+                 time=since)
+    texts = {
+        "frost": _l("Frost in %(greenhouse)s: %(value)s °C, at or below the crop's killing limit of %(limit)s °C.",
+                    greenhouse=gh, value=v, limit=lim),
+        "cold": _l("Too cold in %(greenhouse)s: %(value)s °C, below the crop's minimum of %(limit)s °C.",
+                   greenhouse=gh, value=v, limit=lim),
+        "hot": _l("Too hot in %(greenhouse)s: %(value)s °C, above the crop's maximum of %(limit)s °C.",
+                  greenhouse=gh, value=v, limit=lim),
+        "humidity_low": _l("Air too dry in %(greenhouse)s: %(value)s %% RH, below %(limit)s %%.",
+                           greenhouse=gh, value=v, limit=lim),
+        "humidity_high": _l("Air too humid in %(greenhouse)s: %(value)s %% RH, above %(limit)s %%.",
+                            greenhouse=gh, value=v, limit=lim),
+        "co2_low": _l("CO₂ too low in %(greenhouse)s: %(value)s ppm, below %(limit)s ppm.",
+                      greenhouse=gh, value=v, limit=lim),
+        "co2_high": _l("CO₂ too high in %(greenhouse)s: %(value)s ppm, above %(limit)s ppm.",
+                       greenhouse=gh, value=v, limit=lim),
+        "soil_temp_low": _l("Soil too cold in %(greenhouse)s: %(value)s °C, below %(limit)s °C.",
+                            greenhouse=gh, value=v, limit=lim),
+        "soil_temp_high": _l("Soil too warm in %(greenhouse)s: %(value)s °C, above %(limit)s °C.",
+                             greenhouse=gh, value=v, limit=lim),
+        "soil_moisture_low": _l("Soil too dry in %(greenhouse)s: %(value)s %%, below %(limit)s %%.",
+                                greenhouse=gh, value=v, limit=lim),
+        "soil_moisture_high": _l("Soil too wet in %(greenhouse)s: %(value)s %%, above %(limit)s %%.",
+                                 greenhouse=gh, value=v, limit=lim),
+    }
+    text = texts.get(kind)
+    return str(text) if text is not None else f"{gh}: {kind}"
+
+
+def alerts_query(state: str | None = None, greenhouse_id: int | None = None):
+    """Alerts, open ones first, then the newest; with their greenhouse, device and acknowledger loaded."""
+    query = select(Alert).options(joinedload(Alert.greenhouse), joinedload(Alert.device),
+                                  joinedload(Alert.acknowledged_by))
+    if state:
+        query = query.where(Alert.state == state)
+    if greenhouse_id is not None:
+        query = query.where(Alert.greenhouse_id == greenhouse_id)
+    return query.order_by(case((Alert.state == "open", 0), else_=1), Alert.opened_at.desc(), Alert.id.desc())
+
+
+def check_filters(session: Session, state: str | None, greenhouse: str | None) -> tuple[str | None, int | None]:
+    """(state, greenhouse id) from the filters of the list, or Invalid naming the bad one."""
+    state = (state or "").strip().lower() or None
+    if state is not None and state not in ALERT_STATES:
+        msg = _l("Choose open or cleared.")
+        raise Invalid(msg, {"state": msg})
+    greenhouse_id = None
+    if greenhouse and greenhouse.strip():
+        greenhouse_id = session.scalar(select(Greenhouse.id).where(Greenhouse.code == greenhouse.strip().upper()))
+        if greenhouse_id is None:
+            raise Invalid(_l("There is no greenhouse %(code)s.", code=greenhouse.strip()),
+                          {"greenhouse": _l("Unknown greenhouse.")})
+    return state, greenhouse_id
+
+
+def get_alert(session: Session, alert_id: int) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(_l("There is no alert %(id)s.", id=alert_id))
+    return alert
+
+
+def acknowledge(session: Session, alert_id: int, user, note: str, now: datetime | None = None) -> Alert:
+    """Record who saw the alert and what they did about it; an alert is acknowledged once."""
+    alert = get_alert(session, alert_id)
+    if alert.acknowledged_at is not None:
+        who = alert.acknowledged_by.username if alert.acknowledged_by is not None else "?"
+        raise Conflict(_l("This alert was already acknowledged by %(user)s.", user=who))
+    alert.acknowledged_at = now or clock.now()
+    alert.acknowledged_by_id = user.id
+    alert.ack_note = note
+    session.flush()
+    return alert
+
+
+def open_counts(session: Session) -> dict:
+    """Open alerts: how many, how many not yet acknowledged, how many critical."""
+    row = session.execute(select(
+        func.count(), func.count(Alert.acknowledged_at),
+        func.sum(case((Alert.severity == "critical", 1), else_=0))).where(Alert.state == "open")).one()
+    total, acknowledged, critical = row
+    return {"open": total, "unacknowledged": total - acknowledged, "critical": critical or 0}
+
+
+def open_unacknowledged(session: Session) -> int:
+    """The number on the menu's badge."""
+    return session.scalar(select(func.count()).select_from(Alert).where(
+        Alert.state == "open", Alert.acknowledged_at.is_(None))) or 0
+
+
+def alerts_between(session: Session, start: datetime, end: datetime) -> list[Alert]:
+    """Alerts open at any time in [start, end), oldest first (for the daily report)."""
+    query = alerts_query().where(Alert.opened_at < end,
+                                 or_(Alert.cleared_at.is_(None), Alert.cleared_at > start))
+    return list(session.scalars(query.order_by(None).order_by(Alert.opened_at, Alert.id)))

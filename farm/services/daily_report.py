@@ -1,0 +1,500 @@
+"""The daily park report: how a park day went (harvest against target, climate, alerts, rent, contracts), kept as
+a snapshot per day, made by the scheduler at `report.daily_time`; and the land reminders as a scheduled job.
+
+The snapshot is plain JSON so a past day's report reads the same after plantings, settings or contracts change:
+
+    {"version": 1, "day": "2026-11-28",
+     "harvest": {"total_kg": "1234.500", "count": 12, "target_kg": "1500", "percent": 82,
+                 "by_crop": [{"code", "name_zh", "name_en", "color", "weight_kg", "count"}],
+                 "by_greenhouse": [{"code", "crop", "name_zh", "name_en", "weight_kg"}]},
+     "climate": [{"greenhouse", "name", "crop": {"code", "name_zh", "name_en"} | null,
+                  "ranges": {"day": [lo, hi], "night": [lo, hi], "humidity": [lo, hi]},
+                  "temperature": {"min", "max", "minutes", "minutes_below", "minutes_above", "minutes_outside"} | null,
+                  "humidity": {...} | null}],
+     "day_starts": "07:00", "night_starts": "19:00", "ramp_minutes": 120,
+     "alerts": [{"id", "greenhouse", "kind", "metric", "severity", "opened_at", "cleared_at", "worst_value",
+                 "limit_value", "message"}],
+     "rent_overdue": [{"contract_id", "contract_number", "household", "due_on", "amount", "days"}],
+     "rent_due": [...], "contracts_ending": [{"contract_id", "contract_number", "household", "end_on", "days"}],
+     "due_days": 30, "ending_days": 180}
+
+Weights and money are strings (Decimal), climate figures numbers, texts in the park's language. The report holds
+no ID or phone numbers. Climate comes from the 5-minute rollups (the hourly ones where a day has no 5-minute
+rollups), never from raw readings, and is judged by the alerts' own limits (farm.services.alerts.Ranges: the day and
+night hours, the ramp after each switch): a period counts as below the range when its minimum is, above when its
+maximum is.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from farm import clock
+from farm.errors import Invalid, NotFound
+from farm.i18n import label, number
+from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
+from farm.models.daily_reports import DailyReport, LandReminderRecord
+from farm.models.park import Greenhouse
+from farm.models.rollups import ReadingRollup
+from farm.models.sensors import Device
+from farm.services import alerts, harvest, land, notify, settings
+from farm.services.harvest import day_bounds
+from farm.services.settings import SettingSpec, time_of_day
+
+VERSION = 1
+CATCH_UP_DAYS = 7
+PAGE_SIZE = 30
+CLIMATE_METRICS = ("temperature", "humidity")
+RESOLUTIONS = (("5m", timedelta(minutes=5)), ("1h", timedelta(hours=1)))
+REMINDED = ("rent_overdue", "rent_due", "contract_ending")
+
+
+def parse_on_off(text) -> int:
+    """1 (on) or 0 (off), from 1/0, on/off, yes/no, true/false."""
+    value = str(text).strip().lower()
+    if value in ("1", "on", "yes", "true"):
+        return 1
+    if value in ("0", "off", "no", "false"):
+        return 0
+    msg = _l("Enter 1 (on) or 0 (off).")
+    raise Invalid(msg, {"value": msg})
+
+
+DAILY_TIME = settings.register(SettingSpec(
+    "report.daily_time", "20:00", time_of_day, _l("Time the daily park report is made (HH:MM, park time)")))
+SEND = settings.register(SettingSpec(
+    "report.send", 0, parse_on_off, _l("Send the daily report through the notifications (1 on, 0 off)"),
+    minimum=Decimal(0)))
+
+
+def _clock_time(value) -> time:
+    return time.fromisoformat(time_of_day(value))
+
+
+# --- the report's sections -------------------------------------------------------------------------
+
+def _money(value) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _harvest(session: Session, day: date) -> dict:
+    """The day's harvest against the park's daily target (harvest.daily_target_kg), by crop and greenhouse."""
+    summary = harvest.day_summary(session, day)
+    return {
+        "total_kg": str(summary.total_kg), "count": summary.count, "target_kg": str(summary.target_kg),
+        "percent": summary.percent,
+        "by_crop": [{**row, "weight_kg": str(row["weight_kg"])} for row in summary.by_crop],
+        "by_greenhouse": [{**row, "weight_kg": str(row["weight_kg"])} for row in summary.by_greenhouse],
+    }
+
+
+def plantings_on(greenhouse: Greenhouse, day: date) -> list[Planting]:
+    """The greenhouse's plantings on `day` (planted by then and not ended before it), largest first."""
+    found = [p for p in greenhouse.plantings if p.planted_on <= day and (
+        (p.ended_on is None and p.status in ACTIVE_PLANTING_STATUSES) or (p.ended_on is not None and p.ended_on >= day))]
+    return sorted(found, key=lambda p: (p.area_m2, p.planted_on), reverse=True)
+
+
+def _periods(session: Session, greenhouse_id: int, device_ids: list[int], metric: str, start: datetime,
+             end: datetime) -> tuple[list, timedelta | None]:
+    """[(period start, min, max)] over the greenhouse's devices, at the finest resolution the day has."""
+    for resolution, length in RESOLUTIONS:
+        rows = session.execute(
+            select(ReadingRollup.period_start, func.min(ReadingRollup.min), func.max(ReadingRollup.max))
+            .where(ReadingRollup.device_id.in_(device_ids), ReadingRollup.metric == metric,
+                   ReadingRollup.resolution == resolution, ReadingRollup.greenhouse_id == greenhouse_id,
+                   ReadingRollup.period_start >= start, ReadingRollup.period_start < end)
+            .group_by(ReadingRollup.period_start).order_by(ReadingRollup.period_start)).all()
+        if rows:
+            return rows, length
+    return [], None
+
+
+def _judge(rows, length: timedelta, ranges: alerts.Ranges, low_kind: str, high_kind: str) -> dict:
+    """Min, max, and the minutes of periods whose minimum lies below, or maximum above, the limit the alerts
+    would apply at the period's start (day or night range, with the alerts' ramp after each switch)."""
+    minutes = int(length.total_seconds() // 60)
+    out = {"min": round(min(r[1] for r in rows), 2), "max": round(max(r[2] for r in rows), 2),
+           "minutes": minutes * len(rows), "minutes_below": 0, "minutes_above": 0, "minutes_outside": 0}
+    for start, low, high in rows:
+        below, above = _beyond(ranges, low_kind, low, start), _beyond(ranges, high_kind, high, start)
+        out["minutes_below"] += minutes if below else 0
+        out["minutes_above"] += minutes if above else 0
+        out["minutes_outside"] += minutes if below or above else 0
+    return out
+
+
+def _beyond(ranges: alerts.Ranges, kind: str, value: float, at: datetime) -> bool:
+    limit = ranges.limit(kind, at)
+    return limit is not None and alerts.outside(alerts.KINDS[kind], value, limit)
+
+
+# Which alert kinds judge each metric of the report: (too low, too high).
+JUDGED_BY = {"temperature": ("cold", "hot"), "humidity": ("humidity_low", "humidity_high")}
+
+
+def _climate(session: Session, day: date, start: datetime, end: datetime, config: dict) -> list[dict]:
+    """Each greenhouse with sensors: the day's air temperature and humidity against its crops' ranges, judged by
+    the alerts' own rule (farm.services.alerts.Ranges: the strictest of the crops planted, day and night hours)."""
+    devices: dict[int, list[int]] = {}
+    for device_id, greenhouse_id in session.execute(select(Device.id, Device.greenhouse_id).order_by(Device.id)):
+        devices.setdefault(greenhouse_id, []).append(device_id)
+    if not devices:
+        return []
+    houses = session.scalars(select(Greenhouse).where(Greenhouse.id.in_(list(devices)))
+                             .options(selectinload(Greenhouse.plantings).selectinload(Planting.crop))
+                             .order_by(Greenhouse.code))
+    out = []
+    for house in houses:
+        plantings = plantings_on(house, day)
+        crop = plantings[0].crop if plantings else None
+        ranges = alerts.Ranges.of([p.crop for p in plantings], config)
+        limits = ranges.limits
+        row = {"greenhouse": house.code, "name": house.name,
+               "crop": {"code": crop.code, "name_zh": crop.name_zh, "name_en": crop.name_en} if crop else None,
+               "ranges": {"day": [limits["day_temp_min"], limits["day_temp_max"]],
+                          "night": [limits["night_temp_min"], limits["night_temp_max"]],
+                          "humidity": [limits["humidity_min"], limits["humidity_max"]]}}
+        for metric in CLIMATE_METRICS:
+            periods, length = _periods(session, house.id, devices[house.id], metric, start, end)
+            row[metric] = _judge(periods, length, ranges, *JUDGED_BY[metric]) if periods else None
+        out.append(row)
+    return out
+
+
+def day_alerts(session: Session, start: datetime, end: datetime) -> list[dict]:
+    """The alerts open at any time in [start, end), their text in the park's language (a snapshot's words)."""
+    items = []
+    with notify.park_language():
+        for alert in alerts.alerts_between(session, start, end):
+            items.append({
+                "id": alert.id, "greenhouse": alert.greenhouse.code, "kind": alert.kind, "metric": alert.metric,
+                "severity": alert.severity, "opened_at": alert.opened_at.isoformat(),
+                "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None,
+                "worst_value": alert.worst_value, "limit_value": alert.limit_value,
+                "message": alerts.describe(alert),
+            })
+    return items
+
+
+def _land(session: Session, day: date) -> dict:
+    """Rent overdue and due within the reminder window, and contracts ending soon, as of the day (one rule:
+    farm.services.land.reminders)."""
+    out: dict = {"rent_overdue": [], "rent_due": [], "contracts_ending": [],
+                 "due_days": settings.get(session, "land.remind_due_days", on=day),
+                 "ending_days": settings.get(session, "land.remind_ending_days", on=day)}
+    for r in land.reminders(session, day):
+        base = {"contract_id": r.contract_id, "contract_number": r.contract_number, "household": r.household_name,
+                "days": r.days}
+        if r.kind in ("rent_overdue", "rent_due"):
+            out[r.kind].append({**base, "due_on": r.on.isoformat(), "amount": _money(r.amount)})
+        elif r.kind == "contract_ending":
+            out["contracts_ending"].append({**base, "end_on": r.on.isoformat()})
+    return out
+
+
+def build(session: Session, day: date) -> dict:
+    """The snapshot of one park day as it stands now (see the module's docstring for its shape)."""
+    start, end = day_bounds(day)
+    # The alerts' settings (day and night hours, ramp) in force on that day.
+    config = alerts.judging_config(session, start + timedelta(hours=12))
+    data = {"version": VERSION, "day": day.isoformat(), "harvest": _harvest(session, day),
+            "climate": _climate(session, day, start, end, config),
+            "day_starts": config["day_starts"].strftime("%H:%M"),
+            "night_starts": config["night_starts"].strftime("%H:%M"),
+            "ramp_minutes": int(config["ramp"].total_seconds() // 60),
+            "alerts": day_alerts(session, start, end)}
+    data.update(_land(session, day))
+    return data
+
+
+# --- storing, reading ------------------------------------------------------------------------------
+
+def check_day(day: date, today: date | None = None) -> date:
+    """Refuse a day that has not begun in the park."""
+    if day > (today or clock.today()):
+        msg = _l("%(day)s has not come yet; its report is made on that day.", day=day.isoformat())
+        raise Invalid(msg, {"day": msg})
+    return day
+
+
+def parse_day(text: str) -> date:
+    """A report day from a URL part (YYYY-MM-DD); anything else is a page that does not exist."""
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise NotFound(_l("There is no report day %(text)s; days are written YYYY-MM-DD.", text=text[:20])) from None
+
+
+def generate(session: Session, day: date, now: datetime | None = None) -> DailyReport:
+    """Make (or make again, replacing it) the report of a park day that has begun; flushes, never commits."""
+    now = now or clock.now()
+    check_day(day, clock.local(now).date())
+    data = build(session, day)
+    report = session.get(DailyReport, day)
+    if report is None:
+        try:
+            with session.begin_nested():
+                report = DailyReport(day=day, generated_at=now, data=data)
+                session.add(report)
+                session.flush()
+            return report
+        except IntegrityError:
+            # Made a moment ago by the scheduler or another manager: replace theirs.
+            report = session.get(DailyReport, day)
+    report.data, report.generated_at = data, now
+    session.flush()
+    return report
+
+
+def get_report(session: Session, day: date) -> DailyReport | None:
+    return session.get(DailyReport, day)
+
+
+def latest(session: Session) -> DailyReport | None:
+    """The newest stored report."""
+    return session.scalars(select(DailyReport).order_by(DailyReport.day.desc()).limit(1)).first()
+
+
+def archive(session: Session, page: int = 1, per_page: int = PAGE_SIZE) -> tuple[list[dict], int]:
+    """A page of stored reports, newest day first, as short rows; and how many reports there are."""
+    total = session.scalar(select(func.count()).select_from(DailyReport)) or 0
+    page = max(page, 1)
+    reports = session.scalars(select(DailyReport).order_by(DailyReport.day.desc())
+                              .offset((page - 1) * per_page).limit(per_page))
+    rows = []
+    for r in reports:
+        data = r.data or {}
+        h = data.get("harvest", {})
+        rows.append({"day": r.day, "generated_at": r.generated_at, "total_kg": Decimal(h.get("total_kg", "0")),
+                     "target_kg": Decimal(h.get("target_kg", "0")), "percent": h.get("percent", 0),
+                     "alerts": len(data.get("alerts", [])), "rent_overdue": len(data.get("rent_overdue", [])),
+                     "climate_outside": sum(1 for c in data.get("climate", []) if _has_outside(c))})
+    return rows, total
+
+
+def _has_outside(row: dict) -> bool:
+    return any((row.get(m) or {}).get("minutes_outside") for m in CLIMATE_METRICS)
+
+
+def report_moment(session: Session, day: date) -> datetime:
+    """The UTC instant on `day` at which its report is due (`report.daily_time`, park time)."""
+    at = _clock_time(settings.get(session, DAILY_TIME.key, on=day))
+    return datetime.combine(day, at, clock.park_tz()).astimezone(timezone.utc)
+
+
+# --- the jobs --------------------------------------------------------------------------------------
+
+def summary_text(data: dict) -> tuple[str, str]:
+    """A short subject and body of a report for the notification channels, in the park's language."""
+    h = data["harvest"]
+    with notify.park_language():
+        subject = _("Daily park report %(day)s", day=data["day"])
+        lines = [subject, _("Harvest: %(kg)s of %(target)s kg (%(percent)s%%)", kg=number(Decimal(h["total_kg"]), 1),
+                            target=number(Decimal(h["target_kg"]), 0), percent=h["percent"])]
+        outside = [c["greenhouse"] for c in data["climate"] if _has_outside(c)]
+        if outside:
+            lines.append(_("Outside the crop's range: %(greenhouses)s", greenhouses=", ".join(outside)))
+        lines.append(_("Alerts: %(count)s", count=len(data["alerts"])))
+        if data["rent_overdue"]:
+            total = sum((Decimal(r["amount"]) for r in data["rent_overdue"]), Decimal(0))
+            lines.append(_("Rent overdue: %(count)s, %(amount)s yuan", count=len(data["rent_overdue"]),
+                           amount=number(total, 2)))
+        if data["rent_due"]:
+            total = sum((Decimal(r["amount"]) for r in data["rent_due"]), Decimal(0))
+            lines.append(_("Rent due within %(days)s days: %(count)s, %(amount)s yuan", days=data["due_days"],
+                           count=len(data["rent_due"]), amount=number(total, 2)))
+        if data["contracts_ending"]:
+            lines.append(_("Contracts ending within %(days)s days: %(count)s", days=data["ending_days"],
+                           count=len(data["contracts_ending"])))
+    return subject, "\n".join(lines)
+
+
+def run_daily_report(session: Session, now: datetime) -> dict:
+    """The job: make today's report once `report.daily_time` has passed, and any of the last 7 days' reports
+    that are missing or were made before their day's time (a manager's early look); idempotent.
+
+    When `report.send` is on, queues a short summary of each report it makes on the notification channels, under
+    the key "daily-report:<day>", so a day is sent at most once.
+    """
+    today = clock.local(now).date()
+    made = []
+    for back in range(CATCH_UP_DAYS, -1, -1):
+        day = today - timedelta(days=back)
+        due = report_moment(session, day)
+        if due > now:
+            continue
+        stored = session.get(DailyReport, day)
+        if stored is not None and stored.generated_at >= due:
+            continue
+        report = generate(session, day, now)
+        made.append(day.isoformat())
+        if settings.get(session, SEND.key, on=day):
+            notify.enqueue(session, f"daily-report:{day.isoformat()}", *summary_text(report.data), now)
+    return {"generated": made}
+
+
+def reminder_key(reminder) -> str:
+    """Names a land reminder and the date it is about: notified once under this key."""
+    return f"land-reminder:{reminder.kind}:{reminder.contract_id}:{reminder.on.isoformat()}"
+
+
+def reminder_text(reminder) -> tuple[str, str]:
+    """Subject and body of a land reminder, in the park's language."""
+    on = reminder.on.isoformat()
+    with notify.park_language():
+        subject = _("%(kind)s: contract %(number)s, %(household)s", kind=label("reminder", reminder.kind),
+                    number=reminder.contract_number, household=reminder.household_name)
+        if reminder.kind == "rent_overdue":
+            body = _("%(amount)s yuan due on %(date)s, %(days)d days late", amount=number(reminder.amount, 2),
+                     date=on, days=-reminder.days)
+        elif reminder.kind == "rent_due":
+            body = _("%(amount)s yuan due on %(date)s, in %(days)d days", amount=number(reminder.amount, 2),
+                     date=on, days=reminder.days)
+        else:
+            body = _("ends on %(date)s, in %(days)d days", date=on, days=reminder.days)
+    return subject, f"{subject}\n{body}"
+
+
+def run_land_reminders(session: Session, now: datetime) -> dict:
+    """The job: record the park day's land reminders (rent overdue, rent due soon, contracts ending) and queue
+    each on the notification channels once; run again, it changes nothing but the time each was last seen.
+
+    A reminder counts as notified once the outbox took it; while no channel is on, the outbox takes nothing and
+    the reminder waits for the next run.
+    """
+    today = clock.local(now).date()
+    current = [r for r in land.reminders(session, today) if r.kind in REMINDED]
+    keys = [reminder_key(r) for r in current]
+    records = {r.key: r for r in session.scalars(
+        select(LandReminderRecord).where(LandReminderRecord.key.in_(keys)))} if keys else {}
+    new = sent = 0
+    for reminder, key in zip(current, keys):
+        record = records.get(key)
+        if record is None:
+            record = LandReminderRecord(key=key, kind=reminder.kind, contract_id=reminder.contract_id,
+                                        due_on=reminder.on, first_seen_at=now)
+            session.add(record)
+            records[key] = record
+            new += 1
+        record.last_seen_at, record.amount = now, reminder.amount
+        if record.notified_at is None and notify.enqueue(session, key, *reminder_text(reminder), now):
+            record.notified_at = now
+            sent += 1
+    session.flush()
+    return {"current": len(current), "new": new, "notified": sent}
+
+
+def last_run(session: Session, job: str):
+    """The newest finished run of a scheduled job, for the dashboard; None before the first."""
+    from farm.models.scheduler import JobRun
+
+    return session.scalars(select(JobRun).where(JobRun.job == job, JobRun.finished_at.is_not(None))
+                           .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)).first()
+
+
+# --- Excel -----------------------------------------------------------------------------------------
+
+def _dec(text) -> Decimal | None:
+    return None if text in (None, "") else Decimal(text)
+
+
+def _hours(minutes) -> Decimal | None:
+    return None if minutes is None else (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+def workbook(report: DailyReport, language: str) -> bytes:
+    """The report as an .xlsx: a sheet per section, headers in the reader's language."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    data = report.data
+    h = data["harvest"]
+
+    def crop_name(row):
+        return row.get("name_en") if language == "en" else row.get("name_zh")
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(_l("Summary"))
+    sheet.append([str(_l("Day")), date.fromisoformat(data["day"])])
+    sheet.append([str(_l("Made at")), clock.local(report.generated_at).strftime("%Y-%m-%d %H:%M")])
+    sheet.append([str(_l("Harvest (kg)")), Decimal(h["total_kg"])])
+    sheet.append([str(_l("Daily target (kg)")), Decimal(h["target_kg"])])
+    sheet.append([str(_l("Share of the target (%)")), h["percent"]])
+    sheet.append([str(_l("Alerts")), len(data["alerts"])])
+
+    crops = book.create_sheet(str(_l("Harvest by crop")))
+    crops.append([str(x) for x in (_l("Crop"), _l("Weight (kg)"), _l("Weight (jin)"), _l("Entries"))])
+    for row in h["by_crop"]:
+        kg = Decimal(row["weight_kg"])
+        crops.append([crop_name(row), kg, kg * harvest.JIN_PER_KG, row["count"]])
+
+    houses = book.create_sheet(str(_l("Harvest by greenhouse")))
+    houses.append([str(x) for x in (_l("Greenhouse"), _l("Crop"), _l("Weight (kg)"), _l("Weight (jin)"))])
+    for row in h["by_greenhouse"]:
+        kg = Decimal(row["weight_kg"])
+        houses.append([row["code"], crop_name(row), kg, kg * harvest.JIN_PER_KG])
+
+    climate = book.create_sheet(str(_l("Climate")))
+    climate.append([str(x) for x in (
+        _l("Greenhouse"), _l("Crop"), _l("Lowest temperature (°C)"), _l("Highest temperature (°C)"),
+        _l("Hours too cold"), _l("Hours too hot"), _l("Lowest humidity (%)"), _l("Highest humidity (%)"),
+        _l("Hours humidity outside range"), _l("Hours with readings"))])
+    for row in data["climate"]:
+        t, rh = row.get("temperature") or {}, row.get("humidity") or {}
+        climate.append([row["greenhouse"], crop_name(row["crop"]) if row["crop"] else "",
+                        t.get("min"), t.get("max"), _hours(t.get("minutes_below")), _hours(t.get("minutes_above")),
+                        rh.get("min"), rh.get("max"), _hours(rh.get("minutes_outside")), _hours(t.get("minutes"))])
+
+    sheet_alerts = book.create_sheet(str(_l("Alerts")))
+    sheet_alerts.append([str(x) for x in (_l("Greenhouse"), _l("Alert"), _l("Severity"), _l("Opened"), _l("Cleared"),
+                                          _l("Message"))])
+    for row in data["alerts"]:
+        sheet_alerts.append([row["greenhouse"], str(alerts.KIND_LABELS.get(row["kind"], row["kind"])),
+                             str(alerts.SEVERITY_LABELS.get(row["severity"], row["severity"])),
+                             _local(row["opened_at"]), _local(row["cleared_at"]), row["message"]])
+
+    rent = book.create_sheet(str(_l("Rent")))
+    rent.append([str(x) for x in (_l("Status"), _l("Contract number"), _l("Household"), _l("Due date"),
+                                  _l("Amount (yuan)"), _l("Days"))])
+    for kind, title in (("rent_overdue", _l("Overdue")), ("rent_due", _l("Due"))):
+        for row in data[kind]:
+            rent.append([str(title), row["contract_number"], row["household"], date.fromisoformat(row["due_on"]),
+                         _dec(row["amount"]), abs(row["days"])])
+
+    ending = book.create_sheet(str(_l("Contracts ending")))
+    ending.append([str(x) for x in (_l("Contract number"), _l("Household"), _l("End date"), _l("Days left"))])
+    for row in data["contracts_ending"]:
+        ending.append([row["contract_number"], row["household"], date.fromisoformat(row["end_on"]), row["days"]])
+
+    for ws in book.worksheets:
+        if ws is not sheet:
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            ws.freeze_panes = "A2"
+        for column in ws.columns:
+            width = max(len(str(c.value if c.value is not None else "")) for c in column)
+            ws.column_dimensions[get_column_letter(column[0].column)].width = min(max(width * 1.6, 10), 40)
+            for c in column:
+                if isinstance(c.value, date):
+                    c.number_format = "yyyy-mm-dd"
+                elif isinstance(c.value, Decimal):
+                    c.number_format = "#,##0.00"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _local(text: str | None) -> str:
+    return clock.local(datetime.fromisoformat(text)).strftime("%Y-%m-%d %H:%M") if text else ""
