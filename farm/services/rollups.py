@@ -25,7 +25,9 @@ from farm.services.settings import SettingSpec, _int
 from sensors.payloads import METRICS
 
 LATE_HOURS = settings.register(SettingSpec(
-    "rollups.late_hours", 6, _int, _l("Hours back in which late readings are folded into rollups"), _l("hours"),
+    # One hour is plenty: the ingest notes any reading more than 10 minutes late in the backlog, folded apart, so
+    # this window only has to cover readings a few minutes late; each hour of it costs a re-read of the raw data.
+    "rollups.late_hours", 1, _int, _l("Hours back in which late readings are folded into rollups"), _l("hours"),
     Decimal(0)))
 RAW_DAYS = settings.register(SettingSpec(
     "readings.raw_days", 30, _int, _l("Days raw readings are kept"), _l("days"), Decimal(1)))

@@ -95,7 +95,8 @@ def test_rollups_fold_late_readings_into_their_periods(session):
     session.commit()
     rollups.run_rollups(session, t(13))
     session.commit()
-    # A device sends its buffer two hours late: the default 6-hour window folds it in.
+    # A device sends its buffer two hours late: a 6-hour window folds it in.
+    settings.put(session, "rollups.late_hours", "6")
     _add(session, device, [(t(11, 3), 40.0)])
     session.commit()
     rollups.run_rollups(session, t(13, 5))
@@ -125,7 +126,7 @@ def test_backlog_folds_readings_older_than_the_window_once_and_keeps_a_newer_not
     session.commit()
     rollups.run_rollups(session, t(12, 5))
     session.commit()
-    # A day later the device delivers readings from yesterday 01:00, far beyond the 6-hour window.
+    # A day later the device delivers readings from yesterday 01:00, far beyond the look-back window.
     _add(session, device, [(t(1, 2), 3.0), (t(1, 4), 5.0)])
     session.add(RollupBacklog(device_id=device.id, since=t(1, 2), noted_at=t(12, 6)))
     session.commit()

@@ -239,7 +239,7 @@ def test_ingest_notes_a_late_buffer_and_the_rollup_job_folds_it(park, database, 
     now = rollups.floor5(datetime.now(timezone.utc))
     session.execute(text("DELETE FROM rollup_backlog"))
     session.commit()
-    # The rollups are done up to now; then a device sends what it buffered ten hours ago (beyond the 6-hour window).
+    # The rollups are done up to now; then a device sends what it buffered ten hours ago (beyond the look-back window).
     rollups.run_rollups(session, now)
     session.commit()
     ingests()
