@@ -12,14 +12,14 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request
-from flask_babel import Babel, format_decimal, get_locale, lazy_gettext
+from flask_babel import Babel, format_decimal, get_locale
 
+from farm import units, vocab
 from farm.config import LANGUAGES
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 LANGUAGE_COOKIE = "farm_lang"
-JIN_PER_KG = Decimal(2)
 
 babel = Babel()
 
@@ -110,44 +110,9 @@ def crop_name(crop) -> str:
     return crop.display_name(current_language()) if crop is not None else ""
 
 
-# Labels of fixed vocabularies, kept here once for pages, exports and error messages.
-LABELS = {
-    "greenhouse_status": {
-        "active": lazy_gettext("In use"),
-        "idle": lazy_gettext("Idle"),
-        "maintenance": lazy_gettext("Maintenance"),
-    },
-    "greenhouse_kind": {
-        "solar": lazy_gettext("Solar greenhouse"),
-        "tunnel": lazy_gettext("Plastic tunnel"),
-        "glass": lazy_gettext("Glass greenhouse"),
-    },
-    "planting_status": {
-        "planned": lazy_gettext("Planned"),
-        "growing": lazy_gettext("Growing"),
-        "harvesting": lazy_gettext("Harvesting"),
-        "ended": lazy_gettext("Ended"),
-    },
-    "role": {
-        "admin": lazy_gettext("Administrator"),
-        "manager": lazy_gettext("Manager"),
-        "worker": lazy_gettext("Worker"),
-        "viewer": lazy_gettext("Viewer"),
-    },
-    "crop_category": {
-        "vegetable": lazy_gettext("Vegetable"),
-        "fruit": lazy_gettext("Fruit"),
-        "seedling": lazy_gettext("Seedlings"),
-        "other": lazy_gettext("Other"),
-    },
-}
-
-
-def label(vocabulary: str, value: str | None) -> str:
-    """The translated label of a fixed value, or the value itself when unknown."""
-    if value is None:
-        return ""
-    return str(LABELS.get(vocabulary, {}).get(value, value))
+def jin(weight_kg) -> Decimal:
+    """Template filter: kilograms as 斤 (`{{ kg|jin|number(0) }}`), by the one conversion in farm.units."""
+    return units.jin(weight_kg)
 
 
 def init_app(app) -> None:
@@ -159,10 +124,12 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         current_language=current_language,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
-        label=label,
+        label=vocab.label,
+        tone=vocab.tone,
         crop_name=crop_name,
     )
-    app.jinja_env.filters.update(local_time=local_time, local_date=local_date, number=number)
+    app.jinja_env.filters.update(local_time=local_time, local_date=local_date, number=number, jin=jin,
+                                 yuan=units.fen, kg=units.kg)
 
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}

@@ -38,8 +38,9 @@ from farm.models.alerts import ALERT_STATES, Alert, AlertCondition
 from farm.models.crops import ACTIVE_PLANTING_STATUSES, Crop, Planting
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device, Reading
-from farm.services import notify, settings
-from farm.services.settings import SettingSpec, _decimal, _int, time_of_day
+from farm.services import daylight, notify, settings
+from farm.services.daylight import DayHours
+from farm.services.settings import SettingSpec, _decimal, _int
 
 LOOKBACK = timedelta(hours=6)
 
@@ -68,10 +69,6 @@ SOIL_MOISTURE_MAX = settings.register(SettingSpec(
 RAMP = settings.register(SettingSpec(
     "alerts.ramp_minutes", 120, _int, _l("Minutes after the day or night starts in which the looser range still applies"),
     _l("minutes"), Decimal(0)))
-DAY_STARTS = settings.register(SettingSpec(
-    "alerts.day_starts", "07:00", time_of_day, _l("Time the crops' day ranges start (park time)"), ""))
-NIGHT_STARTS = settings.register(SettingSpec(
-    "alerts.night_starts", "19:00", time_of_day, _l("Time the crops' night ranges start (park time)"), ""))
 
 KIND_LABELS = {
     "frost": _l("Frost"),
@@ -132,8 +129,7 @@ class Ranges:
     """The limits a greenhouse is judged by: its active crops' ranges (the strictest of each) and the park's."""
 
     limits: dict[str, float | None]
-    day_starts: time = time(7)
-    night_starts: time = time(19)
+    hours: DayHours = DayHours(time(7), time(19))
     ramp: timedelta = timedelta(minutes=120)
 
     @classmethod
@@ -146,14 +142,10 @@ class Ranges:
             limits[name] = (max(values) if lower else min(values)) if values else None
         limits["soil_moisture_min"] = config["soil_moisture_min"] or None
         limits["soil_moisture_max"] = config["soil_moisture_max"] or None
-        return cls(limits, config["day_starts"], config["night_starts"], config["ramp"])
+        return cls(limits, config["hours"], config["ramp"])
 
     def is_day(self, ts: datetime) -> bool:
-        """True when the park time of `ts` lies in [day_starts, night_starts)."""
-        moment = clock.local(ts).time()
-        if self.day_starts <= self.night_starts:
-            return self.day_starts <= moment < self.night_starts
-        return not (self.night_starts <= moment < self.day_starts)
+        return self.hours.is_day(ts)
 
     def _temp(self, ts: datetime, bound: str) -> float | None:
         day, night = self.limits[f"day_temp_{bound}"], self.limits[f"night_temp_{bound}"]
@@ -214,8 +206,7 @@ def judging_config(session: Session, now: datetime) -> dict:
         "hold": timedelta(minutes=get(HOLD)),
         "offline": timedelta(minutes=get(OFFLINE)),
         "ramp": timedelta(minutes=get(RAMP)),
-        "day_starts": time.fromisoformat(get(DAY_STARTS)),
-        "night_starts": time.fromisoformat(get(NIGHT_STARTS)),
+        "hours": daylight.hours(session, on),
         "soil_moisture_min": float(get(SOIL_MOISTURE_MIN)),
         "soil_moisture_max": float(get(SOIL_MOISTURE_MAX)),
     }

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from farm import clock
 from farm.errors import Invalid, NotFound
-from farm.i18n import label, number
+from farm.i18n import number
 from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
 from farm.models.daily_reports import DailyReport, LandReminderRecord
 from farm.models.park import Greenhouse
@@ -47,6 +47,7 @@ from farm.models.sensors import Device
 from farm.services import alerts, harvest, land, notify, settings
 from farm.services.harvest import day_bounds
 from farm.services.settings import SettingSpec, time_of_day
+from farm.vocab import label
 
 VERSION = 1
 CATCH_UP_DAYS = 7
@@ -207,8 +208,8 @@ def build(session: Session, day: date) -> dict:
     config = alerts.judging_config(session, start + timedelta(hours=12))
     data = {"version": VERSION, "day": day.isoformat(), "harvest": _harvest(session, day),
             "climate": _climate(session, day, start, end, config),
-            "day_starts": config["day_starts"].strftime("%H:%M"),
-            "night_starts": config["night_starts"].strftime("%H:%M"),
+            "day_starts": config["hours"].day_starts.strftime("%H:%M"),
+            "night_starts": config["hours"].night_starts.strftime("%H:%M"),
             "ramp_minutes": int(config["ramp"].total_seconds() // 60),
             "alerts": day_alerts(session, start, end)}
     data.update(_land(session, day))

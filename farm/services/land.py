@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
-from farm.i18n import LABELS, label
 from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, PaymentIn
 from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.park import Greenhouse
@@ -25,19 +24,7 @@ from farm.permissions import SEES_PERSONAL_DATA
 from farm.services import settings
 from farm.services.rent import ZERO, Schedule, schedule, term_end
 from farm.services.settings import SettingSpec
-
-# Labels of the land area's fixed values, for pages, exports and the API's readers.
-LABELS.update({
-    "household_status": {"none": _l("Not monitored"), "lifted": _l("Lifted out of poverty (脱贫户)"),
-                         "monitored": _l("Monitored (监测户)")},
-    "contract_status": {"draft": _l("Draft"), "active": _l("Active"), "expired": _l("Expired"),
-                        "terminated": _l("Terminated")},
-    "due_status": {"paid": _l("Paid"), "due": _l("Due"), "overdue": _l("Overdue"), "partial": _l("Partly paid")},
-    "payment_method": {"bank": _l("Bank transfer"), "cash": _l("Cash"), "mobile": _l("Mobile payment"),
-                       "other": _l("Other")},
-    "reminder": {"rent_overdue": _l("Rent overdue"), "rent_due": _l("Rent due soon"),
-                 "contract_ending": _l("Contract ending"), "not_filed": _l("Not filed")},
-})
+from farm.vocab import label
 
 settings.register(SettingSpec("land.remind_due_days", 30, int, _l("Remind of rent due within"), _l("days"),
                               Decimal(1)))

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from farm.errors import Conflict, Forbidden, Invalid, NotFound
-from farm.i18n import LABELS
 from farm.models.base import utcnow
 from farm.models.land import Household
 from farm.models.park import Greenhouse
@@ -312,16 +311,6 @@ def job_attendance(session: Session, job_id: int, entries) -> Job:
 def worker_days(session: Session, worker_id: int, since: date, until: date) -> list[Assignment]:
     return list(session.scalars(select(Assignment).where(Assignment.worker_id == worker_id, Assignment.day >= since,
                                                          Assignment.day < until).order_by(Assignment.day)))
-
-
-LABELS.update({
-    "job_kind": {
-        "harvest": _l("Picking"), "packing": _l("Packing"), "planting": _l("Planting"),
-        "pruning": _l("Pruning"), "irrigation": _l("Irrigation"), "spraying": _l("Spraying"),
-        "cleaning": _l("Cleaning"), "other": _l("Other work"),
-    },
-    "worker_status": {"active": _l("Working"), "left": _l("Left")},
-})
 
 
 def worker_choices(session: Session, day: date | None = None) -> list[Worker]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, cast, delete, extract, func, select
@@ -13,7 +13,7 @@ from farm.errors import Invalid, NotFound
 from farm.models.park import Greenhouse
 from farm.models.rollups import ReadingRollup, RollupMark
 from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
-from farm.services import settings
+from farm.services import daylight, settings
 from farm.services.park import get_greenhouse
 from farm.services.rollups import MARK, day_start, floor5, hour_start, next_day_start
 from farm.services.settings import SettingSpec
@@ -290,23 +290,16 @@ def chart_ticks(resolution: str, start: datetime, end: datetime) -> list[int]:
     return ticks
 
 
-def day_hours(session: Session) -> tuple[time, time] | None:
-    """(day starts, night starts) in park time, as the climate alerts use them today (`alerts.day_starts` and
-    `alerts.night_starts`); None where those settings do not exist."""
-    try:
-        return (time.fromisoformat(str(settings.get(session, "alerts.day_starts"))),
-                time.fromisoformat(str(settings.get(session, "alerts.night_starts"))))
-    except (KeyError, ValueError):
-        return None
+def day_hours(session: Session) -> daylight.DayHours:
+    """The crops' day hours, for the charts' bands (the alerts judge by the same)."""
+    return daylight.hours(session)
 
 
 def day_windows(session: Session, start: datetime, end: datetime) -> list[list[int]] | None:
     """[[from ms, to ms]] of the crops' day hours within [start, end), so the chart's temperature band switches
     between the day and the night range when the climate alerts do; None without day hours."""
     hours = day_hours(session)
-    if hours is None:
-        return None
-    morning, evening = hours
+    morning, evening = hours.day_starts, hours.night_starts
     tz = clock.park_tz()
     windows = []
     day = clock.local(start).date() - timedelta(days=1)

@@ -12,7 +12,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from farm import clock
 from farm.db import request_session
 from farm.errors import DomainError
-from farm.i18n import LABELS
 from farm.inputs.alerts import Acknowledge
 from farm.permissions import allow
 from farm.services import alerts, notify
@@ -24,11 +23,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 nav("alerts.index", _l("Alerts"), "park.read", 45)
-LABELS["alert_kind"] = alerts.KIND_LABELS
-LABELS["alert_severity"] = alerts.SEVERITY_LABELS
-LABELS["alert_state"] = alerts.STATE_LABELS
-LABELS["notification_channel"] = notify.CHANNEL_LABELS
-LABELS["notification_state"] = notify.STATE_LABELS
 PAGE = 100
 
 

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 from farm.db import request_session
 from farm.errors import DomainError
-from farm.i18n import LABELS
 from farm.inputs.sensors import DeviceChange
 from farm.permissions import allow
 from farm.services import park, sensors
@@ -17,7 +16,6 @@ from farm.web.dashboard import panel
 bp = Blueprint("devices", __name__)
 nav("devices.index", _l("Sensors"), "park.read", 40)
 # Metric names for every page that shows readings (label("metric", ...)).
-LABELS["metric"] = sensors.METRIC_LABELS
 
 
 def _dashboard(session) -> dict:

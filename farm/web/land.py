@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from farm import clock
 from farm.db import request_session
 from farm.errors import DomainError
-from farm.i18n import label
 from farm.inputs import parse
 from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, PaymentIn
 from farm.models.land import CONTRACT_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS, LandContract
 from farm.permissions import allow
 from farm.services import land, park, settings
 from farm.services.rent import schedule, yuan_in_words
+from farm.vocab import label
 from farm.web import field_errors, form_input, nav
 from farm.web.dashboard import panel
 

@@ -1,0 +1,289 @@
+"""The park's fixed vocabularies, each once: its values, their labels (English msgids, Chinese from the catalogue)
+and the tone a badge shows them in.
+
+Models build their CHECK constraints from these, input models their allowed values, templates their labels and
+badges (`label()` and `badge()`), the API document its enums. A value is added here and nowhere else; the database
+migration that widens the CHECK constraint goes with it.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint
+
+# A badge's tone: one CSS class per tone (`tone-ok`, ...) in app.css, so a colour is chosen here and drawn there.
+TONES = ("neutral", "ok", "info", "warn", "bad", "muted")
+
+
+class Term(StrEnum):
+    """A value of a fixed vocabulary with its translatable label and its badge tone."""
+
+    def __new__(cls, value: str, label=None, tone: str = "neutral"):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label if label is not None else value
+        member.tone = tone
+        return member
+
+    @property
+    def label(self) -> str:
+        """The label in the current language."""
+        return str(self._label)
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(m.value for m in cls)
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for a form's select, in the vocabulary's order."""
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def get(cls, value) -> "Term | None":
+        """The member for `value`, or None when it is not one."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+    @classmethod
+    def check(cls, column: str, nullable: bool = False) -> CheckConstraint:
+        """A CHECK constraint keeping `column` inside this vocabulary (named `ck_<table>_<column>_vocab`)."""
+        allowed = ", ".join(f"'{v}'" for v in cls.values())
+        sql = f"{column} IN ({allowed})"
+        if nullable:
+            sql = f"{column} IS NULL OR {sql}"
+        return CheckConstraint(sql, name=f"{column}_vocab")
+
+
+# --- the park ------------------------------------------------------------------------------------------
+
+class GreenhouseKind(Term):
+    SOLAR = "solar", _l("Solar greenhouse")
+    TUNNEL = "tunnel", _l("Plastic tunnel")
+    GLASS = "glass", _l("Glass greenhouse")
+
+
+class GreenhouseStatus(Term):
+    ACTIVE = "active", _l("In use"), "ok"
+    IDLE = "idle", _l("Idle"), "muted"
+    MAINTENANCE = "maintenance", _l("Maintenance"), "warn"
+
+
+class CropCategory(Term):
+    VEGETABLE = "vegetable", _l("Vegetable")
+    FRUIT = "fruit", _l("Fruit")
+    SEEDLING = "seedling", _l("Seedlings")
+    OTHER = "other", _l("Other")
+
+
+class PlantingStatus(Term):
+    PLANNED = "planned", _l("Planned"), "info"
+    GROWING = "growing", _l("Growing"), "ok"
+    HARVESTING = "harvesting", _l("Harvesting"), "ok"
+    ENDED = "ended", _l("Ended"), "muted"
+
+    @property
+    def active(self) -> bool:
+        """A planting that has not ended occupies its area."""
+        return self is not PlantingStatus.ENDED
+
+
+ACTIVE_PLANTING_STATUSES = tuple(s.value for s in PlantingStatus if s.active)
+
+
+class Grade(Term):
+    PREMIUM = "premium", _l("Premium"), "ok"
+    GRADE1 = "grade1", _l("Grade 1"), "info"
+    GRADE2 = "grade2", _l("Grade 2"), "neutral"
+    OFFGRADE = "offgrade", _l("Off-grade"), "muted"
+
+
+# --- logins ---------------------------------------------------------------------------------------------
+
+class Role(Term):
+    ADMIN = "admin", _l("Administrator")
+    MANAGER = "manager", _l("Manager")
+    WORKER = "worker", _l("Worker")
+    VIEWER = "viewer", _l("Viewer")
+
+
+# --- people, jobs and pay -------------------------------------------------------------------------------
+
+class WorkerStatus(Term):
+    ACTIVE = "active", _l("Working"), "ok"
+    LEFT = "left", _l("Left"), "muted"
+
+
+class JobKind(Term):
+    HARVEST = "harvest", _l("Picking")
+    PACKING = "packing", _l("Packing")
+    PLANTING = "planting", _l("Planting")
+    PRUNING = "pruning", _l("Pruning")
+    IRRIGATION = "irrigation", _l("Irrigation")
+    SPRAYING = "spraying", _l("Spraying")
+    CLEANING = "cleaning", _l("Cleaning")
+    OTHER = "other", _l("Other work")
+
+
+class RateKind(Term):
+    """What a pay rate is for: a worker's daily wage, picking by crop and grade (元/kg), packing (元/crate)."""
+
+    WAGE = "wage", _l("Daily wage")
+    PIECE = "piece", _l("Piece rate")
+    CRATE = "crate", _l("Crate rate")
+
+
+class PayLineKind(Term):
+    WAGE = "wage", _l("Daily wage")
+    PIECE = "piece", _l("Piece rate")
+    CRATE = "crate", _l("Crate rate")
+    ADJUSTMENT = "adjustment", _l("Adjustment")
+
+
+# --- land and households --------------------------------------------------------------------------------
+
+class HouseholdStatus(Term):
+    """A household's poverty-monitoring category."""
+
+    NONE = "none", _l("Not monitored"), "neutral"
+    LIFTED = "lifted", _l("Lifted out of poverty (脱贫户)"), "info"
+    MONITORED = "monitored", _l("Monitored (监测户)"), "warn"
+
+
+class ContractStatus(Term):
+    DRAFT = "draft", _l("Draft"), "warn"
+    ACTIVE = "active", _l("Active"), "ok"
+    EXPIRED = "expired", _l("Expired"), "muted"
+    TERMINATED = "terminated", _l("Terminated"), "muted"
+
+
+class DueStatus(Term):
+    PAID = "paid", _l("Paid"), "ok"
+    DUE = "due", _l("Due"), "neutral"
+    OVERDUE = "overdue", _l("Overdue"), "bad"
+    PARTIAL = "partial", _l("Partly paid"), "warn"
+
+
+class PaymentMethod(Term):
+    BANK = "bank", _l("Bank transfer")
+    CASH = "cash", _l("Cash")
+    MOBILE = "mobile", _l("Mobile payment")
+    OTHER = "other", _l("Other")
+
+
+class ReminderKind(Term):
+    RENT_OVERDUE = "rent_overdue", _l("Rent overdue"), "bad"
+    RENT_DUE = "rent_due", _l("Rent due soon"), "warn"
+    CONTRACT_ENDING = "contract_ending", _l("Contract ending"), "warn"
+    NOT_FILED = "not_filed", _l("Not filed"), "warn"
+
+
+# --- sensors, alerts and notifications ------------------------------------------------------------------
+
+class Metric(Term):
+    TEMPERATURE = "temperature", _l("Air temperature")
+    HUMIDITY = "humidity", _l("Humidity")
+    SOIL_MOISTURE = "soil_moisture", _l("Soil moisture")
+    SOIL_TEMPERATURE = "soil_temperature", _l("Soil temperature")
+    CO2 = "co2", _l("CO₂")
+    LIGHT = "light", _l("Light")
+
+
+class RejectReason(Term):
+    BAD_TOPIC = "bad_topic", _l("Topic not understood")
+    EMPTY = "empty", _l("Empty message")
+    TOO_LARGE = "too_large", _l("Message too large")
+    NOT_UTF8 = "not_utf8", _l("Not UTF-8 text")
+    MALFORMED_JSON = "malformed_json", _l("Malformed JSON")
+    BAD_SHAPE = "bad_shape", _l("Not a readings object")
+    UNKNOWN_METRIC = "unknown_metric", _l("Unknown metric")
+    NOT_A_NUMBER = "not_a_number", _l("Value is not a number")
+    NOT_FINITE = "not_finite", _l("Value is not a finite number")
+    OUT_OF_RANGE = "out_of_range", _l("Value outside the physical range")
+    BAD_TIMESTAMP = "bad_timestamp", _l("Bad timestamp")
+    FUTURE_TIMESTAMP = "future_timestamp", _l("Timestamp more than a day ahead")
+
+
+class AlertKind(Term):
+    FROST = "frost", _l("Frost")
+    COLD = "cold", _l("Too cold")
+    HOT = "hot", _l("Too hot")
+    HUMIDITY_LOW = "humidity_low", _l("Air too dry")
+    HUMIDITY_HIGH = "humidity_high", _l("Air too humid")
+    CO2_LOW = "co2_low", _l("CO₂ too low")
+    CO2_HIGH = "co2_high", _l("CO₂ too high")
+    SOIL_TEMP_LOW = "soil_temp_low", _l("Soil too cold")
+    SOIL_TEMP_HIGH = "soil_temp_high", _l("Soil too warm")
+    SOIL_MOISTURE_LOW = "soil_moisture_low", _l("Soil too dry")
+    SOIL_MOISTURE_HIGH = "soil_moisture_high", _l("Soil too wet")
+    OFFLINE = "offline", _l("Sensor offline")
+
+
+class AlertSeverity(Term):
+    WARNING = "warning", _l("Warning"), "warn"
+    CRITICAL = "critical", _l("Critical"), "bad"
+
+
+class AlertState(Term):
+    OPEN = "open", _l("Open"), "bad"
+    CLEARED = "cleared", _l("Resolved"), "ok"
+
+
+class NotificationChannel(Term):
+    WEBHOOK = "webhook", _l("Webhook")
+    EMAIL = "email", _l("E-mail")
+
+
+class NotificationState(Term):
+    PENDING = "pending", _l("waiting"), "neutral"
+    SENT = "sent", _l("sent"), "ok"
+    FAILED = "failed", _l("failed"), "bad"
+
+
+# Every vocabulary by the name templates and exports use: `label("grade", h.grade)`.
+VOCABULARIES: dict[str, type[Term]] = {
+    "greenhouse_kind": GreenhouseKind,
+    "greenhouse_status": GreenhouseStatus,
+    "crop_category": CropCategory,
+    "planting_status": PlantingStatus,
+    "grade": Grade,
+    "role": Role,
+    "worker_status": WorkerStatus,
+    "job_kind": JobKind,
+    "rate_kind": RateKind,
+    "pay_line_kind": PayLineKind,
+    "household_status": HouseholdStatus,
+    "contract_status": ContractStatus,
+    "due_status": DueStatus,
+    "payment_method": PaymentMethod,
+    "reminder": ReminderKind,
+    "metric": Metric,
+    "reject_reason": RejectReason,
+    "alert_kind": AlertKind,
+    "alert_severity": AlertSeverity,
+    "alert_state": AlertState,
+    "notification_channel": NotificationChannel,
+    "notification_state": NotificationState,
+}
+
+
+def term(vocabulary: str, value) -> Term | None:
+    """The member of a named vocabulary for `value`, or None when either is unknown."""
+    kind = VOCABULARIES.get(vocabulary)
+    return kind.get(value) if kind is not None and value is not None else None
+
+
+def label(vocabulary: str, value) -> str:
+    """The translated label of a vocabulary's value; an unknown value is shown as it is."""
+    if value is None:
+        return ""
+    found = term(vocabulary, value)
+    return found.label if found is not None else str(value)
+
+
+def tone(vocabulary: str, value) -> str:
+    found = term(vocabulary, value)
+    return found.tone if found is not None else "neutral"
