@@ -1,18 +1,20 @@
 """Demo sensor history for the vegetable greenhouses, so charts and reports have something to show at once.
 
-The simulator's climate model (with the houses managed towards their crops' ranges) is stepped every 20 minutes over the last 90 days: the last two park days become raw
-readings (the rollup job folds them on its first run, as it would for real data), earlier hours become hourly
-rollups (14 days) and earlier park days daily rollups (90 days), as if their raw readings had been purged.
+The simulator's climate model (with the houses managed towards their crops' ranges) is stepped every 20 minutes
+over the last 90 days: the last two park days become raw readings (the rollup job folds them on its first run, as
+it would for real data), earlier hours become hourly rollups (14 days) and earlier park days daily rollups (90
+days), as if their raw readings had been purged.
 """
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from farm import clock
+from farm.demo.park import VEGETABLE_PLAN
 from farm.models.rollups import ReadingRollup
 from farm.models.sensors import Device, Reading
 from farm.services.rollups import day_start, hour_start
@@ -25,6 +27,7 @@ RAW_DAYS = 2
 
 
 def _fold(acc: dict, key, value: float) -> None:
+    """Add a value to the running minimum, maximum, sum and count held under `key`."""
     held = acc.get(key)
     if held is None:
         acc[key] = [value, value, value, 1]
@@ -37,13 +40,12 @@ def _fold(acc: dict, key, value: float) -> None:
 
 def add_sensor_history(session: Session, ctx: dict) -> None:
     """Readings and rollups for the devices of greenhouses growing vegetables (see the module docstring)."""
-    vegetable = {code for code, use in ctx["uses"].items() if use in ("cucumber", "tomato", "eggplant", "pepper")}
+    vegetable = {code for code, use in ctx["uses"].items() if use in VEGETABLE_PLAN}
     devices = [(d, gh) for d, gh in session.execute(select(Device, Device.greenhouse_id)).all()
                if d.greenhouse.code in vegetable]
     today = ctx["today"]
     tz = clock.park_tz()
-    end_of_today = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(timezone.utc)
-    end = min(clock.now(), end_of_today).replace(second=0, microsecond=0)
+    end = min(clock.now(), clock.day_bounds(today)[1]).replace(second=0, microsecond=0)
     end -= timedelta(minutes=end.minute % 20)
     raw_from = day_start(end) - timedelta(days=RAW_DAYS - 1)
     hourly_from = raw_from - timedelta(days=HOURLY_DAYS)

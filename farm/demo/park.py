@@ -1,32 +1,25 @@
-"""The demo park: the Shuguang village demonstration park in Wuhai, loaded into an empty database.
-
-`seed_demo` runs the steps in `STEPS` in order with one shared context and leaves the commit to
-its caller. Every step draws from the same seeded random generator, so the park comes out the
-same each time; new steps are appended to `STEPS` so the earlier ones keep their content.
-"""
+"""Demo steps of the park itself: the park, its crops with their climate ranges, the 104 greenhouses, their
+plantings (current and past seasons), one login per role and a sensor device per greenhouse."""
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Callable
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from farm import clock, demo_harvest, demo_land, demo_people, demo_sensors
-from farm.models.auth import User
 from farm.models.crops import Crop, CropVariety, Planting
 from farm.models.park import Greenhouse, Park
+from farm.models.sensors import Device
 from farm.services.users import create_user
+from farm.vocab import CropCategory, GreenhouseKind, GreenhouseStatus, PlantingStatus, Role
 
-SEED = 2026
-
+# (login, role, password), printed by `seed-demo` and `all`.
 DEMO_LOGINS: list[tuple[str, str, str]] = [
-    ("admin", "admin", "admin-demo-2026"),
-    ("manager", "manager", "manager-demo-2026"),
-    ("worker", "worker", "worker-demo-2026"),
-    ("viewer", "viewer", "viewer-demo-2026"),
+    ("admin", Role.ADMIN, "admin-demo-2026"),
+    ("manager", Role.MANAGER, "manager-demo-2026"),
+    ("worker", Role.WORKER, "worker-demo-2026"),
+    ("viewer", Role.VIEWER, "viewer-demo-2026"),
 ]
 DEMO_DISPLAY_NAMES = {
     "admin": "系统管理员",
@@ -48,16 +41,17 @@ TUNNELS = 6
 VEGETABLE_PLAN = {"cucumber": 4, "tomato": 4, "eggplant": 2, "pepper": 3}
 VEGETABLE_SPACING = 8
 FRUIT_PLAN = {"strawberry": 8, "melon": 5}
-IDLE = 12
+IDLE = 12  # idle greenhouses, the tunnels among them
 MAINTENANCE = 1
 
 MAINTENANCE_NOTE = "更换保温被和棚膜"
+UNUSED = (GreenhouseStatus.IDLE, GreenhouseStatus.MAINTENANCE)  # uses of a greenhouse without a planting
 
 _D = Decimal
 
 CROPS = [
     {
-        "code": "cucumber", "name_zh": "黄瓜", "name_en": "Cucumber", "category": "vegetable", "color": "#2e7d32",
+        "code": "cucumber", "name_zh": "黄瓜", "name_en": "Cucumber", "category": CropCategory.VEGETABLE, "color": "#2e7d32",
         "varieties": ["津优35号", "津优303", "中农26号"],
         "day_temp_min": _D(25), "day_temp_max": _D(29), "night_temp_min": _D(18), "night_temp_max": _D(22),
         "chill_slow_c": _D(13), "chill_stop_c": _D(5), "frost_kill_c": _D(-1),
@@ -66,7 +60,7 @@ CROPS = [
         "co2_min": _D(400), "co2_max": _D(1200),
     },
     {
-        "code": "tomato", "name_zh": "西红柿", "name_en": "Tomato", "category": "vegetable", "color": "#e53935",
+        "code": "tomato", "name_zh": "西红柿", "name_en": "Tomato", "category": CropCategory.VEGETABLE, "color": "#e53935",
         "varieties": ["普罗旺斯", "金棚1号", "欧盾"],
         "day_temp_min": _D(24), "day_temp_max": _D(26), "night_temp_min": _D(12), "night_temp_max": _D(17),
         "chill_slow_c": _D(10), "chill_stop_c": _D(5), "frost_kill_c": _D(-1),
@@ -75,7 +69,7 @@ CROPS = [
         "co2_min": _D(400), "co2_max": _D(1200),
     },
     {
-        "code": "eggplant", "name_zh": "茄子", "name_en": "Eggplant", "category": "vegetable", "color": "#8e24aa",
+        "code": "eggplant", "name_zh": "茄子", "name_en": "Eggplant", "category": CropCategory.VEGETABLE, "color": "#8e24aa",
         "varieties": ["布利塔", "京茄黑宝"],
         "day_temp_min": _D(25), "day_temp_max": _D(30), "night_temp_min": _D(15), "night_temp_max": _D(20),
         "chill_slow_c": _D(15), "chill_stop_c": _D(10), "frost_kill_c": _D(0),
@@ -84,7 +78,7 @@ CROPS = [
         "co2_min": _D(400), "co2_max": _D(1200),
     },
     {
-        "code": "pepper", "name_zh": "尖椒", "name_en": "Pepper", "category": "vegetable", "color": "#9e9d24",
+        "code": "pepper", "name_zh": "尖椒", "name_en": "Pepper", "category": CropCategory.VEGETABLE, "color": "#9e9d24",
         "varieties": ["螺丝椒", "陇椒2号"],
         "day_temp_min": _D(25), "day_temp_max": _D(30), "night_temp_min": _D("15.5"), "night_temp_max": _D("20.5"),
         "chill_slow_c": _D(10), "chill_stop_c": _D(3), "frost_kill_c": _D(0),
@@ -93,28 +87,18 @@ CROPS = [
         "co2_min": _D(400), "co2_max": _D(1200),
     },
     {
-        "code": "grape", "name_zh": "葡萄", "name_en": "Grape", "category": "fruit", "color": "#3949ab",
+        "code": "grape", "name_zh": "葡萄", "name_en": "Grape", "category": CropCategory.FRUIT, "color": "#3949ab",
         "varieties": ["红提", "夏黑", "阳光玫瑰"],
     },
     {
-        "code": "strawberry", "name_zh": "草莓", "name_en": "Strawberry", "category": "fruit", "color": "#d81b60",
+        "code": "strawberry", "name_zh": "草莓", "name_en": "Strawberry", "category": CropCategory.FRUIT, "color": "#d81b60",
         "varieties": ["红颜", "章姬"],
     },
     {
-        "code": "melon", "name_zh": "甜瓜", "name_en": "Melon", "category": "fruit", "color": "#fbc02d",
+        "code": "melon", "name_zh": "甜瓜", "name_en": "Melon", "category": CropCategory.FRUIT, "color": "#fbc02d",
         "varieties": ["玉菇", "西州蜜25号"],
     },
 ]
-
-Step = Callable[[Session, dict], None]
-
-
-class ParkExists(Exception):
-    """The database already holds a park, so the demo is not loaded."""
-
-    def __init__(self) -> None:
-        super().__init__("The database already holds a park; seed-demo changes nothing.")
-
 
 def add_park(session: Session, ctx: dict) -> None:
     """The park itself."""
@@ -125,7 +109,7 @@ def add_park(session: Session, ctx: dict) -> None:
 
 
 def add_crops(session: Session, ctx: dict) -> None:
-    """Vegetables with their fruiting-stage climate ranges (DOMAIN.md), and the fruit crops."""
+    """Vegetables with their fruiting-stage climate ranges (docs/domain.md), and the fruit crops."""
     crops = {}
     for spec in CROPS:
         values = dict(spec)
@@ -138,7 +122,7 @@ def add_crops(session: Session, ctx: dict) -> None:
 
 
 def _plan_uses(rng: random.Random) -> tuple[dict[int, str], set[int]]:
-    """Which crop (or `idle`, `maintenance`) each greenhouse number gets, and which are tunnels."""
+    """Which crop (or the status idle or maintenance) each greenhouse number gets, and which are tunnels."""
     numbers = range(1, GREENHOUSE_COUNT + 1)
     vegetable_numbers = [1 + VEGETABLE_SPACING * i for i in range(sum(VEGETABLE_PLAN.values()))]
     vegetables = [code for code, count in VEGETABLE_PLAN.items() for _ in range(count)]
@@ -148,10 +132,10 @@ def _plan_uses(rng: random.Random) -> tuple[dict[int, str], set[int]]:
     rest = [n for n in numbers if n not in uses]
     tunnels = set(rest[-TUNNELS:])
     for n in tunnels:
-        uses[n] = "idle"
+        uses[n] = GreenhouseStatus.IDLE
     solar = [n for n in rest if n not in tunnels]
     rng.shuffle(solar)
-    plan = [("idle", IDLE - TUNNELS), ("maintenance", MAINTENANCE), *FRUIT_PLAN.items()]
+    plan = [(GreenhouseStatus.IDLE, IDLE - TUNNELS), (GreenhouseStatus.MAINTENANCE, MAINTENANCE), *FRUIT_PLAN.items()]
     for use, count in plan:
         for n in solar[:count]:
             uses[n] = use
@@ -183,9 +167,9 @@ def add_greenhouses(session: Session, ctx: dict) -> None:
             zone=ZONES[(n - 1) // PER_ZONE],
             row=index // PER_ROW + 1,
             area_m2=_area(rng, n in tunnels),
-            kind="tunnel" if n in tunnels else "solar",
-            status=use if use in ("idle", "maintenance") else "active",
-            notes=MAINTENANCE_NOTE if use == "maintenance" else "",
+            kind=GreenhouseKind.TUNNEL if n in tunnels else GreenhouseKind.SOLAR,
+            status=use if use in UNUSED else GreenhouseStatus.ACTIVE,
+            notes=MAINTENANCE_NOTE if use == GreenhouseStatus.MAINTENANCE else "",
         )
         session.add(greenhouse)
         greenhouses.append(greenhouse)
@@ -203,7 +187,7 @@ def _vegetable_planting(rng: random.Random, greenhouse: Greenhouse, crop: Crop, 
     return Planting(
         greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
         area_m2=greenhouse.area_m2, expected_harvest_on=planted + timedelta(days=rng.randint(50, 60)),
-        status="harvesting",
+        status=PlantingStatus.HARVESTING,
     )
 
 
@@ -212,7 +196,7 @@ def _grape_planting(rng: random.Random, greenhouse: Greenhouse, crop: Crop, toda
     return Planting(
         greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
         area_m2=greenhouse.area_m2, expected_harvest_on=date(planted.year + 2, 7, rng.randint(1, 31)),
-        status="harvesting" if 6 <= today.month <= 9 else "growing",
+        status=PlantingStatus.HARVESTING if 6 <= today.month <= 9 else PlantingStatus.GROWING,
     )
 
 
@@ -225,7 +209,7 @@ def _seasonal_planting(
     return Planting(
         greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
         area_m2=greenhouse.area_m2, expected_harvest_on=expected,
-        status="harvesting" if expected <= today else "growing",
+        status=PlantingStatus.HARVESTING if expected <= today else PlantingStatus.GROWING,
     )
 
 
@@ -234,10 +218,10 @@ def add_plantings(session: Session, ctx: dict) -> None:
     rng, today, crops = ctx["rng"], ctx["today"], ctx["crops"]
     for greenhouse in ctx["greenhouses"]:
         use = ctx["uses"][greenhouse.code]
-        if use in ("idle", "maintenance"):
+        if use in UNUSED:
             continue
         crop = crops[use]
-        if crop.category == "vegetable":
+        if crop.category == CropCategory.VEGETABLE:
             planting = _vegetable_planting(rng, greenhouse, crop, today)
         elif use == "grape":
             planting = _grape_planting(rng, greenhouse, crop, today)
@@ -252,7 +236,7 @@ def add_plantings(session: Session, ctx: dict) -> None:
 def add_planting_history(session: Session, ctx: dict) -> None:
     """One or two ended seasons before the current one in every vegetable greenhouse."""
     rng, crops = ctx["rng"], ctx["crops"]
-    vegetables = [c for c in crops.values() if c.category == "vegetable"]
+    vegetables = [c for c in crops.values() if c.category == CropCategory.VEGETABLE]
     for greenhouse in ctx["greenhouses"]:
         if ctx["uses"][greenhouse.code] not in VEGETABLE_PLAN:
             continue
@@ -264,7 +248,7 @@ def add_planting_history(session: Session, ctx: dict) -> None:
             session.add(Planting(
                 greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
                 area_m2=greenhouse.area_m2, expected_harvest_on=planted + timedelta(days=rng.randint(50, 60)),
-                ended_on=ended, status="ended",
+                ended_on=ended, status=PlantingStatus.ENDED,
             ))
             start = planted
     session.flush()
@@ -284,44 +268,6 @@ def add_users(session: Session, ctx: dict) -> None:
 
 def add_devices(session: Session, ctx: dict) -> None:
     """One air/soil sensor per greenhouse (th-001 in GH-001 ...), as the simulator publishes them."""
-    from farm.models.sensors import Device
-
     for n, greenhouse in enumerate(ctx["greenhouses"], start=1):
         session.add(Device(code=f"th-{n:03d}", greenhouse=greenhouse, name="温湿度·土壤·CO₂·光照"))
     session.flush()
-
-
-STEPS: list[Step] = [
-    add_park,
-    add_crops,
-    add_greenhouses,
-    add_plantings,
-    add_planting_history,
-    add_users,
-    demo_harvest.add_workers,
-    demo_harvest.add_harvest_history,
-    demo_land.add_land,
-    add_devices,
-    demo_people.add_people,
-    demo_sensors.add_sensor_history,
-]
-
-SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}
-
-
-def seed_demo(session: Session, park_code: str = "yawei", today: date | None = None) -> dict:
-    """Load the demo park with `session` (not committed) and return how many rows of each kind it holds."""
-    if session.scalar(select(Park.id).limit(1)) is not None:
-        raise ParkExists()
-    ctx = {
-        "park": None,
-        "today": today or clock.today(),
-        "park_code": park_code,
-        "crops": {},
-        "greenhouses": [],
-        "rng": random.Random(SEED),
-    }
-    for step in STEPS:
-        step(session, ctx)
-    session.flush()
-    return {name: session.scalar(select(func.count()).select_from(model)) for name, model in SUMMARY.items()}

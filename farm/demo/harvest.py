@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -12,6 +12,7 @@ from farm import clock
 from farm.models.auth import User
 from farm.models.harvest import Harvest, HarvestChange
 from farm.models.people import Worker
+from farm.vocab import Grade, WorkerStatus
 
 SEED = 3101  # the area's own generator, so the shared one keeps its sequence for other steps
 WORKERS = 60
@@ -26,12 +27,13 @@ GIVEN = ("秀英 桂英 秀兰 玉兰 桂兰 秀珍 凤英 玉珍 兰英 淑珍 
 CROP_YIELD = {"cucumber": 1.3, "tomato": 1.0, "eggplant": 0.9, "pepper": 0.7}
 # Weekday factors average 1.0: Sundays the city's buyers take less.
 WEEKDAY = (1.04, 1.04, 1.04, 1.04, 1.04, 0.95, 0.85)
-GRADE_MIX = (("premium", 0.24), ("grade1", 0.46), ("grade2", 0.22), ("offgrade", 0.08))
+GRADE_MIX = ((Grade.PREMIUM, 0.24), (Grade.GRADE1, 0.46), (Grade.GRADE2, 0.22), (Grade.OFFGRADE, 0.08))
 CORRECTIONS = 25
 DUPLICATES = 6
 
 
 def _names(rng: random.Random, count: int, taken: set[str]) -> list[str]:
+    """`count` new full names, none already taken."""
     names = []
     while len(names) < count:
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
@@ -49,7 +51,7 @@ def add_workers(session: Session, ctx: dict) -> None:
     workers = []
     for name in _names(rng, WORKERS, taken):
         worker = Worker(
-            name=name, village_group=rng.choice(VILLAGE_GROUPS), status="active",
+            name=name, village_group=rng.choice(VILLAGE_GROUPS), status=WorkerStatus.ACTIVE,
             phone=f"1{rng.choice('358')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
             daily_wage=Decimal(rng.randrange(120, 185, 5)), started_on=today - timedelta(days=rng.randint(100, 1500)),
         )
@@ -64,6 +66,7 @@ FIRST_PICK_DAYS = {"cucumber": 35, "tomato": 55, "eggplant": 45, "pepper": 45}
 
 
 def _harvest_window(planting, today: date) -> tuple[date, date]:
+    """The days a planting picks: from its first picking to its end (or today)."""
     start = planting.planted_on + timedelta(days=FIRST_PICK_DAYS.get(planting.crop.code, 50))
     return start, planting.ended_on or today
 
@@ -80,21 +83,22 @@ def _split(rng: random.Random, total: float) -> list[Decimal]:
 
 
 def _moment(rng: random.Random, day: date) -> datetime:
+    """When a crate was weighed: mostly in the morning's picking, some in the late afternoon."""
     if rng.random() < 0.8:
         minutes = rng.randint(6 * 60 + 30, 10 * 60 + 30)
     else:
         minutes = rng.randint(15 * 60 + 30, 18 * 60)
-    local = datetime.combine(day, time(minutes // 60, minutes % 60, rng.randint(0, 59)), clock.park_tz())
-    return local.astimezone(timezone.utc)
+    return clock.at_local(day, time(minutes // 60, minutes % 60, rng.randint(0, 59)))
 
 
-def _grade(rng: random.Random) -> str:
+def _grade(rng: random.Random) -> Grade:
+    """A grade drawn with the shares of GRADE_MIX."""
     roll, acc = rng.random(), 0.0
     for grade, share in GRADE_MIX:
         acc += share
         if roll < acc:
             return grade
-    return "offgrade"
+    return Grade.OFFGRADE
 
 
 def add_harvest_history(session: Session, ctx: dict) -> None:

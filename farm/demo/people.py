@@ -10,23 +10,27 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from farm import clock
 from farm.models.auth import User
 from farm.models.crops import Crop
 from farm.models.harvest import Harvest
 from farm.models.land import Household
 from farm.models.people import Assignment, Job, PayRate, Training, Worker
 from farm.services import payroll
+from farm.vocab import Grade, HouseholdStatus, JobKind, RateKind, WorkerStatus
 
 SEED = 4004
-PIECE_RATES = {"premium": Decimal("0.30"), "grade1": Decimal("0.22"), "grade2": Decimal("0.15"),
-               "offgrade": Decimal("0.08")}
+PIECE_RATES = {Grade.PREMIUM: Decimal("0.30"), Grade.GRADE1: Decimal("0.22"), Grade.GRADE2: Decimal("0.15"),
+               Grade.OFFGRADE: Decimal("0.08")}
 COURSES = [("日光温室黄瓜栽培管理", "合格"), ("番茄整枝打杈技术", "合格"), ("农药安全使用", "合格"),
            ("蔬菜分级与包装", "优秀"), ("滴灌系统操作", "合格")]
 SKILLS = ["采摘", "打包装箱", "整枝打杈", "浇水", "打药", "育苗"]
-OTHER_KINDS = ("pruning", "irrigation", "spraying", "cleaning", "planting")
+OTHER_KINDS = (JobKind.PRUNING, JobKind.IRRIGATION, JobKind.SPRAYING, JobKind.CLEANING, JobKind.PLANTING)
+WATCHED = (HouseholdStatus.LIFTED, HouseholdStatus.MONITORED)
 
 
 def _id_number(rng: random.Random, born: date) -> str:
+    """A resident ID number of 乌海市海南区 for someone born on `born`."""
     body = f"150303{born:%Y%m%d}{rng.randint(100, 999)}"
     return body + rng.choice("0123456789X")
 
@@ -34,8 +38,8 @@ def _id_number(rng: random.Random, born: date) -> str:
 def _details(session: Session, rng: random.Random, workers: list[Worker], today: date) -> None:
     """Households (some lifted out of poverty), ID numbers, skills and the training each had before starting."""
     households = list(session.scalars(select(Household).order_by(Household.id)))
-    lifted = [h for h in households if h.status in ("lifted", "monitored")]
-    others = [h for h in households if h.status not in ("lifted", "monitored")]
+    lifted = [h for h in households if h.status in WATCHED]
+    others = [h for h in households if h.status not in WATCHED]
     for index, worker in enumerate(workers):
         if worker.started_on is None:
             worker.started_on = today - timedelta(days=400)
@@ -57,11 +61,11 @@ def _rates(session: Session, start: date, today: date) -> None:
     crops = list(session.scalars(select(Crop).order_by(Crop.id)))
     for crop in crops:
         for grade, rate in PIECE_RATES.items():
-            session.add(PayRate(kind="piece", crop_id=crop.id, grade=grade, valid_from=start.replace(day=1),
+            session.add(PayRate(kind=RateKind.PIECE, crop_id=crop.id, grade=grade, valid_from=start.replace(day=1),
                                 amount=rate))
     cucumber = next((c for c in crops if c.code == "cucumber"), None)
     if cucumber is not None:
-        session.add(PayRate(kind="piece", crop_id=cucumber.id, grade="premium", amount=Decimal("0.32"),
+        session.add(PayRate(kind=RateKind.PIECE, crop_id=cucumber.id, grade=Grade.PREMIUM, amount=Decimal("0.32"),
                             valid_from=(today - timedelta(days=45))))
 
 
@@ -70,18 +74,18 @@ def add_people(session: Session, ctx: dict) -> None:
     rng = random.Random(SEED)
     today = ctx["today"]
     session.flush()
-    workers = list(session.scalars(select(Worker).where(Worker.status == "active").order_by(Worker.id)))
+    workers = list(session.scalars(select(Worker).where(Worker.status == WorkerStatus.ACTIVE).order_by(Worker.id)))
     if not workers:
         return
     _details(session, rng, workers, today)
     # The three last finished months are paid and closed; the board's history starts with the first of them
     # (before the harvest history begins, the park plants, prunes and waters).
-    month = payroll.month_of(today.replace(day=1) - timedelta(days=1))
+    month = clock.previous_month(clock.month_of(today))
     months = []
     for _ in range(3):
         months.append(month)
-        month = payroll.month_of(payroll.month_range(month)[0] - timedelta(days=1))
-    first_day = payroll.month_range(months[-1])[0]
+        month = clock.previous_month(month)
+    first_day = clock.month_range(months[-1])[0]
     _rates(session, first_day, today)
     session.flush()
 
@@ -102,7 +106,7 @@ def add_people(session: Session, ctx: dict) -> None:
         done = datetime(day.year, day.month, day.day, 9, tzinfo=timezone.utc) if recorded else None
         teams = picked.get(day, {})
         for greenhouse_id, ids in sorted(teams.items()):
-            job = Job(day=day, kind="harvest", greenhouse_id=greenhouse_id, hours=Decimal(6), done_at=done)
+            job = Job(day=day, kind=JobKind.HARVEST, greenhouse_id=greenhouse_id, hours=Decimal(6), done_at=done)
             for worker_id in sorted(ids):
                 if worker_id in by_id and worker_id not in busy:
                     _book(job, worker_id, day, Decimal(6), recorded, rng)
@@ -111,7 +115,7 @@ def add_people(session: Session, ctx: dict) -> None:
         free = [w for w in workers if w.id not in busy and (w.started_on is None or w.started_on <= day)]
         rng.shuffle(free)
         if day.weekday() != 6:
-            packing = Job(day=day, kind="packing", greenhouse_id=None, hours=Decimal(8), done_at=done)
+            packing = Job(day=day, kind=JobKind.PACKING, greenhouse_id=None, hours=Decimal(8), done_at=done)
             for w in free[:6]:
                 _book(packing, w.id, day, Decimal(8), recorded, rng)
             session.add(packing)
@@ -121,7 +125,7 @@ def add_people(session: Session, ctx: dict) -> None:
                     _book(other, w.id, day, Decimal(4), recorded, rng)
                 session.add(other)
         if day == today and demo_worker is not None and demo_worker not in busy:
-            job = Job(day=day, kind="packing", greenhouse_id=None, hours=Decimal(4), note="下午打包装箱")
+            job = Job(day=day, kind=JobKind.PACKING, greenhouse_id=None, hours=Decimal(4), note="下午打包装箱")
             job.assignments.append(Assignment(worker_id=demo_worker, day=day, hours=Decimal(4)))
             session.add(job)
         day += timedelta(days=1)
@@ -131,11 +135,12 @@ def add_people(session: Session, ctx: dict) -> None:
         payroll.close_month(session, month, today=today)
     # a correction found after closing, paid in the open month with its reason
     some = workers[len(workers) // 2]
-    payroll.add_adjustment(session, some.id, payroll.month_of(today), Decimal("18.60"),
+    payroll.add_adjustment(session, some.id, clock.month_of(today), Decimal("18.60"),
                            f"{months[0]} 采摘称重更正补发")
 
 
 def _book(job: Job, worker_id: int, day: date, hours: Decimal, recorded: bool, rng: random.Random) -> None:
+    """Book a worker on a job; on a past day also their attendance (a few absent, some an hour more or less)."""
     a = Assignment(worker_id=worker_id, day=day, hours=hours)
     if recorded:
         a.present = rng.random() > 0.04

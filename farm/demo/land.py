@@ -14,7 +14,9 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from farm.models.land import Household, LandContract, Parcel, RentPayment
-from farm.services.rent import dues, fen
+from farm.services.rent import dues
+from farm.units import fen
+from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
 
 SEED = 7301
 TOTAL_MU = Decimal("840")
@@ -35,12 +37,14 @@ PERIOD_END = date(2058, 12, 31)  # second-round land contracts extended by thirt
 
 
 def _id_number(rng: random.Random) -> str:
+    """A resident ID number of 乌海市海南区 with a valid check digit."""
     body = f"150303{rng.randint(1955, 1990)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(100, 999)}"
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
 
 
 def _areas(rng: random.Random, count: int) -> list[Decimal]:
+    """Each household's area in mu (to two decimals, rounded like money), adding up to TOTAL_MU."""
     raw = [rng.uniform(12, 45) for _ in range(count)]
     scale = float(TOTAL_MU) / sum(raw)
     areas = [fen(Decimal(str(a * scale))) for a in raw]
@@ -49,6 +53,7 @@ def _areas(rng: random.Random, count: int) -> list[Decimal]:
 
 
 def _split(rng: random.Random, area: Decimal) -> list[Decimal]:
+    """A household's area as one to three parcels."""
     parts = rng.choice((1, 1, 2, 2, 3))
     cuts = [fen(area * Decimal(str(rng.uniform(0.3, 0.6)))) for _ in range(parts - 1)]
     shares = []
@@ -94,7 +99,8 @@ def add_land(session: Session, ctx: dict) -> None:
         group = GROUPS[index // (count // len(GROUPS))]
         household = Household(
             name=name, village_group=group, members=rng.randint(2, 6),
-            status="lifted" if index in LIFTED else "monitored" if index in MONITORED else "none",
+            status=(HouseholdStatus.LIFTED if index in LIFTED
+                    else HouseholdStatus.MONITORED if index in MONITORED else HouseholdStatus.NONE),
             phone=f"1{rng.choice((38, 39, 52, 58, 83))}{rng.randint(1000, 9999)}{rng.randint(1000, 9999)}",
             id_number=_id_number(rng), address=f"{group}{rng.randint(1, 60)}号",
             bank_name=rng.choice(BANKS), bank_account=f"622848{rng.randint(10**12, 10**13 - 1)}",
@@ -108,14 +114,14 @@ def add_land(session: Session, ctx: dict) -> None:
         contract = LandContract(
             number=f"SGLZ-{terms['start'].year}-{index + 1:03d}", household=household, use=USE,
             start_date=terms["start"], end_date=terms["end"], delivery_date=terms["start"] - timedelta(days=10),
-            rent_per_mu_year=rent, payment_month_day=terms["md"], payment_method="bank",
+            rent_per_mu_year=rent, payment_month_day=terms["md"], payment_method=PaymentMethod.BANK,
             escalation_every_years=rng.choice((3, 5)) if escalate else None,
             escalation_percent=Decimal(rng.choice(("3", "5"))) if escalate else None,
             deposit=Decimal(2000) if rng.random() < 0.3 else None,
             late_fee_per_10k=Decimal(5) if rng.random() < 0.7 else None,
             village_filed_on=None if unfiled else terms["start"] + timedelta(days=rng.randint(3, 15)),
             township_filed_on=None if unfiled else terms["start"] + timedelta(days=rng.randint(20, 40)),
-            status="active",
+            status=ContractStatus.ACTIVE,
         )
         group_no = GROUPS.index(group) + 1
         for n, area in enumerate(_split(rng, areas[index]), start=1):
@@ -136,13 +142,13 @@ def add_land(session: Session, ctx: dict) -> None:
                 if rng.random() < 0.5:  # part paid
                     receipt += 1
                     session.add(RentPayment(contract=contract, paid_on=due.due_date + timedelta(days=rng.randint(0, 20)),
-                                            amount=fen(due.amount / 2), method="bank", receipt_no=f"SJ{receipt:05d}"))
+                                            amount=fen(due.amount / 2), method=PaymentMethod.BANK, receipt_no=f"SJ{receipt:05d}"))
                 continue
             late = last and index in late_payers
             paid_on = due.due_date + timedelta(days=rng.randint(20, 60)) if late else \
                 due.due_date - timedelta(days=rng.randint(0, 10) if number else 0)
             receipt += 1
             session.add(RentPayment(contract=contract, paid_on=min(paid_on, today), amount=due.amount,
-                                    method=rng.choice(("bank", "bank", "bank", "cash")),
+                                    method=rng.choice((PaymentMethod.BANK,) * 3 + (PaymentMethod.CASH,)),
                                     receipt_no=f"SJ{receipt:05d}"))
     session.flush()
