@@ -1,9 +1,12 @@
-"""`python -m farm COMMAND`: the processes of CONTRACT section 2."""
+"""`python -m farm COMMAND`: every process of the park (README, Processes) and the operators' commands.
+
+Each command loads the one Config (which also sets the log level) and exits non-zero with one `error: ...` line
+when it cannot start.
+"""
 from __future__ import annotations
 
 import getpass
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from farm.config import Config, ConfigError
 from farm.db import Database
 from farm.errors import DomainError
+from farm.vocab import Role
 
 
 def fail(reason: str, code: int = 1):
@@ -25,10 +29,13 @@ def fail(reason: str, code: int = 1):
 
 
 def load_config() -> Config:
+    """The Config from the environment, with logging set to its level; exit 2 with the reason when it is bad."""
     try:
-        return Config.from_env()
+        config = Config.from_env()
     except ConfigError as exc:
         fail(str(exc), 2)
+    setup_logging(config.log_level)
+    return config
 
 
 def open_database(config: Config, migrate: bool = False) -> Database:
@@ -55,6 +62,7 @@ def open_database(config: Config, migrate: bool = False) -> Database:
 
 
 def safe_url(url: str) -> str:
+    """A database URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 
     try:
@@ -63,9 +71,10 @@ def safe_url(url: str) -> str:
         return "the configured FARM_DATABASE_URL"
 
 
-def setup_logging() -> None:
+def setup_logging(level: str) -> None:
+    """One log format for every process, at FARM_LOG_LEVEL; the libraries' chatter only from warnings up."""
     logging.basicConfig(
-        level=os.environ.get("FARM_LOG_LEVEL", "INFO").upper(),
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -75,7 +84,6 @@ def setup_logging() -> None:
 @click.group()
 def main():
     """Greenhouse park management: web app, MQTT ingest, scheduler and simulator."""
-    setup_logging()
 
 
 @main.command("init-db")
@@ -107,6 +115,7 @@ def seed_demo(if_empty: bool):
 
 
 def print_logins(logins) -> None:
+    """The demo logins, one per line."""
     click.echo("demo logins (change them before real use):")
     for username, role, password in logins:
         click.echo(f"  {role:<8} {username} / {password}")
@@ -114,7 +123,7 @@ def print_logins(logins) -> None:
 
 @main.command("create-user")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["admin", "manager", "worker", "viewer"]))
+@click.option("--role", required=True, type=click.Choice(Role.values()))
 @click.option("--password", default=None, help="Prompted for when not given.")
 @click.option("--worker", "worker_id", type=int, default=None, help="The worker record a worker login belongs to.")
 def create_user(username: str, role: str, password: str | None, worker_id: int | None):
@@ -159,14 +168,10 @@ def create_token(username: str):
 @main.command("web")
 @click.option("--port", type=int, default=None, help="Default FARM_PORT (8000).")
 def web(port: int | None):
-    """Serve the web app and API with gunicorn."""
-    from farm.server import serve, web_workers
+    """Serve the web app and API with gunicorn (FARM_HOST, FARM_WEB_WORKERS, FARM_ACCESS_LOG)."""
+    from farm.server import serve
 
     config = load_config()
-    try:
-        web_workers(os.environ)
-    except ConfigError as exc:
-        fail(str(exc), 2)
     open_database(config)
     serve(config, port or config.port)
 
@@ -188,7 +193,7 @@ def ingest(client_id: str | None):
 
 @main.command("scheduler")
 def scheduler():
-    """Run the scheduled jobs (rollups, purge) until stopped; only one scheduler runs jobs at a time."""
+    """Run every scheduled job (farm/jobs.py, listed in the README) until stopped; one scheduler at a time runs them."""
     from farm.jobs import Scheduler
 
     config = load_config()
@@ -199,9 +204,9 @@ def scheduler():
 @main.command("simulate")
 @click.option("--interval", type=float, default=10.0, help="Seconds between readings of each greenhouse.")
 @click.option("--greenhouses", default="", help="Comma-separated codes, e.g. GH-001,GH-002 (default: all).")
-@click.option("--cold-night", "cold_night", default="", envvar="FARM_SIM_COLD_NIGHT",
+@click.option("--cold-night", "cold_night", default="",
               help="Comma-separated codes whose quilt stays up from the start: the air falls below the frost limit "
-                   "(also FARM_SIM_COLD_NIGHT, so `FARM_SIM_COLD_NIGHT=GH-001 make run` shows it).")
+                   "(default FARM_SIM_COLD_NIGHT, so `FARM_SIM_COLD_NIGHT=GH-001 make run` shows it).")
 @click.option("--cold-minutes", type=float, default=45.0, help="How long the forced cold night lasts (default 45).")
 def simulate(interval: float, greenhouses: str, cold_night: str, cold_minutes: float):
     """Publish realistic readings for the demo park."""
@@ -212,9 +217,13 @@ def simulate(interval: float, greenhouses: str, cold_night: str, cold_minutes: f
         fail("--interval must be above zero")
     if cold_minutes <= 0:
         fail("--cold-minutes must be above zero")
-    codes = [c.strip().upper() for c in cold_night.split(",") if c.strip()]
-    run(config, interval=interval, only=[c.strip().upper() for c in greenhouses.split(",") if c.strip()],
-        cold_night=codes, cold_minutes=cold_minutes)
+    codes = _codes(cold_night) if cold_night else list(config.sim_cold_night)
+    run(config, interval=interval, only=_codes(greenhouses), cold_night=codes, cold_minutes=cold_minutes)
+
+
+def _codes(text: str) -> list[str]:
+    """Greenhouse codes typed as `gh-001, GH-002`."""
+    return [c.strip().upper() for c in text.split(",") if c.strip()]
 
 
 @main.command("i18n-missing")
@@ -230,18 +239,17 @@ def i18n_missing(locale: str):
 
 
 def _po_quote(text: str) -> str:
+    """A .po string literal."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-# Parts of `all`, each its own process; later areas append theirs (ingest, scheduler, simulator).
-ALL_PARTS: list[list[str]] = [["web"]]
-ALL_PARTS += [["ingest"], ["simulate"]]
-ALL_PARTS += [["scheduler"]]
+# Parts of `all`, each its own process with the same environment.
+ALL_PARTS: list[list[str]] = [["web"], ["ingest"], ["simulate"], ["scheduler"]]
 
 
 @main.command("all")
 def run_all():
-    """Run every part (web, and the background processes that exist) until Ctrl-C."""
+    """Run web, ingest, simulator and scheduler (and a broker where none answers) until Ctrl-C."""
     from farm.demo import DEMO_LOGINS
     from farm.models.auth import User
 

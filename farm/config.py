@@ -1,16 +1,27 @@
-"""One configuration, read from the environment, shared by every process."""
+"""One configuration, read from the environment, shared by every process.
+
+Every `FARM_*` variable a process uses is read here, in `Config.from_env`, and checked in `Config.check`, so a bad
+value stops any process at start with one line naming the variable. The README's configuration table lists them
+all (a test holds the two together). One exception: `FARM_SMTP_PASSWORD` is read by the notifications at the
+moment they send, so the secret never sits in the Config object that pages and logs can see.
+"""
 from __future__ import annotations
 
 import os
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh_CN", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_WEB_WORKERS = 64
+MAX_CLIENT_ID = 100  # MQTT 5 allows longer ids, but brokers may refuse them; the ingest's default is cut to this
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("", "0", "false", "no", "off")
 
 
 class ConfigError(Exception):
@@ -70,6 +81,23 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def _number(env, name: str, default: str) -> int:
+    """An integer variable, or a ConfigError naming it (its range is checked in Config.check)."""
+    raw = env.get(name) or default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _flag(env, name: str) -> bool:
+    """A yes/no variable: 1, true, yes or on; 0, false, no, off or unset."""
+    raw = env.get(name, "").strip().lower()
+    if raw not in TRUE + FALSE:
+        raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+    return raw in TRUE
+
+
 @dataclass(frozen=True)
 class Config:
     """Every setting a process needs; build it with `Config.from_env()`."""
@@ -83,19 +111,26 @@ class Config:
     port: int
     language: str
     instance_path: Path
-    extra: dict = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    web_workers: int = 2
+    access_log: bool = False
+    log_level: str = "INFO"
+    mqtt_client_id: str = ""
+    sim_cold_night: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
+        """The park's time zone."""
         return ZoneInfo(self.timezone)
 
     @property
     def mqtt(self) -> MqttUrl:
+        """FARM_MQTT_URL in parts."""
         return parse_mqtt_url(self.mqtt_url)
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Config":
-        """Read FARM_* variables (CONTRACT section 3) and check them."""
+        """Read the FARM_* variables (README, Configuration) and check them; `overrides` replace what they say."""
         env = os.environ if env is None else env
         instance = Path(env.get("FARM_INSTANCE_PATH", PROJECT_ROOT / "instance"))
         values = dict(
@@ -106,12 +141,14 @@ class Config:
             timezone=env.get("FARM_TIMEZONE") or "Asia/Shanghai",
             language=env.get("FARM_LANGUAGE") or "zh_CN",
             instance_path=instance,
+            host=env.get("FARM_HOST") or "127.0.0.1",
+            log_level=(env.get("FARM_LOG_LEVEL") or "INFO").upper(),
+            mqtt_client_id=env.get("FARM_MQTT_CLIENT_ID", ""),
+            sim_cold_night=tuple(c.strip().upper() for c in env.get("FARM_SIM_COLD_NIGHT", "").split(",") if c.strip()),
+            port=_number(env, "FARM_PORT", "8000"),
+            web_workers=_number(env, "FARM_WEB_WORKERS", "2"),
+            access_log=_flag(env, "FARM_ACCESS_LOG"),
         )
-        port = env.get("FARM_PORT") or "8000"
-        try:
-            values["port"] = int(port)
-        except ValueError as exc:
-            raise ConfigError(f"FARM_PORT must be a number, got {port!r}") from exc
         values.update(overrides)
         if "secret_key" not in values:
             values["secret_key"] = _secret_key(Path(values["instance_path"]))
@@ -129,8 +166,28 @@ class Config:
             raise ConfigError(f"FARM_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {self.language!r}")
         if not (0 < self.port < 65536):
             raise ConfigError(f"FARM_PORT must be between 1 and 65535, got {self.port}")
+        if not 1 <= self.web_workers <= MAX_WEB_WORKERS:
+            raise ConfigError(f"FARM_WEB_WORKERS must be a number from 1 to {MAX_WEB_WORKERS}, "
+                              f"got {str(self.web_workers)!r}")
+        if not self.host or any(c.isspace() or c in "/" for c in self.host):
+            raise ConfigError(f"FARM_HOST must be an address to bind such as 0.0.0.0, got {self.host!r}")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"FARM_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
+        if len(self.mqtt_client_id) > MAX_CLIENT_ID or any(c.isspace() for c in self.mqtt_client_id):
+            raise ConfigError(f"FARM_MQTT_CLIENT_ID must be at most {MAX_CLIENT_ID} characters without spaces, "
+                              f"got {self.mqtt_client_id!r}")
+        for code in self.sim_cold_night:
+            if any(c in "/+#" or c.isspace() for c in code):
+                raise ConfigError(f"FARM_SIM_COLD_NIGHT must be greenhouse codes separated by commas, got {code!r}")
         if "/" in self.park or "+" in self.park or "#" in self.park or not self.park:
             raise ConfigError(f"FARM_PARK may not be empty or contain / + #: {self.park!r}")
         parse_mqtt_url(self.mqtt_url)
         if "://" not in self.database_url:
             raise ConfigError(f"FARM_DATABASE_URL is not a database URL: {self.database_url!r}")
+
+
+def language_from_env(env: dict | None = None) -> str:
+    """FARM_LANGUAGE for code that runs without a Config at hand (messages written outside a request); the
+    default language when it is unset or not one of LANGUAGES (the process's own Config.check reports that)."""
+    language = (os.environ if env is None else env).get("FARM_LANGUAGE") or LANGUAGES[0]
+    return language if language in LANGUAGES else LANGUAGES[0]

@@ -11,7 +11,6 @@ broker stops sending and keeps the rest in the session's queue: memory stays bou
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import struct
@@ -81,7 +80,7 @@ def default_client_id(config: Config) -> str:
 
     Several ingests in one shared group need distinct ids: set FARM_MQTT_CLIENT_ID (or --client-id) per process.
     """
-    explicit = os.environ.get("FARM_MQTT_CLIENT_ID")
+    explicit = config.mqtt_client_id
     if explicit:
         return explicit
     if config.mqtt_shared_group:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from farm import create_app
-from farm.config import PROJECT_ROOT, Config
+from farm.config import PROJECT_ROOT, Config, ConfigError, language_from_env
 from farm.models.auth import User
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
@@ -127,11 +127,45 @@ def test_cli_create_user_prompts_for_the_password(env):
     ("FARM_LANGUAGE", "fr"),
     ("FARM_MQTT_URL", "http://broker"),
     ("FARM_DATABASE_URL", "farm.db"),
+    ("FARM_WEB_WORKERS", "many"),
+    ("FARM_LOG_LEVEL", "loud"),
+    ("FARM_ACCESS_LOG", "maybe"),
+    ("FARM_HOST", "park server"),
+    ("FARM_MQTT_CLIENT_ID", "two words"),
+    ("FARM_SIM_COLD_NIGHT", "GH-001,GH/2"),
 ])
 def test_cli_bad_configuration_gives_one_line(env, variable, value):
     env[variable] = value
     line = one_error_line(farm(env, "init-db"))
     assert variable in line
+
+
+def test_config_reads_every_process_setting_from_the_environment(tmp_path):
+    env = {"FARM_HOST": "0.0.0.0", "FARM_WEB_WORKERS": "3", "FARM_ACCESS_LOG": "1", "FARM_LOG_LEVEL": "debug",
+           "FARM_MQTT_CLIENT_ID": "ingest-a", "FARM_LANGUAGE": "en", "FARM_SIM_COLD_NIGHT": "gh-001, GH-017"}
+    config = Config.from_env(env=env, secret_key="x", instance_path=tmp_path)
+    assert (config.host, config.web_workers, config.access_log, config.log_level) == ("0.0.0.0", 3, True, "DEBUG")
+    assert (config.mqtt_client_id, config.language, config.sim_cold_night) == ("ingest-a", "en", ("GH-001", "GH-017"))
+    defaults = Config.from_env(env={}, secret_key="x", instance_path=tmp_path)
+    assert (defaults.host, defaults.web_workers, defaults.access_log, defaults.log_level) == ("127.0.0.1", 2, False,
+                                                                                             "INFO")
+    assert (defaults.mqtt_client_id, defaults.language, defaults.sim_cold_night) == ("", "zh_CN", ())
+    assert Config.from_env(env={"FARM_ACCESS_LOG": "0"}, secret_key="x", instance_path=tmp_path).access_log is False
+
+
+@pytest.mark.parametrize("variable,value", [
+    ("FARM_WEB_WORKERS", "0"), ("FARM_WEB_WORKERS", "65"), ("FARM_WEB_WORKERS", "2.5"), ("FARM_ACCESS_LOG", "yes please"),
+    ("FARM_LOG_LEVEL", "verbose"), ("FARM_HOST", "host/8000"), ("FARM_MQTT_CLIENT_ID", "x" * 101),
+])
+def test_config_refuses_a_bad_process_setting_with_its_name(tmp_path, variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        Config.from_env(env={variable: value}, secret_key="x", instance_path=tmp_path)
+
+
+def test_language_outside_a_request_follows_the_environment():
+    assert language_from_env({"FARM_LANGUAGE": "en"}) == "en"
+    assert language_from_env({}) == "zh_CN"
+    assert language_from_env({"FARM_LANGUAGE": "fr"}) == "zh_CN"
 
 
 @pytest.mark.parametrize("value", ["two", "0", "-3"])

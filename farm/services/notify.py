@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.config import LANGUAGES
+from farm.config import LANGUAGES, language_from_env
 from farm.errors import Conflict, Invalid, NotFound
 from farm.models.alerts import Notification
 from farm.services import settings
@@ -124,7 +124,7 @@ def park_language_code() -> str:
     """The park's language (FARM_LANGUAGE): messages that leave the app are written in it."""
     if has_app_context() and "FARM" in current_app.config:
         return current_app.config["FARM"].language
-    language = os.environ.get("FARM_LANGUAGE") or "zh_CN"
+    language = language_from_env()
     return language if language in LANGUAGES else "zh_CN"
 
 
