@@ -1,4 +1,4 @@
-# Two commands (CONTRACT section 1): `make run` and `make test`.
+# Two commands (README): `make run` and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python

@@ -1,4 +1,4 @@
-"""MQTT topic and payload bytes in, readings or a reject reason out (CONTRACT section 6). Pure: no I/O.
+"""MQTT topic and payload bytes in, readings or a reject reason out (README, Sensors over MQTT). Pure: no I/O.
 
 `parse(topic, payload, park, received)` never raises for bad input: every problem comes back as a
 `Reject` with a reason code (`REASONS`) and a short detail, so a bad device cannot take the ingest down.

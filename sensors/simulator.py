@@ -26,7 +26,7 @@ from farm.config import Config
 log = logging.getLogger("farm.simulator")
 
 FAULT_CHANCE = 0.002  # per greenhouse and tick
-FORCED_COLD_C = -5.0  # where a forced cold night heads: below every crop's frost limit (DOMAIN.md: -2 to 0 °C)
+FORCED_COLD_C = -5.0  # where a forced cold night heads: below every crop's frost limit (docs/domain.md: -1 to 0 °C)
 FORCED_COOLING = 6.0  # per hour: a bare film at night loses heat about four times faster than a quilted house
 
 

@@ -257,3 +257,26 @@ def test_every_variable_of_the_tests_and_benchmarks_is_in_the_readme():
 def test_variables_read_elsewhere_are_documented(variable):
     table, _ = _readme_variables()
     assert variable in table
+
+
+# --- documents ------------------------------------------------------------------------------------------------
+
+# Documents outside the repository that older comments cited; the repository's README and docs/ hold what they said.
+OUTSIDE = re.compile("|".join([r"\bCONTRACT(\.md| section|:)", "DOMAIN" + r"\.md", r"\.\./" + "shared"]))
+CHECKED = ("farm", "sensors", "templates", "tests", "bench", "migrations", "docs", "deploy")
+
+
+def test_code_and_docs_cite_only_the_repository():
+    files = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "Makefile"]
+    files += [p for folder in CHECKED for p in (PROJECT_ROOT / folder).rglob("*")
+              if p.suffix in (".py", ".html", ".md", ".js", ".po", ".txt", ".conf") and "vendor" not in p.parts]
+    cited = [f"{p.relative_to(PROJECT_ROOT)}:{n}" for p in files if p.is_file()
+             for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), start=1)
+             if OUTSIDE.search(line)]
+    assert cited == [], "point to the README or a page in docs/"
+
+
+def test_docs_links_resolve():
+    for page in [PROJECT_ROOT / "README.md", *(PROJECT_ROOT / "docs").glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.name} links to a missing {target}"

@@ -1,4 +1,4 @@
-"""The demo park (CONTRACT section 5, the parts of the foundation)."""
+"""The demo park (docs/domain.md, The demo park: the park, its greenhouses, plantings and logins)."""
 from __future__ import annotations
 
 import time

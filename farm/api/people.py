@@ -1,4 +1,4 @@
-"""Workers, the job board with attendance, and payroll in the API (CONTRACT section 7)."""
+"""Workers, the job board with attendance, and payroll in the API (docs/api.md)."""
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request

@@ -16,7 +16,7 @@ ROLES = ("admin", "manager", "worker", "viewer")
 
 
 class User(Base):
-    """A login with one role (CONTRACT section 4)."""
+    """A login with one role (README, Roles)."""
 
     __tablename__ = "users"
 

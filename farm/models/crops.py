@@ -39,7 +39,7 @@ class Crop(Base):
     name_en: Mapped[str] = mapped_column(String(60))
     category: Mapped[str] = mapped_column(String(20), default="vegetable")
     color: Mapped[str] = mapped_column(String(7), default="#4caf50")
-    # Fruiting-stage climate (DOMAIN.md): day/night air °C, chilling and heat limits, RH %, soil °C, CO2 ppm.
+    # Fruiting-stage climate (docs/domain.md): day/night air °C, chilling and heat limits, RH %, soil °C, CO2 ppm.
     day_temp_min: Mapped[Decimal | None] = _climate()
     day_temp_max: Mapped[Decimal | None] = _climate()
     night_temp_min: Mapped[Decimal | None] = _climate()

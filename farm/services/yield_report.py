@@ -79,7 +79,7 @@ def next_period(start: date, by: str) -> date:
 
 
 def periods(since: date, until: date, by: str) -> list[date]:
-    """The starts of the periods that begin inside [since, until) (CONTRACT: a rolled-up point belongs to a
+    """The starts of the periods that begin inside [since, until) (docs/api.md: a rolled-up point belongs to a
     range when its period starts inside it)."""
     start = period_start(since, by)
     if start < since:

@@ -21,7 +21,7 @@ NIGHT = datetime(2026, 11, 27, 18, 0, tzinfo=timezone.utc)
 DAY = datetime(2026, 11, 28, 5, 0, tzinfo=timezone.utc)
 MINUTE = timedelta(minutes=1)
 
-# DOMAIN.md, tomato at the fruiting stage.
+# docs/domain.md, tomato at the fruiting stage.
 TOMATO = dict(day_temp_min=Decimal(24), day_temp_max=Decimal(26), night_temp_min=Decimal(12),
               night_temp_max=Decimal(17), chill_slow_c=Decimal(10), chill_stop_c=Decimal(5),
               frost_kill_c=Decimal(-1), heat_impair_c=Decimal(33), heat_stop_c=Decimal(40),

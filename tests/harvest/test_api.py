@@ -1,4 +1,4 @@
-"""The harvest API per CONTRACT section 7: POST/GET/PATCH /api/v1/harvests and GET /api/v1/reports/yield."""
+"""The harvest API (docs/api.md): POST/GET/PATCH /api/v1/harvests and GET /api/v1/reports/yield."""
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""The land API of CONTRACT section 7: households, contracts, schedule, payments; bad input and masking."""
+"""The land API (docs/api.md): households, contracts, schedule, payments; bad input and masking."""
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""The people API per CONTRACT section 7: POST /workers, POST /jobs, GET /payroll?month=, and their bad inputs."""
+"""The people API (docs/api.md): POST /workers, POST /jobs, GET /payroll?month=, and their bad inputs."""
 from __future__ import annotations
 
 from datetime import date
