@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
@@ -31,10 +31,11 @@ from farm import clock, create_app  # noqa: E402
 from farm.config import Config  # noqa: E402
 from farm.db import Database, make_engine  # noqa: E402
 from farm.migrate import upgrade  # noqa: E402
-from farm.models.harvest import GRADES, Harvest  # noqa: E402
+from farm.models.harvest import Harvest  # noqa: E402
 from farm.models.people import Worker  # noqa: E402
 from farm.services import harvest as harvests  # noqa: E402
 from farm.services import yield_report  # noqa: E402
+from farm.vocab import Grade  # noqa: E402
 from tests.factories import make_crop, make_park, make_planting, make_user  # noqa: E402
 
 PER_DAY = 137
@@ -59,16 +60,16 @@ def fill(database: Database, years: int, today: date) -> int:
         worker_ids, user_id = [w.id for w in workers], user.id
     total = 0
     batch: list[dict] = []
-    tz = clock.park_tz()
+    grades = list(Grade)
     with database.engine.begin() as conn:
         for back in range(366 * years):
             day = today - timedelta(days=back)
             for n in range(PER_DAY):
                 greenhouse, planting, crop = plan[n % len(plan)]
-                at = datetime.combine(day, dtime(6 + n % 10, n % 60), tz).astimezone(timezone.utc)
+                at = clock.at_local(day, dtime(6 + n % 10, n % 60))
                 batch.append({
                     "greenhouse_id": greenhouse, "planting_id": planting, "crop_id": crop,
-                    "weight_kg": Decimal(rng.randint(100, 700)) / 10, "grade": GRADES[n % 4], "crates": 3,
+                    "weight_kg": Decimal(rng.randint(100, 700)) / 10, "grade": grades[n % 4], "crates": 3,
                     "harvested_at": at, "day": day, "worker_id": worker_ids[n % 60], "entered_by_id": user_id,
                     "note": "", "created_at": at, "updated_at": at, "void_reason": "",
                 })
