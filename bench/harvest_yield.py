@@ -16,7 +16,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from datetime import time as dtime
 from decimal import Decimal
@@ -27,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch import scratch_urls  # noqa: E402
 from farm import clock, create_app  # noqa: E402
 from farm.config import Config  # noqa: E402
-from farm.db import Database, make_engine  # noqa: E402
+from farm.db import Database  # noqa: E402
 from farm.migrate import upgrade  # noqa: E402
 from farm.models.harvest import Harvest  # noqa: E402
 from farm.models.people import Worker  # noqa: E402
@@ -142,30 +142,11 @@ def prepare(url: str, years: int, today: date) -> dict:
     }
 
 
-def scratch_urls(base: str | None, tmp: Path) -> tuple[list[str], callable]:
-    if not base:
-        return [f"sqlite:///{tmp / f'bench{y}.db'}" for y in (2, 10)], lambda: None
-    url = make_url(base)
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    names = [f"farm_bench_{uuid.uuid4().hex[:8]}" for _ in (2, 10)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return [url.set(database=n).render_as_string(hide_password=False) for n in names], drop
-
-
 def main() -> int:
     base = sys.argv[1] if len(sys.argv) > 1 else None
     today = clock.today()
     with tempfile.TemporaryDirectory() as tmp:
-        urls, drop = scratch_urls(base, Path(tmp))
+        urls, drop = scratch_urls(base, Path(tmp), ("2y", "10y"))
         try:
             print(f"harvest benchmark on {make_url(urls[0]).get_backend_name()}, median of {REPEAT} runs", flush=True)
             two, ten = prepare(urls[0], 2, today), prepare(urls[1], 10, today)
