@@ -19,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("zh_CN", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_WEB_WORKERS = 64
-MAX_CLIENT_ID = 100  # MQTT 5 allows longer ids, but brokers may refuse them; the ingest's default is cut to this
+MAX_CLIENT_ID = 100  # the same length the ingest cuts its generated ids to
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("", "0", "false", "no", "off")
 
@@ -169,7 +169,7 @@ class Config:
         if not 1 <= self.web_workers <= MAX_WEB_WORKERS:
             raise ConfigError(f"FARM_WEB_WORKERS must be a number from 1 to {MAX_WEB_WORKERS}, "
                               f"got {str(self.web_workers)!r}")
-        if not self.host or any(c.isspace() or c in "/" for c in self.host):
+        if not self.host or any(c.isspace() or c == "/" for c in self.host):
             raise ConfigError(f"FARM_HOST must be an address to bind such as 0.0.0.0, got {self.host!r}")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"FARM_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
