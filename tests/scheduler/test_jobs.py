@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from farm.jobs import Job, Scheduler, scheduler_state
+from farm.jobs import Job, Scheduler
 from farm.models.scheduler import JobRun, SchedulerLease
 from farm.services import health
+from farm.services.job_runs import scheduler_state
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
