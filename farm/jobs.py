@@ -65,6 +65,8 @@ JOBS: list[Job] = [
 
 
 class Scheduler:
+    """Runs its jobs at their intervals while it holds the lease; each run in its own session, logged as a JobRun."""
+
     def __init__(self, database: Database, jobs: list[Job] | None = None, holder: str | None = None,
                  lease_seconds: float = LEASE_SECONDS, renew_seconds: float = RENEW_SECONDS):
         self.database = database
@@ -77,6 +79,7 @@ class Scheduler:
         self._lease_lock = threading.Lock()  # the lease job and a starting job must not race to insert the row
 
     def renew(self, now: datetime | None = None) -> bool:
+        """Take or renew the lease; on taking it, close the runs a stopped scheduler left "running"."""
         now = now or clock.now()
         try:
             with self._lease_lock, self.database.session_scope() as session:
