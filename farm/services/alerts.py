@@ -9,15 +9,17 @@ Everything a run changes, including the notification it queues, is in the caller
 or cut short doubles nothing.
 
 Day and night: the day ranges apply from `alerts.day_starts` to `alerts.night_starts` (park time, 07:00 and 19:00 by
-default). Set hours rather than a computed sunrise, because the quilts follow the growers' routine; a settings value
-applies from a date, so a winter and a summer schedule can be entered ahead. For `alerts.ramp_minutes` after each
-change the looser limit of the two still applies, since a solar greenhouse warms for a while after the quilts go up
-and cools after they come down; without it every morning would open a "too cold" alert.
+default; farm.services.daylight, shared with the charts). Set hours rather than a computed sunrise, because the
+quilts follow the growers' routine; a settings value applies from a date, so a winter and a summer schedule can be
+entered ahead. For `alerts.ramp_minutes` after each change the looser limit of the two still applies, since a solar
+greenhouse warms for a while after the quilts go up and cools after they come down; without it every morning would
+open a "too cold" alert.
 
 Kinds: `cold` below the day/night minimum (warning; critical at or below the crop's chill_stop_c), `frost` at or
 below frost_kill_c (critical), `hot` above the day/night maximum (warning; critical at or above heat_stop_c), and
 warnings for humidity, CO2 and soil temperature outside the crop's ranges and soil moisture outside the park-wide
-`alerts.soil_moisture_min/max`. Where several crops share a greenhouse, the strictest limit of each applies.
+`alerts.soil_moisture_min/max`. A greenhouse's crops are those of its plantings active on the park day
+(farm.services.plantings.active_on, as in the daily report); where several share it, the strictest limit applies.
 Offline: an enabled device silent for more than `alerts.offline_minutes` opens an `offline` alert, cleared when it
 speaks again.
 """
@@ -105,7 +107,8 @@ FIXED_LIMIT = {AlertKind.FROST: "frost_kill_c", AlertKind.HUMIDITY_LOW: "humidit
                AlertKind.SOIL_MOISTURE_LOW: "soil_moisture_min", AlertKind.SOIL_MOISTURE_HIGH: "soil_moisture_max"}
 CROP_FIELDS = ("day_temp_min", "day_temp_max", "night_temp_min", "night_temp_max", "chill_stop_c", "frost_kill_c",
                "heat_stop_c", "humidity_min", "humidity_max", "soil_temp_min", "soil_temp_max", "co2_min", "co2_max")
-DECIMALS = {Metric.TEMPERATURE: 1, Metric.SOIL_TEMPERATURE: 1, Metric.HUMIDITY: 0, Metric.SOIL_MOISTURE: 1, Metric.CO2: 0}
+DECIMALS = {Metric.TEMPERATURE: 1, Metric.SOIL_TEMPERATURE: 1, Metric.HUMIDITY: 0, Metric.SOIL_MOISTURE: 1,
+            Metric.CO2: 0}
 
 
 @dataclass
@@ -434,8 +437,9 @@ def describe(alert: Alert) -> str:
         return _("Sensor %(device)s in %(greenhouse)s has been silent since %(time)s.", device=device, greenhouse=gh,
                  time=since)
     texts = {
-        AlertKind.FROST: _l("Frost in %(greenhouse)s: %(value)s °C, at or below the crop's killing limit of %(limit)s °C.",
-                            greenhouse=gh, value=v, limit=lim),
+        AlertKind.FROST: _l(
+            "Frost in %(greenhouse)s: %(value)s °C, at or below the crop's killing limit of %(limit)s °C.",
+            greenhouse=gh, value=v, limit=lim),
         AlertKind.COLD: _l("Too cold in %(greenhouse)s: %(value)s °C, below the crop's minimum of %(limit)s °C.",
                            greenhouse=gh, value=v, limit=lim),
         AlertKind.HOT: _l("Too hot in %(greenhouse)s: %(value)s °C, above the crop's maximum of %(limit)s °C.",
@@ -511,7 +515,8 @@ def open_counts(session: Session) -> dict:
     """Open alerts: how many, how many not yet acknowledged, how many critical."""
     row = session.execute(select(
         func.count(), func.count(Alert.acknowledged_at),
-        func.sum(case((Alert.severity == AlertSeverity.CRITICAL, 1), else_=0))).where(Alert.state == AlertState.OPEN)).one()
+        func.sum(case((Alert.severity == AlertSeverity.CRITICAL, 1), else_=0)))
+        .where(Alert.state == AlertState.OPEN)).one()
     total, acknowledged, critical = row
     return {"open": total, "unacknowledged": total - acknowledged, "critical": critical or 0}
 

@@ -20,11 +20,11 @@ The snapshot is plain JSON so a past day's report reads the same after plantings
      "due_days": 30, "ending_days": 180}
 
 Weights (to the gram) and money (to the fen) are strings, rounded halves up by farm.units like pay and rent;
-climate figures are numbers, texts in the park's language. The report holds
-no ID or phone numbers. Climate comes from the 5-minute rollups (the hourly ones where a day has no 5-minute
-rollups), never from raw readings, and is judged by the alerts' own limits (farm.services.alerts.Ranges: the day and
-night hours, the ramp after each switch): a period counts as below the range when its minimum is, above when its
-maximum is.
+climate figures are numbers, texts in the park's language. The report holds no ID or phone numbers. Climate
+comes from the 5-minute rollups (the hourly ones where a day has no 5-minute rollups), never from raw readings,
+and is judged by the alerts' own limits (farm.services.alerts.Ranges: the day and night hours, the ramp after each
+switch): a period counts as below the range when its minimum is, above when its maximum is. A greenhouse's crops
+on the day are its plantings active on it (farm.services.plantings.active_plantings).
 """
 from __future__ import annotations
 

@@ -140,8 +140,9 @@ def enqueue(session: Session, key: str, subject: str, body: str, now: datetime |
     try:
         # A savepoint: another process queuing the same key at the same moment loses on the unique key, harmlessly.
         with session.begin_nested():
-            session.add_all([Notification(key=key, channel=channel, subject=subject, body=str(body), state=NotificationState.PENDING,
-                                          attempts=0, created_at=now, next_attempt_at=now, last_error="", log="")
+            session.add_all([Notification(key=key, channel=channel, subject=subject, body=str(body),
+                                          state=NotificationState.PENDING, attempts=0, created_at=now,
+                                          next_attempt_at=now, last_error="", log="")
                              for channel in channels])
             session.flush()
     except IntegrityError:
@@ -164,7 +165,8 @@ def deliver_pending(session: Session, now: datetime, commit_each: bool = True) -
     config = channel_settings(session, now)
     on = enabled_channels(config)
     rows = list(session.scalars(
-        select(Notification).where(Notification.state == NotificationState.PENDING, Notification.next_attempt_at <= now)
+        select(Notification)
+        .where(Notification.state == NotificationState.PENDING, Notification.next_attempt_at <= now)
         .order_by(Notification.next_attempt_at, Notification.id).limit(BATCH)))
     held: set[str] = set()
     sent = failed = 0
