@@ -42,9 +42,10 @@ def open_database(config: Config, migrate: bool = False) -> Database:
     """The database, checked reachable and upgraded (when asked) or up to date, or exit with a reason."""
     from alembic.util import CommandError
 
-    from farm import clock
+    from farm import clock, park_language
 
     clock.configure(config.tz)
+    park_language.configure(config.language)
     try:
         db = Database(config.database_url)
         db.ping()

@@ -185,9 +185,3 @@ class Config:
         if "://" not in self.database_url:
             raise ConfigError(f"FARM_DATABASE_URL is not a database URL: {self.database_url!r}")
 
-
-def language_from_env(env: dict | None = None) -> str:
-    """FARM_LANGUAGE for code that runs without a Config at hand (messages written outside a request); the
-    default language when it is unset or not one of LANGUAGES (the process's own Config.check reports that)."""
-    language = (os.environ if env is None else env).get("FARM_LANGUAGE") or LANGUAGES[0]
-    return language if language in LANGUAGES else LANGUAGES[0]

@@ -1,7 +1,9 @@
-"""The scheduler process: APScheduler runs the jobs, a lease row makes sure only one scheduler runs them.
+"""The scheduler process: APScheduler runs the jobs; a lease row (farm.services.job_runs) makes sure only one
+scheduler runs them at a time.
 
-Every job is `job(session, now)`, run inside session_scope and logged as a JobRun. A job that raises is logged
-with its error and simply runs again at its next time. Never started inside the web app.
+Every job is one service function `job(session, now)`: the scheduler opens a session_scope for it, passes the
+clock's now (farm.clock.now), and logs the run as a JobRun. A job that raises is logged with its error and simply
+runs again at its next time. Never started inside the web app.
 """
 from __future__ import annotations
 
@@ -13,82 +15,58 @@ import threading
 import traceback
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from flask_babel import lazy_gettext as _l
 
 from farm import clock
 from farm.db import Database
-from farm.models.scheduler import JobRun, SchedulerLease
-from farm.services import alerts, daily_report, job_runs, notify, rollups
+from farm.models.scheduler import JobRun
+from farm.services import alerts, daily_report, job_runs, land_reminders, notify, rollups
+from farm.vocab import JobOutcome
 
 log = logging.getLogger(__name__)
 
-LEASE = "scheduler"
 LEASE_SECONDS = 45
 RENEW_SECONDS = 15
 
 
 @dataclass
 class Job:
+    """A scheduled job: its name (in the run log), the service function it calls, its interval and its label."""
+
     name: str
     func: Callable
     seconds: int
+    label: object = None
+
+    @property
+    def title(self) -> str:
+        """The job's label in the current language (its name when it has none)."""
+        return str(self.label) if self.label is not None else self.name
 
 
 JOBS: list[Job] = [
-    Job("rollups", rollups.run_rollups, 300),
-    Job("purge_readings", lambda session, now: rollups.purge_raw(session, now), 3600),
-    Job("prune_job_runs", job_runs.prune, 86400),
+    # Folds the complete 5-minute and hourly periods since the last run, then late deliveries.
+    Job("rollups", rollups.run_rollups, 300, _l("Reading rollups")),
+    Job("purge_readings", rollups.purge_raw, 3600, _l("Purge old raw readings")),
+    Job("prune_job_runs", job_runs.prune, 86400, _l("Prune the scheduler's run log")),
     # Each run makes only the reports that are due and missing, so a short interval costs nothing.
-    Job("daily_report", daily_report.run_daily_report, 300),
+    Job("daily_report", daily_report.run_daily_report, 300, _l("Daily park report")),
     # Hourly rather than daily: a reminder of a new park day goes out within the hour, even after a restart;
     # each reminder is notified once, whatever the number of runs.
-    Job("land_reminders", daily_report.run_land_reminders, 3600),
+    Job("land_reminders", land_reminders.run_land_reminders, 3600, _l("Land reminders")),
     # Climate and offline alerts on the readings since the last run; each opening queues one notification.
-    Job("alerts", alerts.run_alerts, 60),
+    Job("alerts", alerts.run_alerts, 60, _l("Climate and offline alerts")),
     # Sends what the outbox holds; a failing or hanging channel costs one bounded attempt per run.
-    Job("notifications", notify.deliver_pending, 60),
+    Job("notifications", notify.deliver_pending, 60, _l("Send notifications")),
 ]
 
 
-def try_lease(session, holder: str, now: datetime, seconds: float = LEASE_SECONDS) -> bool:
-    """Take or renew the lease; True when `holder` holds it until now + seconds."""
-    expires = now + timedelta(seconds=seconds)
-    result = session.execute(
-        update(SchedulerLease)
-        .where(SchedulerLease.name == LEASE,
-               (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
-        .values(holder=holder, renewed_at=now, expires_at=expires))
-    if result.rowcount:
-        return True
-    if session.get(SchedulerLease, LEASE) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(SchedulerLease(name=LEASE, holder=holder, acquired_at=now, renewed_at=now, expires_at=expires))
-    except IntegrityError:
-        return False
-    return True
-
-
-def release_lease(session, holder: str, now: datetime) -> None:
-    session.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE, SchedulerLease.holder == holder)
-                    .values(expires_at=now))
-
-
-def scheduler_state(session, now: datetime | None = None) -> str:
-    """The health probe: "ok" while some scheduler holds an unexpired lease."""
-    lease = session.get(SchedulerLease, LEASE)
-    if lease is None:
-        return "not running"
-    now = now or clock.now()
-    return "ok" if lease.expires_at >= now else "stale"
-
-
 class Scheduler:
+    """Runs its jobs at their intervals while it holds the lease; each run in its own session, logged as a JobRun."""
+
     def __init__(self, database: Database, jobs: list[Job] | None = None, holder: str | None = None,
                  lease_seconds: float = LEASE_SECONDS, renew_seconds: float = RENEW_SECONDS):
         self.database = database
@@ -101,10 +79,11 @@ class Scheduler:
         self._lease_lock = threading.Lock()  # the lease job and a starting job must not race to insert the row
 
     def renew(self, now: datetime | None = None) -> bool:
+        """Take or renew the lease; on taking it, close the runs a stopped scheduler left "running"."""
         now = now or clock.now()
         try:
             with self._lease_lock, self.database.session_scope() as session:
-                held = try_lease(session, self.holder, now, self.lease_seconds)
+                held = job_runs.try_lease(session, self.holder, now, self.lease_seconds)
         except Exception:
             log.exception("scheduler: cannot renew the lease")
             held = False
@@ -129,19 +108,19 @@ class Scheduler:
                     # Under the lock nothing of this scheduler runs: a "running" row of its own was cut off
                     # (the database went away before the run could be closed).
                     job_runs.mark_interrupted(session, self.holder, now, own=True)
-                    run = JobRun(job=job.name, holder=self.holder, started_at=now, outcome="running")
+                    run = JobRun(job=job.name, holder=self.holder, started_at=now, outcome=JobOutcome.RUNNING.value)
                     session.add(run)
                     session.flush()
                     run_id = run.id
             except Exception:
                 log.exception("scheduler: cannot log the start of %s; it runs at its next time", job.name)
-                return "failed"
-            outcome, error = "ok", ""
+                return JobOutcome.FAILED.value
+            outcome, error = JobOutcome.OK.value, ""
             try:
                 with self.database.session_scope() as session:
                     job.func(session, now)
             except Exception as exc:
-                outcome, error = "failed", "".join(traceback.format_exception_only(exc)).strip()[:2000]
+                outcome, error = JobOutcome.FAILED.value, "".join(traceback.format_exception_only(exc)).strip()[:2000]
                 log.warning("scheduler: job %s failed: %s", job.name, error)
             try:
                 with self.database.session_scope() as session:
@@ -179,26 +158,7 @@ class Scheduler:
             aps.shutdown(wait=True)
             try:
                 with self.database.session_scope() as session:
-                    release_lease(session, self.holder, clock.now())
+                    job_runs.release_lease(session, self.holder, clock.now())
             except Exception:
                 log.exception("scheduler: cannot release the lease")
             log.info("scheduler %s stopped", self.holder)
-
-
-def last_runs(session, per_job: int = 5) -> dict:
-    """{job name: [JobRun, newest first]} for the status page."""
-    out = {}
-    for job in JOBS:
-        out[job.name] = session.scalars(select(JobRun).where(JobRun.job == job.name)
-                                        .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(per_job)).all()
-    return out
-
-
-def next_runs(session, now: datetime | None = None) -> dict:
-    """{job name: the next run time}: the last start plus the interval (or now when it never ran)."""
-    now = now or clock.now()
-    out = {}
-    for job in JOBS:
-        last = session.scalar(select(func.max(JobRun.started_at)).where(JobRun.job == job.name))
-        out[job.name] = max(now, last + timedelta(seconds=job.seconds)) if last else now
-    return out

@@ -243,6 +243,21 @@ class NotificationState(Term):
     FAILED = "failed", _l("failed"), "bad"
 
 
+# --- the scheduler --------------------------------------------------------------------------------------
+
+class JobOutcome(Term):
+    RUNNING = "running", _l("running"), "info"
+    OK = "ok", _l("ok"), "ok"
+    FAILED = "failed", _l("failed"), "bad"
+    INTERRUPTED = "interrupted", _l("interrupted"), "warn"
+
+
+class SchedulerState(Term):
+    OK = "ok", _l("running"), "ok"
+    STALE = "stale", _l("not answering"), "bad"
+    NOT_RUNNING = "not running", _l("not running"), "muted"
+
+
 # Every vocabulary by the name templates and exports use: `label("grade", h.grade)`.
 VOCABULARIES: dict[str, type[Term]] = {
     "greenhouse_kind": GreenhouseKind,
@@ -267,6 +282,8 @@ VOCABULARIES: dict[str, type[Term]] = {
     "alert_state": AlertState,
     "notification_channel": NotificationChannel,
     "notification_state": NotificationState,
+    "job_outcome": JobOutcome,
+    "scheduler_state": SchedulerState,
 }
 
 

@@ -48,14 +48,10 @@ READ_ELSEWHERE = {
 
 # Breaches in today's tree: (importing module, imported module or prefix) -> why it is there and who removes it.
 KNOWN = {
-    ("farm.services.notify", "flask"):
-        "a throwaway Flask app for translations outside a request; the alerts helper splits notify.py",
     ("farm.services.rollups", "sensors.payloads"):
         "METRICS from the ingest's payloads; farm.vocab.Metric is its home (sensors helper)",
     ("farm.services.sensors", "sensors.payloads"):
         "METRICS from the ingest's payloads; farm.vocab.Metric is its home (sensors helper)",
-    ("farm.services.health", "farm.jobs"):
-        "scheduler_state() lives with the scheduler; it belongs in a service the jobs and /healthz share",
     ("farm.web.scheduler", "farm.jobs"):
         "the scheduler page lists JOBS and reads their state from the scheduler module (alerts helper)",
     ("farm.web.reports", "farm.api.reports"):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from farm import create_app
-from farm.config import PROJECT_ROOT, Config, ConfigError, language_from_env
+from farm.config import PROJECT_ROOT, Config, ConfigError
 from farm.models.auth import User
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
@@ -162,10 +162,17 @@ def test_config_refuses_a_bad_process_setting_with_its_name(tmp_path, variable, 
         Config.from_env(env={variable: value}, secret_key="x", instance_path=tmp_path)
 
 
-def test_language_outside_a_request_follows_the_environment():
-    assert language_from_env({"FARM_LANGUAGE": "en"}) == "en"
-    assert language_from_env({}) == "zh_CN"
-    assert language_from_env({"FARM_LANGUAGE": "fr"}) == "zh_CN"
+def test_a_process_writes_messages_in_the_configured_language(tmp_path):
+    from farm import park_language
+    from farm.cli import open_database
+
+    config = Config.from_env(env={"FARM_LANGUAGE": "en"}, database_url=f"sqlite:///{tmp_path / 'farm.db'}",
+                             secret_key="x", instance_path=tmp_path)
+    try:
+        open_database(config, migrate=True).dispose()
+        assert park_language.code() == "en"
+    finally:
+        park_language.configure("zh_CN")
 
 
 @pytest.mark.parametrize("value", ["two", "0", "-3"])

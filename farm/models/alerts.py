@@ -11,19 +11,9 @@ from farm.models.auth import User
 from farm.models.base import Base, utcnow
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device
+from farm.vocab import AlertKind, AlertSeverity, AlertState, NotificationChannel, NotificationState
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-# Climate kinds are judged per greenhouse from its crop's ranges; `offline` per device.
-ALERT_KINDS = (
-    "frost", "cold", "hot", "humidity_low", "humidity_high", "co2_low", "co2_high",
-    "soil_temp_low", "soil_temp_high", "soil_moisture_low", "soil_moisture_high", "offline",
-)
-SEVERITIES = ("warning", "critical")
-ALERT_STATES = ("open", "cleared")
-NOTIFICATION_CHANNELS = ("webhook", "email")
-NOTIFICATION_STATES = ("pending", "sent", "failed")
-
 
 class Alert(Base):
     """One alert, from its opening to its clearing; refreshed (worst value, severity) while open, never repeated.
@@ -31,17 +21,20 @@ class Alert(Base):
     `open_key` is set while the alert is open and NULL once cleared: its unique index keeps at most one open alert
     per greenhouse and kind (per device for `offline`), and NULLs never collide on SQLite or PostgreSQL. The text
     is not stored: it is rendered from the kind and the values in the reader's language (services.alerts.describe).
+    Climate kinds are judged per greenhouse from its crops' ranges; `offline` per device. Kind, severity and state
+    are kept inside their vocabularies (farm.vocab) by CHECK constraints.
     """
 
     __tablename__ = "alerts"
+    __table_args__ = (AlertKind.check("kind"), AlertSeverity.check("severity"), AlertState.check("state"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     greenhouse_id: Mapped[int] = mapped_column(ForeignKey("greenhouses.id"), index=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     metric: Mapped[str | None] = mapped_column(String(20))
-    severity: Mapped[str] = mapped_column(String(10), default="warning")
-    state: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    severity: Mapped[str] = mapped_column(String(10), default=AlertSeverity.WARNING.value)
+    state: Mapped[str] = mapped_column(String(10), default=AlertState.OPEN.value, index=True)
     open_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     # When the condition began (first reading outside the range; for offline, when the device was last heard).
     started_at: Mapped[datetime]
@@ -61,7 +54,7 @@ class Alert(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.state == "open"
+        return self.state == AlertState.OPEN
 
 
 class AlertCondition(Base):
@@ -91,14 +84,15 @@ class Notification(Base):
     """
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("key", "channel"),)
+    __table_args__ = (UniqueConstraint("key", "channel"), NotificationChannel.check("channel"),
+                      NotificationState.check("state"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(120))
     channel: Mapped[str] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    state: Mapped[str] = mapped_column(String(10), default=NotificationState.PENDING.value, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime]

@@ -7,6 +7,7 @@ from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from farm.models.base import Base
+from farm.vocab import JobOutcome
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -24,14 +25,15 @@ class SchedulerLease(Base):
 
 
 class JobRun(Base):
-    """One run of a scheduled job: when it started and ended, and how it went."""
+    """One run of a scheduled job: when it started and ended, and how it went (a JobOutcome)."""
 
     __tablename__ = "job_runs"
+    __table_args__ = (JobOutcome.check("outcome"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     job: Mapped[str] = mapped_column(String(40), index=True)
     holder: Mapped[str] = mapped_column(String(100), default="")
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    outcome: Mapped[str] = mapped_column(String(20), default="running")  # running, ok, failed
+    outcome: Mapped[str] = mapped_column(String(20), default=JobOutcome.RUNNING.value)
     error: Mapped[str] = mapped_column(Text, default="")

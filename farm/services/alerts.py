@@ -9,15 +9,17 @@ Everything a run changes, including the notification it queues, is in the caller
 or cut short doubles nothing.
 
 Day and night: the day ranges apply from `alerts.day_starts` to `alerts.night_starts` (park time, 07:00 and 19:00 by
-default). Set hours rather than a computed sunrise, because the quilts follow the growers' routine; a settings value
-applies from a date, so a winter and a summer schedule can be entered ahead. For `alerts.ramp_minutes` after each
-change the looser limit of the two still applies, since a solar greenhouse warms for a while after the quilts go up
-and cools after they come down; without it every morning would open a "too cold" alert.
+default; farm.services.daylight, shared with the charts). Set hours rather than a computed sunrise, because the
+quilts follow the growers' routine; a settings value applies from a date, so a winter and a summer schedule can be
+entered ahead. For `alerts.ramp_minutes` after each change the looser limit of the two still applies, since a solar
+greenhouse warms for a while after the quilts go up and cools after they come down; without it every morning would
+open a "too cold" alert.
 
 Kinds: `cold` below the day/night minimum (warning; critical at or below the crop's chill_stop_c), `frost` at or
 below frost_kill_c (critical), `hot` above the day/night maximum (warning; critical at or above heat_stop_c), and
 warnings for humidity, CO2 and soil temperature outside the crop's ranges and soil moisture outside the park-wide
-`alerts.soil_moisture_min/max`. Where several crops share a greenhouse, the strictest limit of each applies.
+`alerts.soil_moisture_min/max`. A greenhouse's crops are those of its plantings active on the park day
+(farm.services.plantings.active_on, as in the daily report); where several share it, the strictest limit applies.
 Offline: an enabled device silent for more than `alerts.offline_minutes` opens an `offline` alert, cleared when it
 speaks again.
 """
@@ -34,13 +36,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
-from farm.models.alerts import ALERT_STATES, Alert, AlertCondition
-from farm.models.crops import ACTIVE_PLANTING_STATUSES, Crop, Planting
+from farm.models.alerts import Alert, AlertCondition
+from farm.models.crops import Crop, Planting
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device, Reading
-from farm.services import daylight, notify, settings
+from farm.park_language import park_language
+from farm.services import daylight, notify, plantings, settings
 from farm.services.daylight import DayHours
 from farm.services.settings import SettingSpec, _decimal, _int
+from farm.vocab import AlertKind, AlertSeverity, AlertState, Metric, label
 
 LOOKBACK = timedelta(hours=6)
 
@@ -70,24 +74,6 @@ RAMP = settings.register(SettingSpec(
     "alerts.ramp_minutes", 120, _int, _l("Minutes after the day or night starts in which the looser range still applies"),
     _l("minutes"), Decimal(0)))
 
-KIND_LABELS = {
-    "frost": _l("Frost"),
-    "cold": _l("Too cold"),
-    "hot": _l("Too hot"),
-    "humidity_low": _l("Air too dry"),
-    "humidity_high": _l("Air too humid"),
-    "co2_low": _l("CO₂ too low"),
-    "co2_high": _l("CO₂ too high"),
-    "soil_temp_low": _l("Soil too cold"),
-    "soil_temp_high": _l("Soil too warm"),
-    "soil_moisture_low": _l("Soil too dry"),
-    "soil_moisture_high": _l("Soil too wet"),
-    "offline": _l("Sensor offline"),
-}
-SEVERITY_LABELS = {"warning": _l("Warning"), "critical": _l("Critical")}
-STATE_LABELS = {"open": _l("Open"), "cleared": _l("Resolved")}
-
-
 # --- the kinds and their limits -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -102,26 +88,27 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("frost", "temperature", True, MARGIN_TEMPERATURE.key, at_limit=True),
-    Kind("cold", "temperature", True, MARGIN_TEMPERATURE.key),
-    Kind("hot", "temperature", False, MARGIN_TEMPERATURE.key),
-    Kind("humidity_low", "humidity", True, MARGIN_HUMIDITY.key),
-    Kind("humidity_high", "humidity", False, MARGIN_HUMIDITY.key),
-    Kind("co2_low", "co2", True, MARGIN_CO2.key),
-    Kind("co2_high", "co2", False, MARGIN_CO2.key),
-    Kind("soil_temp_low", "soil_temperature", True, MARGIN_TEMPERATURE.key),
-    Kind("soil_temp_high", "soil_temperature", False, MARGIN_TEMPERATURE.key),
-    Kind("soil_moisture_low", "soil_moisture", True, MARGIN_SOIL_MOISTURE.key),
-    Kind("soil_moisture_high", "soil_moisture", False, MARGIN_SOIL_MOISTURE.key),
+    Kind(AlertKind.FROST, Metric.TEMPERATURE, True, MARGIN_TEMPERATURE.key, at_limit=True),
+    Kind(AlertKind.COLD, Metric.TEMPERATURE, True, MARGIN_TEMPERATURE.key),
+    Kind(AlertKind.HOT, Metric.TEMPERATURE, False, MARGIN_TEMPERATURE.key),
+    Kind(AlertKind.HUMIDITY_LOW, Metric.HUMIDITY, True, MARGIN_HUMIDITY.key),
+    Kind(AlertKind.HUMIDITY_HIGH, Metric.HUMIDITY, False, MARGIN_HUMIDITY.key),
+    Kind(AlertKind.CO2_LOW, Metric.CO2, True, MARGIN_CO2.key),
+    Kind(AlertKind.CO2_HIGH, Metric.CO2, False, MARGIN_CO2.key),
+    Kind(AlertKind.SOIL_TEMP_LOW, Metric.SOIL_TEMPERATURE, True, MARGIN_TEMPERATURE.key),
+    Kind(AlertKind.SOIL_TEMP_HIGH, Metric.SOIL_TEMPERATURE, False, MARGIN_TEMPERATURE.key),
+    Kind(AlertKind.SOIL_MOISTURE_LOW, Metric.SOIL_MOISTURE, True, MARGIN_SOIL_MOISTURE.key),
+    Kind(AlertKind.SOIL_MOISTURE_HIGH, Metric.SOIL_MOISTURE, False, MARGIN_SOIL_MOISTURE.key),
 )}
 # The crop field (or setting) giving each kind's limit when it is not the day/night temperature range.
-FIXED_LIMIT = {"frost": "frost_kill_c", "humidity_low": "humidity_min", "humidity_high": "humidity_max",
-               "co2_low": "co2_min", "co2_high": "co2_max", "soil_temp_low": "soil_temp_min",
-               "soil_temp_high": "soil_temp_max", "soil_moisture_low": "soil_moisture_min",
-               "soil_moisture_high": "soil_moisture_max"}
+FIXED_LIMIT = {AlertKind.FROST: "frost_kill_c", AlertKind.HUMIDITY_LOW: "humidity_min",
+               AlertKind.HUMIDITY_HIGH: "humidity_max", AlertKind.CO2_LOW: "co2_min", AlertKind.CO2_HIGH: "co2_max",
+               AlertKind.SOIL_TEMP_LOW: "soil_temp_min", AlertKind.SOIL_TEMP_HIGH: "soil_temp_max",
+               AlertKind.SOIL_MOISTURE_LOW: "soil_moisture_min", AlertKind.SOIL_MOISTURE_HIGH: "soil_moisture_max"}
 CROP_FIELDS = ("day_temp_min", "day_temp_max", "night_temp_min", "night_temp_max", "chill_stop_c", "frost_kill_c",
                "heat_stop_c", "humidity_min", "humidity_max", "soil_temp_min", "soil_temp_max", "co2_min", "co2_max")
-DECIMALS = {"temperature": 1, "soil_temperature": 1, "humidity": 0, "soil_moisture": 1, "co2": 0}
+DECIMALS = {Metric.TEMPERATURE: 1, Metric.SOIL_TEMPERATURE: 1, Metric.HUMIDITY: 0, Metric.SOIL_MOISTURE: 1,
+            Metric.CO2: 0}
 
 
 @dataclass
@@ -157,7 +144,7 @@ class Ranges:
         """The limit of `kind` at the instant `ts`."""
         if kind in FIXED_LIMIT:
             return self.limits[FIXED_LIMIT[kind]]
-        bound = "min" if kind == "cold" else "max"
+        bound = "min" if kind == AlertKind.COLD else "max"
         values = [v for v in (self._temp(ts, bound), self._temp(ts - self.ramp, bound)) if v is not None]
         if not values:
             return None
@@ -166,16 +153,16 @@ class Ranges:
     def applies(self, kind: str) -> bool:
         if kind in FIXED_LIMIT:
             return self.limits[FIXED_LIMIT[kind]] is not None
-        bound = "min" if kind == "cold" else "max"
+        bound = "min" if kind == AlertKind.COLD else "max"
         return self.limits[f"day_temp_{bound}"] is not None or self.limits[f"night_temp_{bound}"] is not None
 
     def critical(self, kind: str, value: float) -> bool:
         """Frost is always critical; cold once growth stops (chill_stop_c), heat once it stops (heat_stop_c)."""
-        if kind == "frost":
+        if kind == AlertKind.FROST:
             return True
-        if kind == "cold" and self.limits["chill_stop_c"] is not None:
+        if kind == AlertKind.COLD and self.limits["chill_stop_c"] is not None:
             return value <= self.limits["chill_stop_c"]
-        if kind == "hot" and self.limits["heat_stop_c"] is not None:
+        if kind == AlertKind.HOT and self.limits["heat_stop_c"] is not None:
             return value >= self.limits["heat_stop_c"]
         return False
 
@@ -241,7 +228,7 @@ def offline_key(device_id: int) -> str:
 
 
 def _open(session: Session, run: Run, key: str, **values) -> Alert:
-    alert = Alert(state="open", open_key=key, ack_note="", **values)
+    alert = Alert(state=AlertState.OPEN, open_key=key, ack_note="", **values)
     session.add(alert)
     session.flush()
     run.open[key] = alert
@@ -251,7 +238,7 @@ def _open(session: Session, run: Run, key: str, **values) -> Alert:
 
 def _clear(run: Run, alert: Alert, at: datetime) -> None:
     run.open.pop(alert.open_key or "", None)
-    alert.state = "cleared"
+    alert.state = AlertState.CLEARED
     alert.open_key = None
     alert.cleared_at = max(at, alert.opened_at)
     alert.refreshed_at = max(alert.refreshed_at, alert.cleared_at)
@@ -263,18 +250,17 @@ def _refresh(run: Run, alert: Alert, kind: Kind, ranges: Ranges, ts: datetime, v
     alert.last_value = value
     if outside(kind, value, limit) and worse(kind, value, alert.worst_value):
         alert.worst_value, alert.limit_value = value, limit
-    if alert.severity != "critical" and ranges.critical(kind.name, value):
-        alert.severity = "critical"  # escalates, never steps back while open
+    if alert.severity != AlertSeverity.CRITICAL and ranges.critical(kind.name, value):
+        alert.severity = AlertSeverity.CRITICAL  # escalates, never steps back while open
     run.refreshed += 1
 
 
 # --- climate ---------------------------------------------------------------------------------------------------
 
 def _greenhouse_crops(session: Session, now: datetime) -> dict[int, list[Crop]]:
-    """{greenhouse id: crops of its active plantings already in the ground}."""
+    """{greenhouse id: crops of its plantings active on the park day of `now` (farm.services.plantings)}."""
     today = clock.local(now).date()
-    query = (select(Planting).options(joinedload(Planting.crop))
-             .where(Planting.status.in_(ACTIVE_PLANTING_STATUSES), Planting.planted_on <= today))
+    query = select(Planting).options(joinedload(Planting.crop)).where(plantings.active_on(today))
     out: dict[int, list[Crop]] = {}
     for planting in session.scalars(query):
         out.setdefault(planting.greenhouse_id, []).append(planting.crop)
@@ -334,7 +320,7 @@ def judge_climate(session: Session, now: datetime, run: Run, config: dict) -> No
     # An open climate alert needs a device still holding its condition (its device may have moved or gone).
     held = {climate_key(c.greenhouse_id, c.kind) for c in conditions.values() if c.active}
     for key, alert in list(run.open.items()):
-        if alert.kind != "offline" and key not in held:
+        if alert.kind != AlertKind.OFFLINE and key not in held:
             _clear(run, alert, now)
     session.flush()
 
@@ -374,7 +360,8 @@ def _judge(session: Session, run: Run, config: dict, ranges: Ranges, kind: Kind,
     cond.active = True
     if alert is None:
         _open(session, run, key, greenhouse_id=cond.greenhouse_id, device_id=None, kind=kind.name, metric=kind.metric,
-              severity="critical" if ranges.critical(kind.name, cond.worst) else "warning", started_at=cond.since,
+              severity=AlertSeverity.CRITICAL if ranges.critical(kind.name, cond.worst) else AlertSeverity.WARNING,
+              started_at=cond.since,
               opened_at=ts, refreshed_at=ts, worst_value=cond.worst, limit_value=cond.worst_limit, last_value=value)
 
 
@@ -383,7 +370,7 @@ def _judge(session: Session, run: Run, config: dict, ranges: Ranges, kind: Kind,
 def judge_offline(session: Session, now: datetime, run: Run, config: dict) -> None:
     """Open an alert for each enabled device silent too long; clear it when the device speaks again."""
     silent_after = config["offline"]
-    open_by_device = {a.device_id: a for a in run.open.values() if a.kind == "offline"}
+    open_by_device = {a.device_id: a for a in run.open.values() if a.kind == AlertKind.OFFLINE}
     for device in session.scalars(select(Device).order_by(Device.id)):
         alert = open_by_device.pop(device.id, None)
         heard = device.last_seen_at or device.created_at
@@ -399,7 +386,7 @@ def judge_offline(session: Session, now: datetime, run: Run, config: dict) -> No
                 continue
         if now - heard > silent_after:
             _open(session, run, offline_key(device.id), greenhouse_id=device.greenhouse_id, device_id=device.id,
-                  kind="offline", metric=None, severity="warning", started_at=heard, opened_at=now,
+                  kind=AlertKind.OFFLINE, metric=None, severity=AlertSeverity.WARNING, started_at=heard, opened_at=now,
                   refreshed_at=now, worst_value=None, limit_value=None, last_value=None)
     for alert in open_by_device.values():
         _clear(run, alert, now)  # its device was deleted
@@ -411,7 +398,7 @@ def run_alerts(session: Session, now: datetime) -> dict:
     """The job: judge silent devices and the climate since the last run, queue a notification per opening."""
     config = judging_config(session, now)
     run = Run()
-    for alert in session.scalars(select(Alert).where(Alert.state == "open")):
+    for alert in session.scalars(select(Alert).where(Alert.state == AlertState.OPEN)):
         if alert.open_key:
             run.open[alert.open_key] = alert
     judge_offline(session, now, run, config)
@@ -424,9 +411,9 @@ def run_alerts(session: Session, now: datetime) -> dict:
 def notify_opening(session: Session, alert: Alert, now: datetime | None = None) -> bool:
     """Queue one message per channel for an alert's opening (the key makes a second call a no-op)."""
     opened = clock.local(alert.opened_at).strftime("%Y-%m-%d %H:%M")
-    with notify.park_language():
-        subject = _("[%(severity)s] %(greenhouse)s: %(kind)s", severity=SEVERITY_LABELS[alert.severity],
-                    greenhouse=alert.greenhouse.code, kind=KIND_LABELS.get(alert.kind, alert.kind))
+    with park_language():
+        subject = _("[%(severity)s] %(greenhouse)s: %(kind)s", severity=label("alert_severity", alert.severity),
+                    greenhouse=alert.greenhouse.code, kind=label("alert_kind", alert.kind))
         body = describe(alert) + "\n" + _("Opened at %(time)s.", time=opened)
     return notify.enqueue(session, f"alert-{alert.id}", subject, body, now)
 
@@ -444,34 +431,35 @@ def describe(alert: Alert) -> str:
     gh = alert.greenhouse.code if alert.greenhouse is not None else "?"
     v, lim = _number(alert.metric, alert.worst_value), _number(alert.metric, alert.limit_value)
     kind = alert.kind
-    if kind == "offline":
+    if kind == AlertKind.OFFLINE:
         device = alert.device.code if alert.device is not None else "?"
         since = clock.local(alert.started_at).strftime("%Y-%m-%d %H:%M")
         return _("Sensor %(device)s in %(greenhouse)s has been silent since %(time)s.", device=device, greenhouse=gh,
                  time=since)
     texts = {
-        "frost": _l("Frost in %(greenhouse)s: %(value)s °C, at or below the crop's killing limit of %(limit)s °C.",
-                    greenhouse=gh, value=v, limit=lim),
-        "cold": _l("Too cold in %(greenhouse)s: %(value)s °C, below the crop's minimum of %(limit)s °C.",
-                   greenhouse=gh, value=v, limit=lim),
-        "hot": _l("Too hot in %(greenhouse)s: %(value)s °C, above the crop's maximum of %(limit)s °C.",
-                  greenhouse=gh, value=v, limit=lim),
-        "humidity_low": _l("Air too dry in %(greenhouse)s: %(value)s %% RH, below %(limit)s %%.",
+        AlertKind.FROST: _l(
+            "Frost in %(greenhouse)s: %(value)s °C, at or below the crop's killing limit of %(limit)s °C.",
+            greenhouse=gh, value=v, limit=lim),
+        AlertKind.COLD: _l("Too cold in %(greenhouse)s: %(value)s °C, below the crop's minimum of %(limit)s °C.",
                            greenhouse=gh, value=v, limit=lim),
-        "humidity_high": _l("Air too humid in %(greenhouse)s: %(value)s %% RH, above %(limit)s %%.",
-                            greenhouse=gh, value=v, limit=lim),
-        "co2_low": _l("CO₂ too low in %(greenhouse)s: %(value)s ppm, below %(limit)s ppm.",
-                      greenhouse=gh, value=v, limit=lim),
-        "co2_high": _l("CO₂ too high in %(greenhouse)s: %(value)s ppm, above %(limit)s ppm.",
-                       greenhouse=gh, value=v, limit=lim),
-        "soil_temp_low": _l("Soil too cold in %(greenhouse)s: %(value)s °C, below %(limit)s °C.",
-                            greenhouse=gh, value=v, limit=lim),
-        "soil_temp_high": _l("Soil too warm in %(greenhouse)s: %(value)s °C, above %(limit)s °C.",
-                             greenhouse=gh, value=v, limit=lim),
-        "soil_moisture_low": _l("Soil too dry in %(greenhouse)s: %(value)s %%, below %(limit)s %%.",
-                                greenhouse=gh, value=v, limit=lim),
-        "soil_moisture_high": _l("Soil too wet in %(greenhouse)s: %(value)s %%, above %(limit)s %%.",
-                                 greenhouse=gh, value=v, limit=lim),
+        AlertKind.HOT: _l("Too hot in %(greenhouse)s: %(value)s °C, above the crop's maximum of %(limit)s °C.",
+                          greenhouse=gh, value=v, limit=lim),
+        AlertKind.HUMIDITY_LOW: _l("Air too dry in %(greenhouse)s: %(value)s %% RH, below %(limit)s %%.",
+                                   greenhouse=gh, value=v, limit=lim),
+        AlertKind.HUMIDITY_HIGH: _l("Air too humid in %(greenhouse)s: %(value)s %% RH, above %(limit)s %%.",
+                                    greenhouse=gh, value=v, limit=lim),
+        AlertKind.CO2_LOW: _l("CO₂ too low in %(greenhouse)s: %(value)s ppm, below %(limit)s ppm.",
+                              greenhouse=gh, value=v, limit=lim),
+        AlertKind.CO2_HIGH: _l("CO₂ too high in %(greenhouse)s: %(value)s ppm, above %(limit)s ppm.",
+                               greenhouse=gh, value=v, limit=lim),
+        AlertKind.SOIL_TEMP_LOW: _l("Soil too cold in %(greenhouse)s: %(value)s °C, below %(limit)s °C.",
+                                    greenhouse=gh, value=v, limit=lim),
+        AlertKind.SOIL_TEMP_HIGH: _l("Soil too warm in %(greenhouse)s: %(value)s °C, above %(limit)s °C.",
+                                     greenhouse=gh, value=v, limit=lim),
+        AlertKind.SOIL_MOISTURE_LOW: _l("Soil too dry in %(greenhouse)s: %(value)s %%, below %(limit)s %%.",
+                                        greenhouse=gh, value=v, limit=lim),
+        AlertKind.SOIL_MOISTURE_HIGH: _l("Soil too wet in %(greenhouse)s: %(value)s %%, above %(limit)s %%.",
+                                         greenhouse=gh, value=v, limit=lim),
     }
     text = texts.get(kind)
     return str(text) if text is not None else f"{gh}: {kind}"
@@ -485,13 +473,13 @@ def alerts_query(state: str | None = None, greenhouse_id: int | None = None):
         query = query.where(Alert.state == state)
     if greenhouse_id is not None:
         query = query.where(Alert.greenhouse_id == greenhouse_id)
-    return query.order_by(case((Alert.state == "open", 0), else_=1), Alert.opened_at.desc(), Alert.id.desc())
+    return query.order_by(case((Alert.state == AlertState.OPEN, 0), else_=1), Alert.opened_at.desc(), Alert.id.desc())
 
 
 def check_filters(session: Session, state: str | None, greenhouse: str | None) -> tuple[str | None, int | None]:
     """(state, greenhouse id) from the filters of the list, or Invalid naming the bad one."""
     state = (state or "").strip().lower() or None
-    if state is not None and state not in ALERT_STATES:
+    if state is not None and AlertState.get(state) is None:
         msg = _l("Choose open or cleared.")
         raise Invalid(msg, {"state": msg})
     greenhouse_id = None
@@ -527,7 +515,8 @@ def open_counts(session: Session) -> dict:
     """Open alerts: how many, how many not yet acknowledged, how many critical."""
     row = session.execute(select(
         func.count(), func.count(Alert.acknowledged_at),
-        func.sum(case((Alert.severity == "critical", 1), else_=0))).where(Alert.state == "open")).one()
+        func.sum(case((Alert.severity == AlertSeverity.CRITICAL, 1), else_=0)))
+        .where(Alert.state == AlertState.OPEN)).one()
     total, acknowledged, critical = row
     return {"open": total, "unacknowledged": total - acknowledged, "critical": critical or 0}
 
@@ -535,7 +524,7 @@ def open_counts(session: Session) -> dict:
 def open_unacknowledged(session: Session) -> int:
     """The number on the menu's badge."""
     return session.scalar(select(func.count()).select_from(Alert).where(
-        Alert.state == "open", Alert.acknowledged_at.is_(None))) or 0
+        Alert.state == AlertState.OPEN, Alert.acknowledged_at.is_(None))) or 0
 
 
 def alerts_between(session: Session, start: datetime, end: datetime) -> list[Alert]:

@@ -1,5 +1,6 @@
 """The daily park report: how a park day went (harvest against target, climate, alerts, rent, contracts), kept as
-a snapshot per day, made by the scheduler at `report.daily_time`; and the land reminders as a scheduled job.
+a snapshot per day, made by the scheduler at `report.daily_time`, listed in an archive and exported to Excel (the
+sheets are chosen here, written by farm.services.workbook). The land reminders' job is farm.services.land_reminders.
 
 The snapshot is plain JSON so a past day's report reads the same after plantings, settings or contracts change:
 
@@ -18,17 +19,17 @@ The snapshot is plain JSON so a past day's report reads the same after plantings
      "rent_due": [...], "contracts_ending": [{"contract_id", "contract_number", "household", "end_on", "days"}],
      "due_days": 30, "ending_days": 180}
 
-Weights and money are strings (Decimal), climate figures numbers, texts in the park's language. The report holds
-no ID or phone numbers. Climate comes from the 5-minute rollups (the hourly ones where a day has no 5-minute
-rollups), never from raw readings, and is judged by the alerts' own limits (farm.services.alerts.Ranges: the day and
-night hours, the ramp after each switch): a period counts as below the range when its minimum is, above when its
-maximum is.
+Weights (to the gram) and money (to the fen) are strings, rounded halves up by farm.units like pay and rent;
+climate figures are numbers, texts in the park's language. The report holds no ID or phone numbers. Climate
+comes from the 5-minute rollups (the hourly ones where a day has no 5-minute rollups), never from raw readings,
+and is judged by the alerts' own limits (farm.services.alerts.Ranges: the day and night hours, the ramp after each
+switch): a period counts as below the range when its minimum is, above when its maximum is. A greenhouse's crops
+on the day are its plantings active on it (farm.services.plantings.active_plantings).
 """
 from __future__ import annotations
 
-import io
-from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,25 +37,25 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from farm import clock
+from farm import clock, units
 from farm.errors import Invalid, NotFound
 from farm.i18n import number
-from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
-from farm.models.daily_reports import DailyReport, LandReminderRecord
+from farm.models.crops import Planting
+from farm.models.daily_reports import DailyReport
 from farm.models.park import Greenhouse
 from farm.models.rollups import ReadingRollup
 from farm.models.sensors import Device
-from farm.services import alerts, harvest, land, notify, settings
-from farm.services.harvest import day_bounds
+from farm.park_language import park_language
+from farm.services import alerts, harvest, land, notify, plantings, settings, workbook
 from farm.services.settings import SettingSpec, time_of_day
-from farm.vocab import label
+from farm.vocab import AlertKind, Metric, ReminderKind, label
 
 VERSION = 1
 CATCH_UP_DAYS = 7
 PAGE_SIZE = 30
-CLIMATE_METRICS = ("temperature", "humidity")
+CLIMATE_METRICS = (Metric.TEMPERATURE, Metric.HUMIDITY)
 RESOLUTIONS = (("5m", timedelta(minutes=5)), ("1h", timedelta(hours=1)))
-REMINDED = ("rent_overdue", "rent_due", "contract_ending")
+HOURS = Decimal("0.01")  # climate hours in the Excel export
 
 
 def parse_on_off(text) -> int:
@@ -82,25 +83,24 @@ def _clock_time(value) -> time:
 # --- the report's sections -------------------------------------------------------------------------
 
 def _money(value) -> str | None:
-    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+    """An amount as text to the fen, halves up (farm.units.fen, as pay and rent)."""
+    return None if value is None else units.yuan_text(value)
+
+
+def _weight(value) -> str:
+    """A weight as text to the gram, halves up (farm.units.kg)."""
+    return str(units.kg(value))
 
 
 def _harvest(session: Session, day: date) -> dict:
     """The day's harvest against the park's daily target (harvest.daily_target_kg), by crop and greenhouse."""
     summary = harvest.day_summary(session, day)
     return {
-        "total_kg": str(summary.total_kg), "count": summary.count, "target_kg": str(summary.target_kg),
+        "total_kg": _weight(summary.total_kg), "count": summary.count, "target_kg": str(summary.target_kg),
         "percent": summary.percent,
-        "by_crop": [{**row, "weight_kg": str(row["weight_kg"])} for row in summary.by_crop],
-        "by_greenhouse": [{**row, "weight_kg": str(row["weight_kg"])} for row in summary.by_greenhouse],
+        "by_crop": [{**row, "weight_kg": _weight(row["weight_kg"])} for row in summary.by_crop],
+        "by_greenhouse": [{**row, "weight_kg": _weight(row["weight_kg"])} for row in summary.by_greenhouse],
     }
-
-
-def plantings_on(greenhouse: Greenhouse, day: date) -> list[Planting]:
-    """The greenhouse's plantings on `day` (planted by then and not ended before it), largest first."""
-    found = [p for p in greenhouse.plantings if p.planted_on <= day and (
-        (p.ended_on is None and p.status in ACTIVE_PLANTING_STATUSES) or (p.ended_on is not None and p.ended_on >= day))]
-    return sorted(found, key=lambda p: (p.area_m2, p.planted_on), reverse=True)
 
 
 def _periods(session: Session, greenhouse_id: int, device_ids: list[int], metric: str, start: datetime,
@@ -138,7 +138,8 @@ def _beyond(ranges: alerts.Ranges, kind: str, value: float, at: datetime) -> boo
 
 
 # Which alert kinds judge each metric of the report: (too low, too high).
-JUDGED_BY = {"temperature": ("cold", "hot"), "humidity": ("humidity_low", "humidity_high")}
+JUDGED_BY = {Metric.TEMPERATURE: (AlertKind.COLD, AlertKind.HOT),
+             Metric.HUMIDITY: (AlertKind.HUMIDITY_LOW, AlertKind.HUMIDITY_HIGH)}
 
 
 def _climate(session: Session, day: date, start: datetime, end: datetime, config: dict) -> list[dict]:
@@ -154,9 +155,9 @@ def _climate(session: Session, day: date, start: datetime, end: datetime, config
                              .order_by(Greenhouse.code))
     out = []
     for house in houses:
-        plantings = plantings_on(house, day)
-        crop = plantings[0].crop if plantings else None
-        ranges = alerts.Ranges.of([p.crop for p in plantings], config)
+        on_day = plantings.active_plantings(house, day)
+        crop = on_day[0].crop if on_day else None
+        ranges = alerts.Ranges.of([p.crop for p in on_day], config)
         limits = ranges.limits
         row = {"greenhouse": house.code, "name": house.name,
                "crop": {"code": crop.code, "name_zh": crop.name_zh, "name_en": crop.name_en} if crop else None,
@@ -173,7 +174,7 @@ def _climate(session: Session, day: date, start: datetime, end: datetime, config
 def day_alerts(session: Session, start: datetime, end: datetime) -> list[dict]:
     """The alerts open at any time in [start, end), their text in the park's language (a snapshot's words)."""
     items = []
-    with notify.park_language():
+    with park_language():
         for alert in alerts.alerts_between(session, start, end):
             items.append({
                 "id": alert.id, "greenhouse": alert.greenhouse.code, "kind": alert.kind, "metric": alert.metric,
@@ -194,16 +195,16 @@ def _land(session: Session, day: date) -> dict:
     for r in land.reminders(session, day):
         base = {"contract_id": r.contract_id, "contract_number": r.contract_number, "household": r.household_name,
                 "days": r.days}
-        if r.kind in ("rent_overdue", "rent_due"):
+        if r.kind in (ReminderKind.RENT_OVERDUE, ReminderKind.RENT_DUE):
             out[r.kind].append({**base, "due_on": r.on.isoformat(), "amount": _money(r.amount)})
-        elif r.kind == "contract_ending":
+        elif r.kind == ReminderKind.CONTRACT_ENDING:
             out["contracts_ending"].append({**base, "end_on": r.on.isoformat()})
     return out
 
 
 def build(session: Session, day: date) -> dict:
     """The snapshot of one park day as it stands now (see the module's docstring for its shape)."""
-    start, end = day_bounds(day)
+    start, end = clock.day_bounds(day)
     # The alerts' settings (day and night hours, ramp) in force on that day.
     config = alerts.judging_config(session, start + timedelta(hours=12))
     data = {"version": VERSION, "day": day.isoformat(), "harvest": _harvest(session, day),
@@ -227,12 +228,10 @@ def check_day(day: date, today: date | None = None) -> date:
 
 
 def parse_day(text: str) -> date:
-    """A report day from a URL part (YYYY-MM-DD); anything else is a page that does not exist."""
+    """A report day from a URL part (YYYY-MM-DD, read by farm.clock); anything else is a page that does not exist."""
     try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
+        return clock.parse_day(text, "day", required=True)
+    except Invalid:
         raise NotFound(_l("There is no report day %(text)s; days are written YYYY-MM-DD.", text=text[:20])) from None
 
 
@@ -258,6 +257,7 @@ def generate(session: Session, day: date, now: datetime | None = None) -> DailyR
 
 
 def get_report(session: Session, day: date) -> DailyReport | None:
+    """The stored report of a day, or None when it has not been made."""
     return session.get(DailyReport, day)
 
 
@@ -289,16 +289,15 @@ def _has_outside(row: dict) -> bool:
 
 def report_moment(session: Session, day: date) -> datetime:
     """The UTC instant on `day` at which its report is due (`report.daily_time`, park time)."""
-    at = _clock_time(settings.get(session, DAILY_TIME.key, on=day))
-    return datetime.combine(day, at, clock.park_tz()).astimezone(timezone.utc)
+    return clock.at_local(day, _clock_time(settings.get(session, DAILY_TIME.key, on=day)))
 
 
-# --- the jobs --------------------------------------------------------------------------------------
+# --- the job ---------------------------------------------------------------------------------------
 
 def summary_text(data: dict) -> tuple[str, str]:
     """A short subject and body of a report for the notification channels, in the park's language."""
     h = data["harvest"]
-    with notify.park_language():
+    with park_language():
         subject = _("Daily park report %(day)s", day=data["day"])
         lines = [subject, _("Harvest: %(kg)s of %(target)s kg (%(percent)s%%)", kg=number(Decimal(h["total_kg"]), 1),
                             target=number(Decimal(h["target_kg"]), 0), percent=h["percent"])]
@@ -344,65 +343,6 @@ def run_daily_report(session: Session, now: datetime) -> dict:
     return {"generated": made}
 
 
-def reminder_key(reminder) -> str:
-    """Names a land reminder and the date it is about: notified once under this key."""
-    return f"land-reminder:{reminder.kind}:{reminder.contract_id}:{reminder.on.isoformat()}"
-
-
-def reminder_text(reminder) -> tuple[str, str]:
-    """Subject and body of a land reminder, in the park's language."""
-    on = reminder.on.isoformat()
-    with notify.park_language():
-        subject = _("%(kind)s: contract %(number)s, %(household)s", kind=label("reminder", reminder.kind),
-                    number=reminder.contract_number, household=reminder.household_name)
-        if reminder.kind == "rent_overdue":
-            body = _("%(amount)s yuan due on %(date)s, %(days)d days late", amount=number(reminder.amount, 2),
-                     date=on, days=-reminder.days)
-        elif reminder.kind == "rent_due":
-            body = _("%(amount)s yuan due on %(date)s, in %(days)d days", amount=number(reminder.amount, 2),
-                     date=on, days=reminder.days)
-        else:
-            body = _("ends on %(date)s, in %(days)d days", date=on, days=reminder.days)
-    return subject, f"{subject}\n{body}"
-
-
-def run_land_reminders(session: Session, now: datetime) -> dict:
-    """The job: record the park day's land reminders (rent overdue, rent due soon, contracts ending) and queue
-    each on the notification channels once; run again, it changes nothing but the time each was last seen.
-
-    A reminder counts as notified once the outbox took it; while no channel is on, the outbox takes nothing and
-    the reminder waits for the next run.
-    """
-    today = clock.local(now).date()
-    current = [r for r in land.reminders(session, today) if r.kind in REMINDED]
-    keys = [reminder_key(r) for r in current]
-    records = {r.key: r for r in session.scalars(
-        select(LandReminderRecord).where(LandReminderRecord.key.in_(keys)))} if keys else {}
-    new = sent = 0
-    for reminder, key in zip(current, keys):
-        record = records.get(key)
-        if record is None:
-            record = LandReminderRecord(key=key, kind=reminder.kind, contract_id=reminder.contract_id,
-                                        due_on=reminder.on, first_seen_at=now)
-            session.add(record)
-            records[key] = record
-            new += 1
-        record.last_seen_at, record.amount = now, reminder.amount
-        if record.notified_at is None and notify.enqueue(session, key, *reminder_text(reminder), now):
-            record.notified_at = now
-            sent += 1
-    session.flush()
-    return {"current": len(current), "new": new, "notified": sent}
-
-
-def last_run(session: Session, job: str):
-    """The newest finished run of a scheduled job, for the dashboard; None before the first."""
-    from farm.models.scheduler import JobRun
-
-    return session.scalars(select(JobRun).where(JobRun.job == job, JobRun.finished_at.is_not(None))
-                           .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)).first()
-
-
 # --- Excel -----------------------------------------------------------------------------------------
 
 def _dec(text) -> Decimal | None:
@@ -410,92 +350,61 @@ def _dec(text) -> Decimal | None:
 
 
 def _hours(minutes) -> Decimal | None:
-    return None if minutes is None else (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    """Minutes as hours to two places, halves up like every other rounding of the park."""
+    return None if minutes is None else (Decimal(minutes) / 60).quantize(HOURS, rounding=ROUND_HALF_UP)
 
 
-def workbook(report: DailyReport, language: str) -> bytes:
-    """The report as an .xlsx: a sheet per section, headers in the reader's language."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+def _local(text: str | None) -> str:
+    return clock.local(datetime.fromisoformat(text)).strftime("%Y-%m-%d %H:%M") if text else ""
 
-    data = report.data
-    h = data["harvest"]
+
+def tables(report: DailyReport, language: str) -> list[workbook.Table]:
+    """The report's sheets for Excel: a summary, then one per section, headers in the reader's language."""
+    data, h = report.data, report.data["harvest"]
 
     def crop_name(row):
         return row.get("name_en") if language == "en" else row.get("name_zh")
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(_l("Summary"))
-    sheet.append([str(_l("Day")), date.fromisoformat(data["day"])])
-    sheet.append([str(_l("Made at")), clock.local(report.generated_at).strftime("%Y-%m-%d %H:%M")])
-    sheet.append([str(_l("Harvest (kg)")), Decimal(h["total_kg"])])
-    sheet.append([str(_l("Daily target (kg)")), Decimal(h["target_kg"])])
-    sheet.append([str(_l("Share of the target (%)")), h["percent"]])
-    sheet.append([str(_l("Alerts")), len(data["alerts"])])
-
-    crops = book.create_sheet(str(_l("Harvest by crop")))
-    crops.append([str(x) for x in (_l("Crop"), _l("Weight (kg)"), _l("Weight (jin)"), _l("Entries"))])
-    for row in h["by_crop"]:
-        kg = Decimal(row["weight_kg"])
-        crops.append([crop_name(row), kg, kg * harvest.JIN_PER_KG, row["count"]])
-
-    houses = book.create_sheet(str(_l("Harvest by greenhouse")))
-    houses.append([str(x) for x in (_l("Greenhouse"), _l("Crop"), _l("Weight (kg)"), _l("Weight (jin)"))])
-    for row in h["by_greenhouse"]:
-        kg = Decimal(row["weight_kg"])
-        houses.append([row["code"], crop_name(row), kg, kg * harvest.JIN_PER_KG])
-
-    climate = book.create_sheet(str(_l("Climate")))
-    climate.append([str(x) for x in (
-        _l("Greenhouse"), _l("Crop"), _l("Lowest temperature (°C)"), _l("Highest temperature (°C)"),
-        _l("Hours too cold"), _l("Hours too hot"), _l("Lowest humidity (%)"), _l("Highest humidity (%)"),
-        _l("Hours humidity outside range"), _l("Hours with readings"))])
+    summary = [[_l("Day"), date.fromisoformat(data["day"])],
+               [_l("Made at"), clock.local(report.generated_at).strftime("%Y-%m-%d %H:%M")],
+               [_l("Harvest (kg)"), Decimal(h["total_kg"])], [_l("Daily target (kg)"), Decimal(h["target_kg"])],
+               [_l("Share of the target (%)"), h["percent"]], [_l("Alerts"), len(data["alerts"])]]
+    by_crop = [[crop_name(r), Decimal(r["weight_kg"]), units.jin(r["weight_kg"]), r["count"]] for r in h["by_crop"]]
+    by_house = [[r["code"], crop_name(r), Decimal(r["weight_kg"]), units.jin(r["weight_kg"])]
+                for r in h["by_greenhouse"]]
+    climate = []
     for row in data["climate"]:
         t, rh = row.get("temperature") or {}, row.get("humidity") or {}
         climate.append([row["greenhouse"], crop_name(row["crop"]) if row["crop"] else "",
                         t.get("min"), t.get("max"), _hours(t.get("minutes_below")), _hours(t.get("minutes_above")),
                         rh.get("min"), rh.get("max"), _hours(rh.get("minutes_outside")), _hours(t.get("minutes"))])
-
-    sheet_alerts = book.create_sheet(str(_l("Alerts")))
-    sheet_alerts.append([str(x) for x in (_l("Greenhouse"), _l("Alert"), _l("Severity"), _l("Opened"), _l("Cleared"),
-                                          _l("Message"))])
-    for row in data["alerts"]:
-        sheet_alerts.append([row["greenhouse"], str(alerts.KIND_LABELS.get(row["kind"], row["kind"])),
-                             str(alerts.SEVERITY_LABELS.get(row["severity"], row["severity"])),
-                             _local(row["opened_at"]), _local(row["cleared_at"]), row["message"]])
-
-    rent = book.create_sheet(str(_l("Rent")))
-    rent.append([str(x) for x in (_l("Status"), _l("Contract number"), _l("Household"), _l("Due date"),
-                                  _l("Amount (yuan)"), _l("Days"))])
-    for kind, title in (("rent_overdue", _l("Overdue")), ("rent_due", _l("Due"))):
-        for row in data[kind]:
-            rent.append([str(title), row["contract_number"], row["household"], date.fromisoformat(row["due_on"]),
-                         _dec(row["amount"]), abs(row["days"])])
-
-    ending = book.create_sheet(str(_l("Contracts ending")))
-    ending.append([str(x) for x in (_l("Contract number"), _l("Household"), _l("End date"), _l("Days left"))])
-    for row in data["contracts_ending"]:
-        ending.append([row["contract_number"], row["household"], date.fromisoformat(row["end_on"]), row["days"]])
-
-    for ws in book.worksheets:
-        if ws is not sheet:
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            ws.freeze_panes = "A2"
-        for column in ws.columns:
-            width = max(len(str(c.value if c.value is not None else "")) for c in column)
-            ws.column_dimensions[get_column_letter(column[0].column)].width = min(max(width * 1.6, 10), 40)
-            for c in column:
-                if isinstance(c.value, date):
-                    c.number_format = "yyyy-mm-dd"
-                elif isinstance(c.value, Decimal):
-                    c.number_format = "#,##0.00"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    day_alerts = [[r["greenhouse"], label("alert_kind", r["kind"]), label("alert_severity", r["severity"]),
+                   _local(r["opened_at"]), _local(r["cleared_at"]), r["message"]] for r in data["alerts"]]
+    rent = [[title, r["contract_number"], r["household"], date.fromisoformat(r["due_on"]), _dec(r["amount"]),
+             abs(r["days"])]
+            for kind, title in ((ReminderKind.RENT_OVERDUE, _l("Overdue")), (ReminderKind.RENT_DUE, _l("Due")))
+            for r in data[kind]]
+    ending = [[r["contract_number"], r["household"], date.fromisoformat(r["end_on"]), r["days"]]
+              for r in data["contracts_ending"]]
+    return [
+        workbook.Table(_l("Summary"), None, summary),
+        workbook.Table(_l("Harvest by crop"), [_l("Crop"), _l("Weight (kg)"), _l("Weight (jin)"), _l("Entries")],
+                       by_crop),
+        workbook.Table(_l("Harvest by greenhouse"), [_l("Greenhouse"), _l("Crop"), _l("Weight (kg)"),
+                                                     _l("Weight (jin)")], by_house),
+        workbook.Table(_l("Climate"), [
+            _l("Greenhouse"), _l("Crop"), _l("Lowest temperature (°C)"), _l("Highest temperature (°C)"),
+            _l("Hours too cold"), _l("Hours too hot"), _l("Lowest humidity (%)"), _l("Highest humidity (%)"),
+            _l("Hours humidity outside range"), _l("Hours with readings")], climate),
+        workbook.Table(_l("Alerts"), [_l("Greenhouse"), _l("Alert"), _l("Severity"), _l("Opened"), _l("Cleared"),
+                                      _l("Message")], day_alerts),
+        workbook.Table(_l("Rent"), [_l("Status"), _l("Contract number"), _l("Household"), _l("Due date"),
+                                    _l("Amount (yuan)"), _l("Days")], rent),
+        workbook.Table(_l("Contracts ending"), [_l("Contract number"), _l("Household"), _l("End date"),
+                                                _l("Days left")], ending),
+    ]
 
 
-def _local(text: str | None) -> str:
-    return clock.local(datetime.fromisoformat(text)).strftime("%Y-%m-%d %H:%M") if text else ""
+def export(report: DailyReport, language: str) -> bytes:
+    """The report as an .xlsx workbook (farm.services.workbook)."""
+    return workbook.xlsx(tables(report, language))

@@ -24,7 +24,7 @@ PROBES["ingest"] = _ingest_probe
 
 
 def _scheduler_probe(session) -> str:
-    from farm.jobs import scheduler_state
+    from farm.services.job_runs import scheduler_state
 
     return scheduler_state(session)
 

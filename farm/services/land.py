@@ -6,7 +6,6 @@ the scheduler can pass a fixed day.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,7 +20,7 @@ from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, House
 from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.park import Greenhouse
 from farm.permissions import SEES_PERSONAL_DATA
-from farm.services import settings
+from farm.services import settings, workbook
 from farm.services.rent import ZERO, Schedule, schedule, term_end
 from farm.services.settings import SettingSpec
 from farm.vocab import label
@@ -431,27 +430,20 @@ def rent_paid_by_household(session: Session, year: int) -> dict[int, Decimal]:
 def ledger_workbook(session: Session, user, today: date | None = None) -> bytes:
     """The land ledger as an .xlsx: one sheet of contracts, one of parcels, one of payments.
     ID numbers, bank accounts and phones are masked for users who may not see them."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     today = today or clock.today()
     contracts = list(session.scalars(contracts_query(today=today)))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(_l("Contracts"))
     heads = [_l("Contract number"), _l("Household"), _l("Village group"), _l("Household status"), _l("Members"),
              _l("ID number"), _l("Phone"), _l("Bank"), _l("Bank account"), _l("Area (mu)"),
              _l("Rent (yuan/mu/year)"), _l("Start date"), _l("End date"), _l("Payment day"), _l("Status"),
              _l("Rent to date"), _l("Paid"), _l("Outstanding"), _l("Overdue"), _l("Late fees"), _l("Credit"),
              _l("Filed with the village"), _l("Filed with the township"), _l("Greenhouses")]
-    sheet.append([str(h) for h in heads])
+    rows = []
     for contract in contracts:
         plan = schedule(contract, today)
         to_date = [d for d in plan.dues if d.due_date <= today]
         household = contract.household
         seen = personal(household, user)
-        sheet.append([
+        rows.append([
             contract.number, household.name, household.village_group, label("household_status", household.status),
             household.members, seen["id_number"], seen["phone"], household.bank_name, seen["bank_account"],
             contract.area_mu, contract.rent_per_mu_year, contract.start_date, contract.end_date,
@@ -460,40 +452,17 @@ def ledger_workbook(session: Session, user, today: date | None = None) -> bytes:
             plan.overdue, plan.late_fees, plan.credit, contract.village_filed_on, contract.township_filed_on,
             ", ".join(g.code for g in contract.greenhouses),
         ])
-    if contracts:
-        last = sheet.max_row
-        total = [str(_l("Total"))] + [None] * (len(heads) - 1)
-        for column in (10, 16, 17, 18, 19, 20, 21):  # area, rent to date, paid, outstanding, overdue, fees, credit
-            letter = get_column_letter(column)
-            total[column - 1] = f"=SUM({letter}2:{letter}{last})"
-        sheet.append(total)
-    parcels = book.create_sheet(str(_l("Parcels")))
-    parcels.append([str(h) for h in (_l("Contract number"), _l("Household"), _l("Parcel name"), _l("Parcel code"),
-                                     _l("Area (mu)"), _l("East"), _l("South"), _l("West"), _l("North"),
-                                     _l("Land type"))])
-    for contract in contracts:
-        for p in contract.parcels:
-            parcels.append([contract.number, contract.household.name, p.name, p.code, p.area_mu, p.east, p.south,
-                            p.west, p.north, p.land_type])
-    payments = book.create_sheet(str(_l("Payments")))
-    payments.append([str(h) for h in (_l("Contract number"), _l("Household"), _l("Paid on"), _l("Amount"),
-                                      _l("Method"), _l("Receipt number"))])
-    for contract in contracts:
-        for p in contract.payments:
-            payments.append([contract.number, contract.household.name, p.paid_on, p.amount,
-                             label("payment_method", p.method), p.receipt_no])
-    for ws in book.worksheets:
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for column in ws.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            ws.column_dimensions[get_column_letter(column[0].column)].width = min(max(width * 1.6, 10), 40)
-            for c in column[1:]:
-                if isinstance(c.value, Decimal):
-                    c.number_format = "#,##0.00"
-                elif isinstance(c.value, date):
-                    c.number_format = "yyyy-mm-dd"
-        ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    # Area, rent to date, paid, outstanding, overdue, late fees and credit are summed (when there is a contract).
+    totals = (9, 15, 16, 17, 18, 19, 20) if contracts else ()
+    parcels = [[contract.number, contract.household.name, p.name, p.code, p.area_mu, p.east, p.south, p.west,
+                p.north, p.land_type] for contract in contracts for p in contract.parcels]
+    payments = [[contract.number, contract.household.name, p.paid_on, p.amount, label("payment_method", p.method),
+                 p.receipt_no] for contract in contracts for p in contract.payments]
+    return workbook.xlsx([
+        workbook.Table(_l("Contracts"), heads, rows, totals),
+        workbook.Table(_l("Parcels"), [_l("Contract number"), _l("Household"), _l("Parcel name"), _l("Parcel code"),
+                                       _l("Area (mu)"), _l("East"), _l("South"), _l("West"), _l("North"),
+                                       _l("Land type")], parcels),
+        workbook.Table(_l("Payments"), [_l("Contract number"), _l("Household"), _l("Paid on"), _l("Amount"),
+                                        _l("Method"), _l("Receipt number")], payments),
+    ])

@@ -1,51 +1,41 @@
-"""Notifications: an outbox of messages, one row per message and channel, delivered by a job with bounded retries.
+"""Notifications: the channels' settings and the outbox, one row per message and channel, delivered by a job with
+bounded retries.
 
-Channels: an outbound webhook (`notify.webhook_url`, posted in the WeChat Work group robot format) and e-mail over
-SMTP (`notify.smtp_*`; the password only from the environment variable FARM_SMTP_PASSWORD, never stored). A channel
-whose setting is empty (or "off") is off. `enqueue` is idempotent by key, so an event (an alert opening, a day's
-report) yields at most one message per channel. Each attempt is logged on its row; a row that failed
-`MAX_ATTEMPTS` times stays visible as failed. A webhook that fails or hangs costs one bounded attempt per run and the
-rest of that channel waits for the next run, so the scheduler always goes on.
+Channels (farm.services.notify_channels): an outbound webhook (`notify.webhook_url`) and e-mail over SMTP
+(`notify.smtp_*`). A channel whose setting is empty (or "off") is off. `enqueue` is idempotent by key, so an event
+(an alert opening, a day's report) yields at most one message per channel. Each attempt is logged on its row; a row
+that failed `MAX_ATTEMPTS` times stays visible as failed. A webhook that fails or hangs costs one bounded attempt per
+run and the rest of that channel waits for the next run, so the scheduler always goes on. Messages are stored as
+given: render them in the park's language first (farm.park_language).
 """
 from __future__ import annotations
 
-import json
 import logging
-import os
-import smtplib
-import ssl
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
-from flask import Flask, current_app, has_app_context
-from flask_babel import Babel, force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.config import LANGUAGES, language_from_env
 from farm.errors import Conflict, Invalid, NotFound
 from farm.models.alerts import Notification
-from farm.services import settings
+from farm.services import notify_channels, settings
+from farm.services.notify_channels import SendError
 from farm.services.settings import SettingSpec, _int
+from farm.vocab import NotificationChannel, NotificationState
 
 log = logging.getLogger(__name__)
 
-PASSWORD_ENV = "FARM_SMTP_PASSWORD"
 MAX_ATTEMPTS = 5
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8))
 BATCH = 50
-WEBHOOK_TIMEOUT = 5.0   # seconds; tests shorten it
-SMTP_TIMEOUT = 10.0
 OFF = ("", "off", "none", "-")
 TLS_MODES = ("starttls", "ssl", "none")
 
+
+# --- the settings -------------------------------------------------------------------------------------------
 
 def _off_or(check):
     """A text setting where "off" (or "-", "none") means empty: the settings form cannot save an empty value."""
@@ -110,54 +100,6 @@ SMTP_TO = settings.register(SettingSpec(
 SMTP_TLS = settings.register(SettingSpec(
     "notify.smtp_tls", "starttls", _tls, _l("Mail server encryption: starttls, ssl or none")))
 
-CHANNEL_LABELS = {"webhook": _l("Webhook"), "email": _l("E-mail")}
-STATE_LABELS = {"pending": _l("waiting"), "sent": _l("sent"), "failed": _l("failed")}
-
-
-class SendError(Exception):
-    """A channel refused a message; the text is logged on the row."""
-
-
-# --- language -------------------------------------------------------------------------------------------
-
-def park_language_code() -> str:
-    """The park's language (FARM_LANGUAGE): messages that leave the app are written in it."""
-    if has_app_context() and "FARM" in current_app.config:
-        return current_app.config["FARM"].language
-    language = language_from_env()
-    return language if language in LANGUAGES else "zh_CN"
-
-
-_bare_app: Flask | None = None
-
-
-def _translation_app() -> Flask:
-    """A minimal app holding only the translations, for processes without the web app (the scheduler)."""
-    global _bare_app
-    if _bare_app is None:
-        from farm.i18n import TRANSLATIONS, compile_catalogues
-
-        compile_catalogues()
-        app = Flask("farm.notify")
-        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
-        Babel(app)
-        _bare_app = app
-    return _bare_app
-
-
-@contextmanager
-def park_language():
-    """Render translated text in the park's language, inside a request (whatever the reader's language) or not."""
-    language = park_language_code()
-    if has_app_context():
-        with force_locale(language):
-            yield
-        return
-    with _translation_app().app_context(), force_locale(language):
-        yield
-
-
-# --- channels -----------------------------------------------------------------------------------------------
 
 def channel_settings(session: Session, now: datetime | None = None) -> dict:
     """The channels' settings in force now (never the SMTP password)."""
@@ -171,78 +113,10 @@ def enabled_channels(config: dict) -> list[str]:
     """The channels that are on: the webhook when it has a URL, e-mail when it has a server and recipients."""
     out = []
     if config["webhook_url"]:
-        out.append("webhook")
+        out.append(NotificationChannel.WEBHOOK.value)
     if config["smtp_host"] and config["smtp_to"]:
-        out.append("email")
+        out.append(NotificationChannel.EMAIL.value)
     return out
-
-
-def send_webhook(url: str, subject: str, body: str, timeout: float | None = None) -> None:
-    """POST the message as a WeChat Work group robot text; raise SendError on anything but a clean answer."""
-    content = f"{subject}\n{body}" if body else subject
-    data = json.dumps({"msgtype": "text", "text": {"content": content}}, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout or WEBHOOK_TIMEOUT) as response:
-            answer = response.read(4000)
-    except urllib.error.HTTPError as exc:
-        raise SendError(f"HTTP {exc.code} {exc.reason}: {exc.read(300).decode('utf-8', 'replace')}".strip()) from None
-    except urllib.error.URLError as exc:
-        raise SendError(f"cannot reach the webhook: {exc.reason}") from None
-    except (TimeoutError, OSError) as exc:
-        raise SendError(f"no answer from the webhook: {type(exc).__name__}: {exc}") from None
-    # The robot answers 200 with {"errcode": 0, "errmsg": "ok"}; a refusal is 200 with another errcode.
-    try:
-        reply = json.loads(answer or b"{}")
-    except ValueError:
-        return
-    if isinstance(reply, dict) and reply.get("errcode") not in (None, 0):
-        raise SendError(f"webhook refused: errcode {reply.get('errcode')}: {reply.get('errmsg', '')}")
-
-
-def send_email(config: dict, subject: str, body: str, timeout: float | None = None) -> None:
-    """Send the message to the recipients through the configured SMTP server; raise SendError when it fails."""
-    recipients = [a.strip() for a in config["smtp_to"].split(",") if a.strip()]
-    sender = config["smtp_from"] or (config["smtp_user"] if "@" in config["smtp_user"] else "farm@localhost")
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = ", ".join(recipients)
-    message["Date"] = format_datetime(clock.now())
-    message["Message-ID"] = make_msgid(domain="greenhouse-park")
-    message.set_content(body or subject)
-    password = os.environ.get(PASSWORD_ENV, "")
-    if config["smtp_user"] and not password:
-        raise SendError(f"a mail login is set but {PASSWORD_ENV} is not")
-    host, port, tls = config["smtp_host"], int(config["smtp_port"]), config["smtp_tls"]
-    try:
-        if tls == "ssl":
-            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout or SMTP_TIMEOUT,
-                                    context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout or SMTP_TIMEOUT)
-        with smtp:
-            if tls == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if config["smtp_user"]:
-                smtp.login(config["smtp_user"], password)
-            smtp.send_message(message, from_addr=sender, to_addrs=recipients)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise SendError(f"mail not sent: {type(exc).__name__}: {exc}") from None
-
-
-def _send(row: Notification, config: dict) -> None:
-    if row.channel == "webhook":
-        if not config["webhook_url"]:
-            raise SendError("the webhook is off (notify.webhook_url is empty)")
-        send_webhook(config["webhook_url"], row.subject, row.body)
-    elif row.channel == "email":
-        if not (config["smtp_host"] and config["smtp_to"]):
-            raise SendError("e-mail is off (notify.smtp_host or notify.smtp_to is empty)")
-        send_email(config, row.subject, row.body)
-    else:
-        raise SendError(f"unknown channel {row.channel}")
 
 
 # --- the outbox ---------------------------------------------------------------------------------------------
@@ -251,7 +125,7 @@ def enqueue(session: Session, key: str, subject: str, body: str, now: datetime |
     """Queue a message once per enabled channel under `key` (e.g. "alert-17", "report-2026-11-28").
 
     Idempotent by key: returns False when the key is already queued (or no channel is on), True when rows were added.
-    Subject and body are stored as given: render them in the park's language first (see `park_language`).
+    Subject and body are stored as given: render them in the park's language first (farm.park_language).
     """
     key = str(key).strip()
     if not key or len(key) > 120:
@@ -266,8 +140,9 @@ def enqueue(session: Session, key: str, subject: str, body: str, now: datetime |
     try:
         # A savepoint: another process queuing the same key at the same moment loses on the unique key, harmlessly.
         with session.begin_nested():
-            session.add_all([Notification(key=key, channel=channel, subject=subject, body=str(body), state="pending",
-                                          attempts=0, created_at=now, next_attempt_at=now, last_error="", log="")
+            session.add_all([Notification(key=key, channel=channel, subject=subject, body=str(body),
+                                          state=NotificationState.PENDING, attempts=0, created_at=now,
+                                          next_attempt_at=now, last_error="", log="")
                              for channel in channels])
             session.flush()
     except IntegrityError:
@@ -288,8 +163,10 @@ def deliver_pending(session: Session, now: datetime, commit_each: bool = True) -
     next run, so a hanging webhook costs one timeout per run, not one per message.
     """
     config = channel_settings(session, now)
+    on = enabled_channels(config)
     rows = list(session.scalars(
-        select(Notification).where(Notification.state == "pending", Notification.next_attempt_at <= now)
+        select(Notification)
+        .where(Notification.state == NotificationState.PENDING, Notification.next_attempt_at <= now)
         .order_by(Notification.next_attempt_at, Notification.id).limit(BATCH)))
     held: set[str] = set()
     sent = failed = 0
@@ -298,7 +175,9 @@ def deliver_pending(session: Session, now: datetime, commit_each: bool = True) -
             continue
         row.attempts += 1
         try:
-            _send(row, config)
+            if row.channel not in on:
+                raise SendError(f"the {row.channel} channel is off (its notify.* settings are empty)")
+            notify_channels.send(row.channel, config, row.subject, row.body)
         except Exception as exc:  # noqa: BLE001 - whatever a channel raises is logged on the row, never lost
             error = str(exc) if isinstance(exc, SendError) else f"{type(exc).__name__}: {exc}"
             error = error[:1000]
@@ -307,7 +186,7 @@ def deliver_pending(session: Session, now: datetime, commit_each: bool = True) -
             held.add(row.channel)
             failed += 1
             if row.attempts >= MAX_ATTEMPTS:
-                row.state = "failed"
+                row.state = NotificationState.FAILED
                 log.warning("notify: %s message %s failed for good after %d attempts: %s", row.channel, row.key,
                             row.attempts, error)
             else:
@@ -315,7 +194,7 @@ def deliver_pending(session: Session, now: datetime, commit_each: bool = True) -
                 log.warning("notify: %s message %s failed (attempt %d): %s", row.channel, row.key, row.attempts,
                             error)
         else:
-            row.state = "sent"
+            row.state = NotificationState.SENT
             row.sent_at = now
             row.last_error = ""
             _log_line(row, now, "sent")
@@ -332,9 +211,9 @@ def retry(session: Session, notification_id: int, now: datetime | None = None) -
     row = session.get(Notification, notification_id)
     if row is None:
         raise NotFound(_l("There is no such notification."))
-    if row.state != "failed":
+    if row.state != NotificationState.FAILED:
         raise Conflict(_l("Only a failed notification can be sent again."))
-    row.state, row.attempts, row.next_attempt_at = "pending", 0, now or clock.now()
+    row.state, row.attempts, row.next_attempt_at = NotificationState.PENDING, 0, now or clock.now()
     session.flush()
     return row
 
@@ -343,8 +222,3 @@ def recent(session: Session, limit: int = 100) -> list[Notification]:
     """The newest messages, for the notifications page."""
     return list(session.scalars(select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
                                 .limit(limit)))
-
-
-def password_set() -> bool:
-    """Whether FARM_SMTP_PASSWORD is set (the page says so; the password itself is never shown or stored)."""
-    return bool(os.environ.get(PASSWORD_ENV))

@@ -12,7 +12,7 @@ from farm.errors import Conflict, Invalid, NotFound
 from farm.inputs.park import PlantingChange, PlantingEnd, PlantingIn
 from farm.models.crops import Crop, Planting
 from farm.models.park import Greenhouse
-from farm.services.park import active_plantings, get_greenhouse
+from farm.services.park import get_greenhouse
 
 
 def find_crop(session: Session, name: str) -> Crop:
@@ -135,3 +135,28 @@ def end_planting(session: Session, planting_id: int, data: PlantingEnd) -> Plant
     if not active_plantings(greenhouse) and greenhouse.status == "active":
         greenhouse.status = "idle"
     return planting
+
+
+# --- TEMPORARY (alerts helper, issue 11): the park helper owns the one definition of "active on a day". --------
+# These two stand in, with the agreed signatures, until the park branch's versions are merged; keep theirs.
+def active_on(day):
+    """A SQL condition on Planting: planted by `day`, and not ended (status active) or ended on or after `day`."""
+    from sqlalchemy import and_
+
+    from farm.vocab import ACTIVE_PLANTING_STATUSES
+
+    return and_(Planting.planted_on <= day,
+                or_(and_(Planting.ended_on.is_(None), Planting.status.in_(ACTIVE_PLANTING_STATUSES)),
+                    Planting.ended_on >= day))
+
+
+def active_plantings(greenhouse: Greenhouse, day=None) -> list[Planting]:
+    """The greenhouse's plantings active on `day` (as `active_on`; without a day: not ended), largest first."""
+    from farm.vocab import ACTIVE_PLANTING_STATUSES
+
+    found = [p for p in greenhouse.plantings if (
+        p.status in ACTIVE_PLANTING_STATUSES if day is None else p.planted_on <= day and (
+            (p.ended_on is None and p.status in ACTIVE_PLANTING_STATUSES) or (p.ended_on is not None
+                                                                              and p.ended_on >= day)))]
+    return sorted(found, key=lambda p: (p.area_m2, p.planted_on), reverse=True)
+# --- end of TEMPORARY -----------------------------------------------------------------------------------------

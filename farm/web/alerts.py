@@ -13,9 +13,11 @@ from farm import clock
 from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs.alerts import Acknowledge
+from farm.park_language import park_language
 from farm.permissions import allow
-from farm.services import alerts, notify
+from farm.services import alerts, notify, notify_channels
 from farm.services import park as park_service
+from farm.vocab import AlertState
 from farm.web import field_errors, form_input, nav
 from farm.web.dashboard import panel
 
@@ -44,7 +46,7 @@ bp.add_app_template_global(alerts.describe, "describe_alert")
 
 
 def _dashboard(session) -> dict:
-    shown = list(session.scalars(alerts.alerts_query("open").limit(8)))
+    shown = list(session.scalars(alerts.alerts_query(AlertState.OPEN).limit(8)))
     return {**alerts.open_counts(session), "alerts": shown}
 
 
@@ -67,7 +69,8 @@ def index():
         errors, message, status = field_errors(exc), str(exc.message), exc.status
     return render_template("alerts/index.html", alerts=shown, counts=alerts.open_counts(db), page=page, more=more,
                            state=state_arg.strip().lower(), greenhouse=greenhouse_arg.strip().upper(),
-                           greenhouses=park_service.list_greenhouses(db), errors=errors, message=message), status
+                           states=AlertState.choices(), greenhouses=park_service.list_greenhouses(db), errors=errors,
+                           message=message), status
 
 
 def _detail(alert_id: int, values=None, errors=None, message=None, status=200):
@@ -105,7 +108,7 @@ def notifications():
     db = request_session()
     config = notify.channel_settings(db)
     return render_template("alerts/notifications.html", rows=notify.recent(db), channels=notify.enabled_channels(config),
-                           smtp_login=bool(config["smtp_user"]), password_set=notify.password_set(),
+                           smtp_login=bool(config["smtp_user"]), password_set=notify_channels.password_set(),
                            max_attempts=notify.MAX_ATTEMPTS)
 
 
@@ -115,7 +118,7 @@ def notification_test():
     db = request_session()
     now = clock.now()
     at = clock.local(now).strftime("%Y-%m-%d %H:%M:%S")
-    with notify.park_language():
+    with park_language():
         subject = _("Test message from the greenhouse park")
         body = _("Sent by %(user)s at %(time)s to check the notification settings.", user=g.user.username, time=at)
     if notify.enqueue(db, f"test-{now:%Y%m%d%H%M%S%f}", subject, body, now):

@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from farm import clock
 from farm.db import request_session
-from farm.errors import NotFound
+from farm.errors import Invalid, NotFound
 from farm.i18n import current_language
 from farm.permissions import allow, can
-from farm.services import alerts, daily_report
-from farm.services.harvest import JIN_PER_KG
+from farm.services import daily_report, job_runs
 from farm.web import nav
 from farm.web.dashboard import panel
-from farm.web.exports import XLSX
+from farm.web.exports import download
 
 bp = Blueprint("daily_report", __name__, url_prefix="/reports/daily")
 nav("daily_report.archive", _l("Daily report"), "reports.read", 31)
@@ -27,7 +26,7 @@ nav("daily_report.archive", _l("Daily report"), "reports.read", 31)
 def _panel(session) -> dict:
     today = clock.today()
     return {"latest": daily_report.latest(session), "today": today, "due_at": daily_report.report_moment(session, today),
-            "reminders_run": daily_report.last_run(session, "land_reminders")}
+            "reminders_run": job_runs.last_finished(session, "land_reminders")}
 
 
 panel("daily_report/_dashboard.html", _panel, "reports.read", 35)
@@ -47,7 +46,7 @@ def archive():
     pages = max((total + daily_report.PAGE_SIZE - 1) // daily_report.PAGE_SIZE, 1)
     today = clock.today()
     return render_template("daily_report/archive.html", rows=rows, page=page, pages=pages, total=total,
-                           today=today, has_today=db.get(daily_report.DailyReport, today) is not None)
+                           today=today, has_today=daily_report.get_report(db, today) is not None)
 
 
 @bp.get("/<day>")
@@ -56,15 +55,16 @@ def day(day: str):
     db = request_session()
     when = _day(day)
     today = clock.today()
-    if when > today:
-        raise NotFound(_l("%(day)s has not come yet; its report is made on that day.", day=when.isoformat()))
+    try:
+        daily_report.check_day(when, today)
+    except Invalid as exc:
+        raise NotFound(exc.message) from None  # a day to come has no page yet
     report = daily_report.get_report(db, when)
     return render_template("daily_report/day.html", report=report, data=report.data if report else None, day=when,
-                           today=today, due_at=daily_report.report_moment(db, when), jin=JIN_PER_KG,
+                           today=today, due_at=daily_report.report_moment(db, when),
                            previous=when - timedelta(days=1), following=when + timedelta(days=1) if when < today
                            else None, may_generate=can(g.user, "park.manage"), decimal=Decimal,
-                           at=datetime.fromisoformat, kind_labels=alerts.KIND_LABELS,
-                           severity_labels=alerts.SEVERITY_LABELS)
+                           at=datetime.fromisoformat)
 
 
 @bp.post("/<day>/generate")
@@ -85,7 +85,4 @@ def export(day: str):
     report = daily_report.get_report(request_session(), when)
     if report is None:
         raise NotFound(_l("The report of %(day)s has not been made yet.", day=when.isoformat()))
-    body = daily_report.workbook(report, current_language())
-    response = Response(body, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="daily-report-{when.isoformat()}.xlsx"'
-    return response
+    return download(daily_report.export(report, current_language()), f"daily-report-{when.isoformat()}.xlsx")

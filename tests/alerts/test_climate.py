@@ -378,3 +378,23 @@ def test_device_moved_away_clears_the_alert_it_held(database, session, park):
     run(database, NIGHT + 12 * MINUTE)
     [cold] = all_alerts(session, "cold")
     assert cold.state == "cleared" and cold.cleared_at == NIGHT + 12 * MINUTE
+
+
+def test_only_plantings_active_on_the_park_day_are_judged(database, session, park):
+    # The same rule as the daily report (farm.services.plantings.active_on): planted by the park day, not ended.
+    from datetime import date
+
+    empty = park["empty"]
+    cucumber = make_crop(session, "cucumber", night_temp_min=18, night_temp_max=22)
+    later = make_planting(session, empty.greenhouse, cucumber, planted_on=date(2026, 11, 29), status="planned")
+    gone = make_planting(session, empty.greenhouse, cucumber, planted_on=date(2026, 9, 1), status="ended")
+    gone.ended_on = date(2026, 11, 27)
+    session.commit()
+    add_series(session, empty.device, NIGHT, [10.0] * 12)  # 02:00 on 28 November: far below 18 °C
+    run(database, NIGHT + 12 * MINUTE)
+    assert [a.kind for a in all_alerts(session) if a.greenhouse_id == empty.greenhouse.id] == []
+    later.planted_on = date(2026, 11, 28)  # planted that very day: judged from now on
+    session.commit()
+    add_series(session, empty.device, NIGHT + 12 * MINUTE, [10.0] * 12)
+    run(database, NIGHT + 24 * MINUTE)
+    assert [a.kind for a in all_alerts(session) if a.greenhouse_id == empty.greenhouse.id] == ["cold"]

@@ -18,7 +18,7 @@ from farm.errors import Invalid
 from farm.jobs import Job, Scheduler
 from farm.models.alerts import Notification
 from farm.models.settings import Setting
-from farm.services import notify, settings
+from farm.services import notify, notify_channels, settings
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
@@ -215,7 +215,7 @@ def test_webhook_500_is_retried_a_bounded_number_of_times_and_logged(database, s
 
 
 def test_webhook_that_never_answers_costs_one_timeout_per_run(database, session, webhook, monkeypatch):
-    monkeypatch.setattr(notify, "WEBHOOK_TIMEOUT", 0.5)
+    monkeypatch.setattr(notify_channels, "WEBHOOK_TIMEOUT", 0.5)
     hook = webhook(hang=True)
     _set(session, webhook_url=hook.url)
     for n in range(3):
@@ -266,7 +266,7 @@ def test_email_through_a_real_smtp_server(database, session, smtp):
 
 
 def test_email_password_comes_only_from_the_environment(database, session, smtp, monkeypatch):
-    monkeypatch.delenv(notify.PASSWORD_ENV, raising=False)
+    monkeypatch.delenv(notify_channels.PASSWORD_ENV, raising=False)
     _set(session, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_tls="none", smtp_user="park@example.cn",
          smtp_to="a@example.cn")
     notify.enqueue(session, "alert-1", "subject", "body", T0)
@@ -274,7 +274,7 @@ def test_email_password_comes_only_from_the_environment(database, session, smtp,
     _deliver(database, T0)
     [row] = _rows(session)
     assert row.state == "pending" and "FARM_SMTP_PASSWORD" in row.last_error and smtp.messages == []
-    monkeypatch.setenv(notify.PASSWORD_ENV, "s3cret-from-env")
+    monkeypatch.setenv(notify_channels.PASSWORD_ENV, "s3cret-from-env")
     _deliver(database, row.next_attempt_at)
     assert _rows(session)[0].state == "sent"
     assert smtp.logins == [("park@example.cn", "s3cret-from-env")]

@@ -11,7 +11,7 @@ from farm.jobs import JOBS, Scheduler
 from farm.models.alerts import Notification
 from farm.models.daily_reports import DailyReport, LandReminderRecord
 from farm.models.scheduler import JobRun
-from farm.services import daily_report, settings
+from farm.services import daily_report, land_reminders, settings
 from tests.daily_report.helpers import DAY, build_land, build_park, local
 
 
@@ -144,7 +144,7 @@ def test_land_reminders_job_records_and_notifies_each_once(session, outbox):
     fixtures = build_land(session)
     a, b = fixtures["a"].id, fixtures["b"].id
     session.commit()
-    first = daily_report.run_land_reminders(session, local(9))
+    first = land_reminders.run_land_reminders(session, local(9))
     session.commit()
     keys = {f"land-reminder:rent_overdue:{a}:2026-03-01", f"land-reminder:rent_due:{b}:2026-12-10",
             f"land-reminder:contract_ending:{a}:2027-02-28"}
@@ -156,7 +156,7 @@ def test_land_reminders_job_records_and_notifies_each_once(session, outbox):
     assert outbox()[f"land-reminder:contract_ending:{a}:2027-02-28"][1].endswith("于 2027-02-28 到期，还有 100 天")
     # Again the same day, and the next hour: nothing new is queued.
     for hour in (9, 10):
-        assert daily_report.run_land_reminders(session, local(hour)) == {"current": 3, "new": 0, "notified": 0}
+        assert land_reminders.run_land_reminders(session, local(hour)) == {"current": 3, "new": 0, "notified": 0}
         session.commit()
     assert len(outbox()) == 3
     records = _records(session)
@@ -165,10 +165,10 @@ def test_land_reminders_job_records_and_notifies_each_once(session, outbox):
     assert session.scalar(select(func.count()).select_from(Notification)) == 3  # one channel, one row each
     # Three weeks on, contract B's December rent is overdue: one new reminder, queued once.
     later = local(9, 0, date(2026, 12, 11))
-    assert daily_report.run_land_reminders(session, later)["notified"] == 1
+    assert land_reminders.run_land_reminders(session, later)["notified"] == 1
     session.commit()
     assert f"land-reminder:rent_overdue:{b}:2026-12-10" in outbox()
-    assert daily_report.run_land_reminders(session, later + timedelta(hours=1))["notified"] == 0
+    assert land_reminders.run_land_reminders(session, later + timedelta(hours=1))["notified"] == 0
     session.commit()
     assert len(outbox()) == 4
 
@@ -176,14 +176,14 @@ def test_land_reminders_job_records_and_notifies_each_once(session, outbox):
 def test_land_reminders_job_without_a_channel_records_and_sends_once_one_is_set(session):
     build_land(session)
     session.commit()
-    assert daily_report.run_land_reminders(session, local(9)) == {"current": 3, "new": 3, "notified": 0}
+    assert land_reminders.run_land_reminders(session, local(9)) == {"current": 3, "new": 3, "notified": 0}
     session.commit()
     assert all(r.notified_at is None for r in _records(session).values())
     settings.put(session, "notify.webhook_url", "http://127.0.0.1:9/robot")
     session.commit()
-    assert daily_report.run_land_reminders(session, local(10))["notified"] == 3
+    assert land_reminders.run_land_reminders(session, local(10))["notified"] == 3
     session.commit()
     assert all(r.notified_at == local(10) for r in _records(session).values())
-    assert daily_report.run_land_reminders(session, local(11))["notified"] == 0
+    assert land_reminders.run_land_reminders(session, local(11))["notified"] == 0
     session.commit()
     assert session.scalar(select(func.count()).select_from(Notification)) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -166,3 +167,28 @@ def test_report_alerts_of_the_day_in_the_parks_language(session, monkeypatch):
     assert first["opened_at"] == across.opened_at.isoformat() and first["cleared_at"] == local(1).isoformat()
     assert first["message"] == "GH-001 温度过低：10.5 °C，低于作物适宜下限 12.0 °C。"
     assert alerts[0]["cleared_at"] is None and alerts[0]["severity"] == "critical"
+
+
+def test_report_rounds_half_a_fen_and_half_a_gram_up_like_pay(session, monkeypatch):
+    # The report once rounded half to even (0.125 元 -> 0.12), pay and rent half up: one rule now, farm.units.
+    from farm import units
+    from farm.services import harvest, land
+    from farm.services.harvest import DaySummary
+    from farm.services.land import Reminder
+
+    due = Reminder(kind="rent_due", contract_id=1, contract_number="TZ-1", household_id=1, household_name="王",
+                   on=DAY + timedelta(days=3), amount=Decimal("0.125"), days=3)
+    overdue = Reminder(kind="rent_overdue", contract_id=2, contract_number="TZ-2", household_id=2,
+                       household_name="李", on=DAY - timedelta(days=3), amount=Decimal("2.345"), days=-3)
+    monkeypatch.setattr(land, "reminders", lambda session, day: [due, overdue])
+    crop = {"code": "tomato", "name_zh": "西红柿", "name_en": "Tomato", "color": "#c00", "weight_kg": Decimal("0.0005"),
+            "count": 1}
+    monkeypatch.setattr(harvest, "day_summary", lambda session, day: DaySummary(
+        day=day, total_kg=Decimal("1.0025"), count=1, target_kg=Decimal(400), by_crop=[crop],
+        by_greenhouse=[{"code": "GH-001", "crop": "tomato", "name_zh": "西红柿", "name_en": "Tomato",
+                        "weight_kg": Decimal("0.0005")}]))
+    data = daily_report.build(session, DAY)
+    assert data["rent_due"][0]["amount"] == str(units.fen(Decimal("0.125"))) == "0.13"
+    assert data["rent_overdue"][0]["amount"] == "2.35"
+    assert data["harvest"]["total_kg"] == str(units.kg(Decimal("1.0025"))) == "1.003"
+    assert data["harvest"]["by_crop"][0]["weight_kg"] == data["harvest"]["by_greenhouse"][0]["weight_kg"] == "0.001"

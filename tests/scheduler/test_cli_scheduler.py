@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from farm.config import PROJECT_ROOT
 from farm.db import Database
-from farm.jobs import scheduler_state
 from farm.models.scheduler import JobRun
+from farm.services.job_runs import scheduler_state
 
 
 def test_cli_scheduler_runs_jobs_and_stops_on_sigterm(tmp_path):

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from farm.jobs import Job, Scheduler, scheduler_state
+from farm.jobs import Job, Scheduler
 from farm.models.scheduler import JobRun, SchedulerLease
 from farm.services import health
+from farm.services.job_runs import scheduler_state
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
@@ -147,3 +148,15 @@ def test_unreachable_database_skips_the_run_without_raising():
     scheduler = Scheduler(gone, [], holder="lonely")
     assert scheduler.run_job(Job("any", lambda s, now: None, 60), T0) == "skipped"
     assert scheduler.holding is False
+
+
+def test_every_job_is_one_labelled_service_function():
+    from farm.jobs import JOBS
+
+    assert [j.name for j in JOBS] == ["rollups", "purge_readings", "prune_job_runs", "daily_report",
+                                      "land_reminders", "alerts", "notifications"]
+    for job in JOBS:
+        # The scheduler brings the session and the clock; the job itself is a service's function, no wrapper.
+        assert job.func.__module__.startswith("farm.services."), job.name
+        assert job.label is not None and job.title != job.name, job.name
+        assert job.seconds >= 60
