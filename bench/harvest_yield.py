@@ -31,10 +31,11 @@ from farm import clock, create_app  # noqa: E402
 from farm.config import Config  # noqa: E402
 from farm.db import Database, make_engine  # noqa: E402
 from farm.migrate import upgrade  # noqa: E402
-from farm.models.harvest import GRADES, Harvest  # noqa: E402
+from farm.models.harvest import Harvest  # noqa: E402
 from farm.models.people import Worker  # noqa: E402
 from farm.services import harvest as harvests  # noqa: E402
 from farm.services import yield_report  # noqa: E402
+from farm.vocab import Grade  # noqa: E402
 from tests.factories import make_crop, make_park, make_planting, make_user  # noqa: E402
 
 PER_DAY = 137
@@ -68,7 +69,7 @@ def fill(database: Database, years: int, today: date) -> int:
                 at = datetime.combine(day, dtime(6 + n % 10, n % 60), tz).astimezone(timezone.utc)
                 batch.append({
                     "greenhouse_id": greenhouse, "planting_id": planting, "crop_id": crop,
-                    "weight_kg": Decimal(rng.randint(100, 700)) / 10, "grade": GRADES[n % 4], "crates": 3,
+                    "weight_kg": Decimal(rng.randint(100, 700)) / 10, "grade": Grade.values()[n % 4], "crates": 3,
                     "harvested_at": at, "day": day, "worker_id": worker_ids[n % 60], "entered_by_id": user_id,
                     "note": "", "created_at": at, "updated_at": at, "void_reason": "",
                 })

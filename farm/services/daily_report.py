@@ -36,7 +36,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from farm import clock
+from farm import clock, units
+from farm.clock import day_bounds
 from farm.errors import Invalid, NotFound
 from farm.i18n import number
 from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
@@ -45,7 +46,6 @@ from farm.models.park import Greenhouse
 from farm.models.rollups import ReadingRollup
 from farm.models.sensors import Device
 from farm.services import alerts, harvest, land, notify, settings
-from farm.services.harvest import day_bounds
 from farm.services.settings import SettingSpec, time_of_day
 from farm.vocab import label
 
@@ -439,13 +439,13 @@ def workbook(report: DailyReport, language: str) -> bytes:
     crops.append([str(x) for x in (_l("Crop"), _l("Weight (kg)"), _l("Weight (jin)"), _l("Entries"))])
     for row in h["by_crop"]:
         kg = Decimal(row["weight_kg"])
-        crops.append([crop_name(row), kg, kg * harvest.JIN_PER_KG, row["count"]])
+        crops.append([crop_name(row), kg, units.jin(kg), row["count"]])
 
     houses = book.create_sheet(str(_l("Harvest by greenhouse")))
     houses.append([str(x) for x in (_l("Greenhouse"), _l("Crop"), _l("Weight (kg)"), _l("Weight (jin)"))])
     for row in h["by_greenhouse"]:
         kg = Decimal(row["weight_kg"])
-        houses.append([row["code"], crop_name(row), kg, kg * harvest.JIN_PER_KG])
+        houses.append([row["code"], crop_name(row), kg, units.jin(kg)])
 
     climate = book.create_sheet(str(_l("Climate")))
     climate.append([str(x) for x in (

@@ -15,7 +15,7 @@ from farm.errors import NotFound
 from farm.i18n import current_language
 from farm.permissions import allow, can
 from farm.services import alerts, daily_report
-from farm.services.harvest import JIN_PER_KG
+from farm.units import JIN_PER_KG
 from farm.web import nav
 from farm.web.dashboard import panel
 from farm.web.exports import XLSX
