@@ -53,6 +53,10 @@ def is_manager(user: User) -> bool:
     return user.role in MANAGERS
 
 
+def _fields_of(user: User) -> tuple[str, ...]:
+    return ALL_FIELDS if is_manager(user) else WORKER_FIELDS
+
+
 # --- lookups --------------------------------------------------------------------------------------
 
 def get_harvest(session: Session, harvest_id: int, user: User | None = None) -> Harvest:
@@ -221,7 +225,7 @@ def correctable_fields(session: Session, user: User, harvest: Harvest) -> tuple[
         _check_may_change(session, harvest, user)
     except (Forbidden, Conflict):
         return ()
-    return ALL_FIELDS if is_manager(user) else WORKER_FIELDS
+    return _fields_of(user)
 
 
 def may_change(session: Session, harvest: Harvest, user: User) -> bool:
@@ -245,7 +249,7 @@ def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user
     _check_may_change(session, harvest, user)
     before = snapshot(harvest)
     given = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"reason"}).items() if v is not None}
-    _refuse_fields(given, ALL_FIELDS if is_manager(user) else WORKER_FIELDS)
+    _refuse_fields(given, _fields_of(user))
     planting = harvest.planting
     if "greenhouse" in given:
         greenhouse = _greenhouse(session, given["greenhouse"])
@@ -310,7 +314,6 @@ class HarvestFilter:
     crop: str | None = None
     worker: int | None = None
     grade: str | None = None
-    entered_by: int | None = None
     include_voided: bool = False
 
 
@@ -340,8 +343,6 @@ def harvest_query(session: Session, wanted: HarvestFilter, user: User | None = N
         query = query.where(Harvest.worker_id == wanted.worker)
     if wanted.grade:
         query = query.where(Harvest.grade == wanted.grade)
-    if wanted.entered_by is not None:
-        query = query.where(Harvest.entered_by_id == wanted.entered_by)
     if not wanted.include_voided:
         query = query.where(Harvest.voided_at.is_(None))
     return query

@@ -15,10 +15,10 @@ from farm.models.crops import Crop, Planting
 from farm.models.harvest import Harvest
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
-from farm.vocab import Grade
+from farm.vocab import Grade, YieldGrouping
 
-GROUPINGS = ("day", "week", "month", "crop", "greenhouse", "worker", "grade", "planting")
-PERIODS = ("day", "week", "month")
+GROUPINGS = YieldGrouping.values()
+PERIODS = (YieldGrouping.DAY.value, YieldGrouping.WEEK.value, YieldGrouping.MONTH.value)
 MAX_DAYS = 366 * 12
 # How finely shares and yields per area are shown (weights and mu round in farm.units).
 SHARE_STEP = Decimal("0.1")

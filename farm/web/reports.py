@@ -13,22 +13,23 @@ from farm.errors import DomainError, Invalid
 from farm.i18n import current_language
 from farm.permissions import allow
 from farm.services import yield_report
-from farm.vocab import Grade
+from farm.vocab import Grade, YieldGrouping
 from farm.web import field_errors, nav
 from farm.web.exports import send_table
 
 bp = Blueprint("reports", __name__)
 nav("reports.yield_", _l("Yield report"), "reports.read", 30)
 
-GROUPING_LABELS = {
-    "day": _l("Day"), "week": _l("Week"), "month": _l("Month"), "crop": _l("Crop"), "greenhouse": _l("Greenhouse"),
-    "worker": _l("Worker"), "grade": _l("Grade"), "planting": _l("Planting"),
-}
 # The grade-mix chart's colours, best grade darkest (the badges' tones are too few shades of one green).
 GRADE_COLORS = {Grade.PREMIUM: "#1b5e20", Grade.GRADE1: "#43a047", Grade.GRADE2: "#c0ca33", Grade.OFFGRADE: "#8d6e63"}
 
 
 # --- yield ---------------------------------------------------------------------------------------
+
+def _groupings() -> dict[str, str]:
+    """What the report may be grouped by, with labels, for the page's choice."""
+    return {g.value: g.label for g in YieldGrouping}
+
 
 def _yield_args():
     """The report's range and grouping from the query string (default: this month by day); Invalid naming every
@@ -72,7 +73,7 @@ def yield_():
             if grades else None,
         }
     return render_template("reports/yield.html", report=report, values=values, errors=errors, message=message,
-                           groupings=GROUPING_LABELS, chart=chart), status
+                           groupings=_groupings(), chart=chart), status
 
 
 @bp.get("/reports/yield/export")
@@ -83,7 +84,7 @@ def yield_export():
         abort(404)
     since, until, by, _values = _yield_args()
     report = yield_report.yield_report(request_session(), since, until, by, current_language())
-    headers = [str(GROUPING_LABELS[by]), _("Weight (kg)"), _("Weight (jin)"), _("Entries")]
+    headers = [YieldGrouping(by).label, _("Weight (kg)"), _("Weight (jin)"), _("Entries")]
     rows = []
     for r in report.rows:
         key = date.fromisoformat(r.key) if by in ("day", "week") else r.label
