@@ -1,4 +1,4 @@
-"""The harvest API per CONTRACT section 7: POST/GET/PATCH /api/v1/harvests and GET /api/v1/reports/yield."""
+"""The harvest API: POST/GET/PATCH /api/v1/harvests (the correction rule holds for tokens too), GET /reports/yield."""
 from __future__ import annotations
 
 from datetime import date, timedelta
