@@ -101,6 +101,19 @@ class Grade(Term):
     OFFGRADE = "offgrade", _l("Off-grade"), "muted"
 
 
+class YieldGrouping(Term):
+    """What the yield report sums by: a period (day, week, month) or a kind of thing."""
+
+    DAY = "day", _l("Day")
+    WEEK = "week", _l("Week")
+    MONTH = "month", _l("Month")
+    CROP = "crop", _l("Crop")
+    GREENHOUSE = "greenhouse", _l("Greenhouse")
+    WORKER = "worker", _l("Worker")
+    GRADE = "grade", _l("Grade")
+    PLANTING = "planting", _l("Planting")
+
+
 # --- logins ---------------------------------------------------------------------------------------------
 
 class Role(Term):
@@ -265,6 +278,7 @@ VOCABULARIES: dict[str, type[Term]] = {
     "crop_category": CropCategory,
     "planting_status": PlantingStatus,
     "grade": Grade,
+    "yield_grouping": YieldGrouping,
     "role": Role,
     "worker_status": WorkerStatus,
     "job_kind": JobKind,

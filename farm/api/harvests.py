@@ -7,6 +7,7 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 
+from farm import units
 from farm.api import doc, json_body, listing, plain, query_date, query_int
 from farm.db import request_session
 from farm.errors import Malformed
@@ -60,7 +61,7 @@ def harvest_json(h: Harvest) -> dict:
         "planting_id": h.planting_id,
         "crop": h.crop.code,
         "weight_kg": h.weight_kg,
-        "weight_jin": h.weight_kg * harvests.JIN_PER_KG,
+        "weight_jin": units.jin(h.weight_kg),
         "grade": h.grade,
         "crates": h.crates,
         "harvested_at": h.harvested_at,

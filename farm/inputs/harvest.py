@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from farm.inputs import Code, Input, Kilograms, LongText
+from farm.vocab import Grade as Grades
 
-Grade = Literal["premium", "grade1", "grade2", "offgrade"]
+# The grade as its plain value (the API document lists the values; `Grades` keeps them in one place).
+Grade = Literal[Grades.values()]
 Crates = Annotated[int, Field(ge=0, le=1000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 

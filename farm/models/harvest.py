@@ -9,15 +9,13 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm.models.base import Base, Weight, utcnow
+from farm.vocab import Grade
 
 if TYPE_CHECKING:
     from farm.models.auth import User
     from farm.models.crops import Crop, Planting
     from farm.models.park import Greenhouse
     from farm.models.people import Worker
-
-GRADES = ("premium", "grade1", "grade2", "offgrade")
-
 
 class Harvest(Base):
     """One weighed harvest entry: what came out of which greenhouse, when, by whom, in what grade.
@@ -31,6 +29,7 @@ class Harvest(Base):
         # One record per (who entered it, idempotency key): a retried save cannot store a second one.
         UniqueConstraint("entered_by_id", "idempotency_key"),
         Index("ix_harvests_day_crop", "day", "crop_id"),
+        Grade.check("grade"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

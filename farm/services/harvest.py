@@ -1,4 +1,9 @@
-"""Harvests: log an entry (once per idempotency key), correct or void it with history, list them, and the day against the target."""
+"""Harvests: log an entry (once per idempotency key), correct or void it with history, list them, and the day
+against the target.
+
+What a worker may correct is one rule, here (`correctable_fields`): pages build their forms from it and the API is
+held to it by `correct_harvest`, so no caller can widen it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,17 +15,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from farm import clock
+from farm import clock, units
 from farm.errors import Conflict, Forbidden, Invalid, NotFound
 from farm.inputs.harvest import HarvestChange, HarvestIn
 from farm.models.auth import User
 from farm.models.crops import Crop, Planting
-from farm.models.harvest import GRADES, Harvest
+from farm.models.harvest import Harvest
 from farm.models.harvest import HarvestChange as ChangeRecord
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
-from farm.services import park
+from farm.services import park, payroll, settings
 from farm.services.settings import SettingSpec, _decimal, _int, register
+from farm.vocab import Grade, Role, WorkerStatus
 
 TARGET = register(SettingSpec(
     "harvest.daily_target_kg", Decimal("1500"), _decimal, _l("Daily harvest target"), _l("kg"), Decimal(0)))
@@ -31,32 +37,24 @@ CORRECTION_MINUTES = register(SettingSpec(
     "harvest.correction_minutes", 15, _int, _l("Minutes a worker may correct their own harvest entry"),
     _l("minutes"), Decimal(0)))
 
-GRADE_LABELS = {
-    "premium": _l("Premium"),
-    "grade1": _l("Grade 1"),
-    "grade2": _l("Grade 2"),
-    "offgrade": _l("Off-grade"),
-}
 # A phone's clock may run a little fast; a harvest "in the future" beyond this is refused.
 CLOCK_SKEW = timedelta(minutes=5)
-JIN_PER_KG = Decimal(2)
-GRAM = Decimal("0.001")
-MANAGERS = ("admin", "manager")
+MANAGERS = (Role.ADMIN.value, Role.MANAGER.value)
+
+# What may be corrected on a record: a manager every field; a worker only what they weighed and graded (never
+# where or when it was picked, nor whose harvest it is: those decide pay and the daily totals).
+ALL_FIELDS = ("greenhouse", "weight_kg", "grade", "crates", "harvested_at", "worker", "note")
+WORKER_FIELDS = ("weight_kg", "grade", "crates", "note")
+FIELD_LABELS = {"greenhouse": _l("Greenhouse"), "harvested_at": _l("Harvested at"), "worker": _l("Worker")}
 
 
-def grade_label(grade: str) -> str:
-    return str(GRADE_LABELS.get(grade, grade))
+def is_manager(user: User) -> bool:
+    """True for the roles that may correct every field of any record."""
+    return user.role in MANAGERS
 
 
-def local_day(moment: datetime) -> date:
-    """The park's calendar day of a UTC moment."""
-    return clock.local(moment).date()
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC start and end of one of the park's days."""
-    start = datetime.combine(day, datetime.min.time(), clock.park_tz())
-    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
+def _fields_of(user: User) -> tuple[str, ...]:
+    return ALL_FIELDS if is_manager(user) else WORKER_FIELDS
 
 
 # --- lookups --------------------------------------------------------------------------------------
@@ -111,11 +109,11 @@ def _worker_for(session: Session, user: User, worker_id: int | None) -> Worker |
 
 
 def _check_weight(session: Session, weight: Decimal) -> Decimal:
-    limit = park_setting(session, MAX_ENTRY.key)
+    limit = settings.get(session, MAX_ENTRY.key)
     if weight > limit:
         msg = _l("At most %(max)s kg in one entry; log a larger harvest as several entries.", max=limit)
         raise Invalid(msg, {"weight_kg": msg})
-    return weight.quantize(GRAM)
+    return units.kg(weight)
 
 
 def _harvest_time(value: datetime | None, planting: Planting) -> datetime:
@@ -129,16 +127,10 @@ def _harvest_time(value: datetime | None, planting: Planting) -> datetime:
     if value > now + CLOCK_SKEW:
         msg = _l("The harvest time is in the future.")
         raise Invalid(msg, {"harvested_at": msg})
-    if local_day(value) < planting.planted_on:
+    if clock.park_day(value) < planting.planted_on:
         msg = _l("The harvest time is before the planting started (%(date)s).", date=planting.planted_on.isoformat())
         raise Invalid(msg, {"harvested_at": msg})
     return value
-
-
-def park_setting(session: Session, key: str, on: date | None = None):
-    from farm.services import settings
-
-    return settings.get(session, key, on=on)
 
 
 # --- logging --------------------------------------------------------------------------------------
@@ -162,7 +154,7 @@ def log_harvest(session: Session, data: HarvestIn, user: User, key: str | None =
     now = clock.now()
     harvest = Harvest(
         greenhouse_id=greenhouse.id, planting_id=planting.id, crop_id=planting.crop_id, weight_kg=weight,
-        grade=data.grade, crates=data.crates, harvested_at=harvested_at, day=local_day(harvested_at),
+        grade=data.grade, crates=data.crates, harvested_at=harvested_at, day=clock.park_day(harvested_at),
         worker_id=worker.id if worker else None, entered_by_id=user.id, note=data.note,
         idempotency_key=key or None, created_at=now, updated_at=now,
     )
@@ -192,7 +184,7 @@ def snapshot(harvest: Harvest) -> dict:
         "greenhouse": harvest.greenhouse.code,
         "planting_id": harvest.planting_id,
         "crop": harvest.crop.code,
-        "weight_kg": str(Decimal(harvest.weight_kg).quantize(GRAM)),
+        "weight_kg": str(units.kg(harvest.weight_kg)),
         "grade": harvest.grade,
         "crates": harvest.crates,
         "harvested_at": harvest.harvested_at.isoformat(),
@@ -201,39 +193,63 @@ def snapshot(harvest: Harvest) -> dict:
     }
 
 
-def may_change(session: Session, harvest: Harvest, user: User) -> bool:
-    """True when `user` may still correct or void this record (for pages deciding what to show)."""
-    try:
-        _check_may_change(session, harvest, user)
-    except (Forbidden, Conflict):
-        return False
-    return True
-
-
 def correction_deadline(session: Session, harvest: Harvest) -> datetime:
-    minutes = park_setting(session, CORRECTION_MINUTES.key)
+    """Until when the worker who entered a record may still correct it."""
+    minutes = settings.get(session, CORRECTION_MINUTES.key)
     return harvest.created_at + timedelta(minutes=minutes)
 
 
 def _check_may_change(session: Session, harvest: Harvest, user: User) -> None:
+    """Refuse unless `user` may correct or void this record now (a manager always, a worker their own entry
+    within the correction window and outside a closed pay month)."""
     if harvest.voided:
         raise Conflict(_l("This harvest record has been voided and can no longer change."))
-    if user.role in MANAGERS:
+    if is_manager(user):
         return
-    if user.role != "worker" or not _may_see(user, harvest):
-        raise Forbidden(_l("You may not change this harvest record."))
+    if user.role != Role.WORKER or harvest.entered_by_id != user.id:
+        raise Forbidden(_l("You may correct only the entries you entered yourself; ask a manager."))
     if clock.now() > correction_deadline(session, harvest):
-        minutes = park_setting(session, CORRECTION_MINUTES.key)
+        minutes = settings.get(session, CORRECTION_MINUTES.key)
         raise Forbidden(_l("You can correct your own entries only within %(n)s minutes of saving them; ask a manager.",
                            n=minutes))
+    month = clock.month_of(harvest.day)
+    if payroll.closed(session, month) is not None:
+        raise Forbidden(_l("The payroll of %(month)s is closed, so this entry can no longer change; ask a manager.",
+                           month=month))
+
+
+def correctable_fields(session: Session, user: User, harvest: Harvest) -> tuple[str, ...]:
+    """The fields `user` may correct on `harvest` now: every field for a manager, weight, grade, crates and note
+    for the worker who entered it (within the window, outside a closed pay month), none otherwise."""
+    try:
+        _check_may_change(session, harvest, user)
+    except (Forbidden, Conflict):
+        return ()
+    return _fields_of(user)
+
+
+def may_change(session: Session, harvest: Harvest, user: User) -> bool:
+    """True when `user` may still correct or void this record (for pages deciding what to show)."""
+    return bool(correctable_fields(session, user, harvest))
+
+
+def _refuse_fields(given: dict, allowed: tuple[str, ...]) -> None:
+    """Forbidden, naming each field, when a correction touches a field the rule keeps from this user."""
+    refused = [name for name in given if name not in allowed]
+    if refused:
+        fields = {name: _l("You may not change %(field)s; a worker corrects only the weight, grade, crates and "
+                           "note. Ask a manager.", field=FIELD_LABELS.get(name, name)) for name in refused}
+        raise Forbidden(fields[refused[0]], fields)
 
 
 def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user: User) -> Harvest:
-    """Change the given fields of a record and keep who, when, before and after; nothing given changes nothing."""
+    """Change the given fields of a record and keep who, when, before and after; nothing given changes nothing.
+    A field the rule keeps from this user (`correctable_fields`) refuses the whole correction."""
     harvest = get_harvest(session, harvest_id, user)
     _check_may_change(session, harvest, user)
     before = snapshot(harvest)
     given = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"reason"}).items() if v is not None}
+    _refuse_fields(given, _fields_of(user))
     planting = harvest.planting
     if "greenhouse" in given:
         greenhouse = _greenhouse(session, given["greenhouse"])
@@ -257,7 +273,7 @@ def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user
     if "harvested_at" in given or "greenhouse" in given:
         moment = given.get("harvested_at", harvest.harvested_at)
         harvest.harvested_at = _harvest_time(moment, planting)
-        harvest.day = local_day(harvest.harvested_at)
+        harvest.day = clock.park_day(harvest.harvested_at)
     after = snapshot(harvest)
     changed = [k for k in after if after[k] != before[k]]
     if not changed:
@@ -298,17 +314,19 @@ class HarvestFilter:
     crop: str | None = None
     worker: int | None = None
     grade: str | None = None
-    entered_by: int | None = None
     include_voided: bool = False
 
 
-def harvest_query(session: Session, wanted: HarvestFilter, user: User | None = None) -> Select:
-    """A select of the matching records, newest first; a worker's list holds only their own."""
+def harvest_query(session: Session, wanted: HarvestFilter, user: User | None = None,
+                  oldest_first: bool = False) -> Select:
+    """A select of the matching records, newest first (oldest first for exports); a worker's list holds only
+    their own."""
+    order = (Harvest.harvested_at, Harvest.id) if oldest_first else (Harvest.harvested_at.desc(), Harvest.id.desc())
     query = (
         select(Harvest)
         .options(selectinload(Harvest.greenhouse), selectinload(Harvest.crop), selectinload(Harvest.worker),
                  selectinload(Harvest.entered_by))
-        .order_by(Harvest.harvested_at.desc(), Harvest.id.desc())
+        .order_by(*order)
     )
     if user is not None and user.role == "worker":
         query = query.where((Harvest.worker_id == user.worker_id) | (Harvest.entered_by_id == user.id))
@@ -325,15 +343,31 @@ def harvest_query(session: Session, wanted: HarvestFilter, user: User | None = N
         query = query.where(Harvest.worker_id == wanted.worker)
     if wanted.grade:
         query = query.where(Harvest.grade == wanted.grade)
-    if wanted.entered_by is not None:
-        query = query.where(Harvest.entered_by_id == wanted.entered_by)
     if not wanted.include_voided:
         query = query.where(Harvest.voided_at.is_(None))
     return query
 
 
+def totals(session: Session, query: Select) -> tuple[Decimal, int]:
+    """The weight and number of the records a `harvest_query` selects, voided ones left out."""
+    weight, count = session.execute(
+        select(func.coalesce(func.sum(Harvest.weight_kg), 0), func.count(Harvest.id))
+        .where(Harvest.id.in_(query.with_only_columns(Harvest.id).order_by(None)), Harvest.voided_at.is_(None))
+    ).one()
+    return units.kg(weight), count
+
+
+def worker_choices(session: Session, active_only: bool = True) -> list[tuple[int, str]]:
+    """(id, name) of the workers a harvest may be logged for or filtered by, by name."""
+    query = select(Worker.id, Worker.name).order_by(Worker.name)
+    if active_only:
+        query = query.where(Worker.status == WorkerStatus.ACTIVE)
+    return [(wid, name) for wid, name in session.execute(query)]
+
+
 def check_grade(grade: str | None) -> str | None:
-    if grade and grade not in GRADES:
+    """A grade from a query, None when empty; Invalid when it is not one of the park's grades."""
+    if grade and Grade.get(grade) is None:
         msg = _l("Unknown grade %(grade)s.", grade=grade)
         raise Invalid(msg, {"grade": msg})
     return grade or None
@@ -357,10 +391,6 @@ class DaySummary:
         return int(self.total_kg * 100 / self.target_kg) if self.target_kg else 0
 
 
-def _kg(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(GRAM)
-
-
 def day_summary(session: Session, day: date | None = None) -> DaySummary:
     """The day's total against the daily target, by crop and greenhouse; two small grouped queries."""
     day = day or clock.today()
@@ -376,15 +406,15 @@ def day_summary(session: Session, day: date | None = None) -> DaySummary:
         .join(Greenhouse, Greenhouse.id == Harvest.greenhouse_id).join(Crop, Crop.id == Harvest.crop_id).where(*alive)
         .group_by(Greenhouse.code, Crop.code, Crop.name_zh, Crop.name_en).order_by(weight.desc())
     ).all()
-    by_crop = [{"code": c, "name_zh": zh, "name_en": en, "color": color, "weight_kg": _kg(w), "count": n}
+    by_crop = [{"code": c, "name_zh": zh, "name_en": en, "color": color, "weight_kg": units.kg(w), "count": n}
                for c, zh, en, color, w, n in crops]
-    by_house = [{"code": g, "crop": c, "name_zh": zh, "name_en": en, "weight_kg": _kg(w)}
+    by_house = [{"code": g, "crop": c, "name_zh": zh, "name_en": en, "weight_kg": units.kg(w)}
                 for g, c, zh, en, w in houses]
     return DaySummary(
         day=day,
         total_kg=sum((r["weight_kg"] for r in by_crop), Decimal(0)),
         count=sum(r["count"] for r in by_crop),
-        target_kg=Decimal(str(park_setting(session, TARGET.key, on=day))),
+        target_kg=units.decimal(settings.get(session, TARGET.key, on=day)),
         by_crop=by_crop,
         by_greenhouse=by_house,
     )
@@ -423,4 +453,4 @@ def recent_days(session: Session, user: User, days: int = 7) -> list[tuple[date,
         .where(mine, Harvest.day >= today - timedelta(days=days), Harvest.day < today, Harvest.voided_at.is_(None))
         .group_by(Harvest.day).order_by(Harvest.day.desc())
     ).all()
-    return [(day, _kg(weight), count) for day, weight, count in rows]
+    return [(day, units.kg(weight), count) for day, weight, count in rows]

@@ -3,23 +3,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from farm import clock, units
 from farm.errors import Invalid
 from farm.models.crops import Crop, Planting
-from farm.models.harvest import GRADES, Harvest
+from farm.models.harvest import Harvest
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
-from farm.services.harvest import GRAM, grade_label
+from farm.vocab import Grade, YieldGrouping
 
-GROUPINGS = ("day", "week", "month", "crop", "greenhouse", "worker", "grade", "planting")
-PERIODS = ("day", "week", "month")
-M2_PER_MU = Decimal("666.7")
+GROUPINGS = YieldGrouping.values()
+PERIODS = (YieldGrouping.DAY.value, YieldGrouping.WEEK.value, YieldGrouping.MONTH.value)
 MAX_DAYS = 366 * 12
+# How finely shares and yields per area are shown (weights and mu round in farm.units).
+SHARE_STEP = Decimal("0.1")
+PER_M2_STEP = Decimal("0.01")
+PER_MU_STEP = Decimal("0.1")
 
 
 @dataclass
@@ -35,6 +39,8 @@ class YieldRow:
 
 @dataclass
 class YieldReport:
+    """A report over the park's days [since, until) grouped `by`, with its rows."""
+
     since: date
     until: date
     by: str
@@ -49,8 +55,14 @@ class YieldReport:
         return sum(r.count for r in self.rows)
 
 
-def _kg(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(GRAM)
+def _ratio(part: Decimal, whole: Decimal, step: Decimal) -> Decimal:
+    """part / whole rounded to `step`, halves up (0 when there is no whole)."""
+    return (part / whole).quantize(step, rounding=ROUND_HALF_UP) if whole else Decimal(0)
+
+
+def default_range() -> tuple[date, date]:
+    """This month in the park's days: its first day and the first day of the next."""
+    return clock.month_range(clock.month_of(clock.today()))
 
 
 def check_range(since: date, until: date) -> None:
@@ -110,7 +122,7 @@ def _by_period(session: Session, since: date, until: date, by: str) -> list[Yiel
     for day, weight, count in daily:
         bucket = totals.get(period_start(day, by))
         if bucket is not None:
-            bucket[0] += _kg(weight)
+            bucket[0] += units.kg(weight)
             bucket[1] += count
     return [YieldRow(s.isoformat(), s.isoformat() if by != "month" else s.strftime("%Y-%m"), w, n)
             for s, (w, n) in totals.items()]
@@ -123,7 +135,7 @@ def _by_crop(session, since, until, language):
         .join(Crop, Crop.id == Harvest.crop_id).where(*_alive(since, until))
         .group_by(Crop.code, Crop.name_zh, Crop.name_en, Crop.color).order_by(weight.desc())
     ).all()
-    return [YieldRow(code, en if language == "en" else zh, _kg(w), n, {"color": color})
+    return [YieldRow(code, en if language == "en" else zh, units.kg(w), n, {"color": color})
             for code, zh, en, color, w, n in rows]
 
 
@@ -134,7 +146,7 @@ def _by_greenhouse(session, since, until, language):
         .join(Greenhouse, Greenhouse.id == Harvest.greenhouse_id).where(*_alive(since, until))
         .group_by(Greenhouse.code, Greenhouse.name).order_by(Greenhouse.code)
     ).all()
-    return [YieldRow(code, f"{code} {name}", _kg(w), n) for code, name, w, n in rows]
+    return [YieldRow(code, f"{code} {name}", units.kg(w), n) for code, name, w, n in rows]
 
 
 def _by_worker(session, since, until, language):
@@ -144,7 +156,7 @@ def _by_worker(session, since, until, language):
         .outerjoin(Worker, Worker.id == Harvest.worker_id).where(*_alive(since, until))
         .group_by(Harvest.worker_id, Worker.name).order_by(weight.desc())
     ).all()
-    return [YieldRow(str(wid) if wid is not None else "", name or str(_l("No worker named")), _kg(w), n)
+    return [YieldRow(str(wid) if wid is not None else "", name or str(_l("No worker named")), units.kg(w), n)
             for wid, name, w, n in rows]
 
 
@@ -153,14 +165,14 @@ def _by_grade(session, since, until, language):
         select(Harvest.grade, func.sum(Harvest.weight_kg), func.count(Harvest.id))
         .where(*_alive(since, until)).group_by(Harvest.grade)
     ).all())
-    total = sum((_kg(w) for w, _ in rows.values()), Decimal(0))
+    total = sum((units.kg(w) for w, _ in rows.values()), Decimal(0))
     out = []
-    for grade in GRADES:
-        if grade not in rows:
+    for grade in Grade:
+        if grade.value not in rows:
             continue
-        weight, count = _kg(rows[grade][0]), rows[grade][1]
-        share = (weight * 100 / total).quantize(Decimal("0.1")) if total else Decimal(0)
-        out.append(YieldRow(grade, grade_label(grade), weight, count, {"share_percent": share}))
+        weight, count = units.kg(rows[grade.value][0]), rows[grade.value][1]
+        share = _ratio(weight * 100, total, SHARE_STEP)
+        out.append(YieldRow(grade.value, grade.label, weight, count, {"share_percent": share}))
     return out
 
 
@@ -177,13 +189,12 @@ def _by_planting(session, since, until, language):
     ).all()
     out = []
     for pid, code, zh, en, variety, planted_on, area, w, n in rows:
-        kg = _kg(w)
-        area = Decimal(str(area))
-        mu = (area / M2_PER_MU).quantize(Decimal("0.01"))
+        kg = units.kg(w)
+        area = units.decimal(area)
         out.append(YieldRow(str(pid), f"{code} {en if language == 'en' else zh} {variety}".strip(), kg, n, {
-            "greenhouse": code, "planted_on": planted_on, "area_m2": area, "area_mu": mu,
-            "kg_per_m2": (kg / area).quantize(Decimal("0.01")) if area else None,
-            "kg_per_mu": (kg * M2_PER_MU / area).quantize(Decimal("0.1")) if area else None,
+            "greenhouse": code, "planted_on": planted_on, "area_m2": area, "area_mu": units.mu_from_m2(area),
+            "kg_per_m2": _ratio(kg, area, PER_M2_STEP) if area else None,
+            "kg_per_mu": _ratio(kg * units.M2_PER_MU, area, PER_MU_STEP) if area else None,
         }))
     return out
 

@@ -13,11 +13,11 @@ from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs.people import AdjustmentIn, PieceRateIn
 from farm.models.crops import Crop
-from farm.models.harvest import GRADES
 from farm.models.people import PayAdjustment, Worker
 from farm.permissions import allow
 from farm.services import payroll, people
-from farm.services.harvest import JIN_PER_KG, grade_label
+from farm.units import JIN_PER_KG
+from farm.vocab import Grade, label
 from farm.web import field_errors, form_input, nav
 from farm.web.exports import send_table
 
@@ -52,7 +52,7 @@ def _page(month: str, values=None, errors=None, message=None, status=200):
         next=payroll.next_month(month), open_month=payroll.next_month(month) if record else month,
         values=values or {"month": month if not record else payroll.next_month(month)}, errors=errors or {},
         message=message, rates=payroll.piece_rates(db), crops={c.id: c for c in db.scalars(select(Crop))},
-        grade_label=grade_label, grades=GRADES, today=clock.today()), status
+        grade_label=lambda g: label("grade", g), grades=Grade.values(), today=clock.today()), status
 
 
 @bp.get("")
@@ -142,7 +142,7 @@ def _slip(month: str, worker_id: int):
     pay = payroll.get_worker_pay(db, month, worker_id)
     crops = {c.id: c for c in db.scalars(select(Crop))}
     first, _end = payroll.month_range(month)
-    return dict(month=month, worker=worker, pay=pay, crops=crops, grade_label=grade_label, jin=JIN_PER_KG,
+    return dict(month=month, worker=worker, pay=pay, crops=crops, grade_label=lambda g: label("grade", g), jin=JIN_PER_KG,
                 closed=payroll.closed(db, month) is not None,
                 prev=payroll.month_of(first - timedelta(days=1)),
                 next=payroll.next_month(month))

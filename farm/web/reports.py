@@ -7,41 +7,42 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from farm import clock, units
 from farm.db import request_session
 from farm.errors import DomainError, Invalid
 from farm.i18n import current_language
 from farm.permissions import allow
 from farm.services import yield_report
-from farm.services.harvest import JIN_PER_KG
+from farm.vocab import Grade, YieldGrouping
 from farm.web import field_errors, nav
 from farm.web.exports import send_table
 
 bp = Blueprint("reports", __name__)
 nav("reports.yield_", _l("Yield report"), "reports.read", 30)
 
-GROUPING_LABELS = {
-    "day": _l("Day"), "week": _l("Week"), "month": _l("Month"), "crop": _l("Crop"), "greenhouse": _l("Greenhouse"),
-    "worker": _l("Worker"), "grade": _l("Grade"), "planting": _l("Planting"),
-}
-GRADE_COLORS = {"premium": "#1b5e20", "grade1": "#43a047", "grade2": "#c0ca33", "offgrade": "#8d6e63"}
+# The grade-mix chart's colours, best grade darkest (the badges' tones are too few shades of one green).
+GRADE_COLORS = {Grade.PREMIUM: "#1b5e20", Grade.GRADE1: "#43a047", Grade.GRADE2: "#c0ca33", Grade.OFFGRADE: "#8d6e63"}
 
 
 # --- yield ---------------------------------------------------------------------------------------
 
-def _yield_args():
-    """The report's range and grouping from the query string (default: this month by day)."""
-    from farm.api.reports import default_range
+def _groupings() -> dict[str, str]:
+    """What the report may be grouped by, with labels, for the page's choice."""
+    return {g.value: g.label for g in YieldGrouping}
 
-    since, until = default_range()
+
+def _yield_args():
+    """The report's range and grouping from the query string (default: this month by day); Invalid naming every
+    bad day."""
+    since, until = yield_report.default_range()
     values = {"from": request.args.get("from") or since.isoformat(), "to": request.args.get("to") or until.isoformat(),
               "by": request.args.get("by") or "day"}
-    fields = {}
-    parsed = {}
+    fields, parsed = {}, {}
     for name in ("from", "to"):
         try:
-            parsed[name] = date.fromisoformat(values[name].strip())
-        except ValueError:
-            fields[name] = _l("Enter a date as YYYY-MM-DD.")
+            parsed[name] = clock.parse_day(values[name], name, required=True)
+        except Invalid as exc:
+            fields.update(exc.fields)
     if fields:
         raise Invalid(_l("Some fields are not valid."), fields)
     return parsed["from"], parsed["to"], values["by"], values
@@ -72,7 +73,7 @@ def yield_():
             if grades else None,
         }
     return render_template("reports/yield.html", report=report, values=values, errors=errors, message=message,
-                           groupings=GROUPING_LABELS, chart=chart, jin=JIN_PER_KG), status
+                           groupings=_groupings(), chart=chart), status
 
 
 @bp.get("/reports/yield/export")
@@ -83,11 +84,11 @@ def yield_export():
         abort(404)
     since, until, by, _values = _yield_args()
     report = yield_report.yield_report(request_session(), since, until, by, current_language())
-    headers = [str(GROUPING_LABELS[by]), _("Weight (kg)"), _("Weight (jin)"), _("Entries")]
+    headers = [YieldGrouping(by).label, _("Weight (kg)"), _("Weight (jin)"), _("Entries")]
     rows = []
     for r in report.rows:
         key = date.fromisoformat(r.key) if by in ("day", "week") else r.label
-        rows.append([key, r.weight_kg, r.weight_kg * JIN_PER_KG, r.count])
+        rows.append([key, r.weight_kg, units.jin(r.weight_kg), r.count])
     totals = (1, 2, 3)
     if by == "planting":
         headers += [_("Greenhouse"), _("Planted on"), _("Area (m²)"), _("Area (mu)"), _("kg per m²"), _("kg per mu")]

@@ -1,4 +1,4 @@
-"""The harvest API (docs/api.md): POST/GET/PATCH /api/v1/harvests and GET /api/v1/reports/yield."""
+"""The harvest API: POST/GET/PATCH /api/v1/harvests (the correction rule holds for tokens too), GET /reports/yield."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from farm import clock
+from farm.models.crops import Planting
 from farm.models.harvest import Harvest
-from farm.models.people import Worker
+from farm.models.people import PayrollMonth, Worker
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, bearer, token_for
 
@@ -149,6 +150,48 @@ def test_patch_harvest_statuses(client, session, farm, auth):
     assert session.get(Harvest, hid).weight_kg == 12.5
 
 
+def test_worker_token_may_not_move_or_backdate_a_record(client, session, farm, auth):
+    client.post("/api/v1/harvests", json={**BODY, "greenhouse": "GH-001"}, headers=auth["manager"])
+    session.add(Planting(greenhouse=farm.park.greenhouses[1], crop=farm.crop, planted_on=date(2026, 9, 1),
+                         area_m2=800, status="growing"))
+    session.commit()
+    hid = client.post("/api/v1/harvests", json=BODY, headers=auth["worker"]).get_json()["id"]
+    before = client.get(f"/api/v1/harvests/{hid}", headers=auth["worker"]).get_json()
+    for change in ({"greenhouse": "GH-002"}, {"harvested_at": "2026-10-01T08:00:00+08:00"},
+                   {"greenhouse": "GH-002", "harvested_at": "2026-10-01T08:00:00+08:00", "weight_kg": 1},
+                   {"worker": farm.worker.worker_id}):
+        r = client.patch(f"/api/v1/harvests/{hid}", json=change, headers=auth["worker"])
+        assert r.status_code == 403, (change, r.get_json())
+        error = r.get_json()["error"]
+        assert set(error["fields"]) == set(change) - {"weight_kg"}
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
+    after = client.get(f"/api/v1/harvests/{hid}", headers=auth["worker"]).get_json()
+    assert after == before and after["changes"] == []
+    # what a worker may correct still goes through
+    r = client.patch(f"/api/v1/harvests/{hid}", json={"weight_kg": "12.4", "note": "复秤"}, headers=auth["worker"])
+    assert r.status_code == 200 and r.get_json()["weight_kg"] == 12.4
+    # the manager may move and backdate it
+    r = client.patch(f"/api/v1/harvests/{hid}", json={"greenhouse": "GH-002", "harvested_at": "2026-10-01T08:00:00+08:00"},
+                     headers=auth["manager"])
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["greenhouse"] == "GH-002" and r.get_json()["day"] == "2026-10-01"
+
+
+def test_worker_token_may_not_correct_anothers_late_or_closed_record(client, session, farm, auth):
+    for_them = client.post("/api/v1/harvests", json={**BODY, "worker": farm.worker.worker_id},
+                           headers=auth["manager"]).get_json()["id"]
+    r = client.patch(f"/api/v1/harvests/{for_them}", json={"weight_kg": 1}, headers=auth["worker"])
+    assert r.status_code == 403
+    own = client.post("/api/v1/harvests", json=BODY, headers=auth["worker"]).get_json()["id"]
+    with clock.frozen(clock.now() + timedelta(minutes=16)):
+        assert client.patch(f"/api/v1/harvests/{own}", json={"weight_kg": 1}, headers=auth["worker"]).status_code == 403
+    session.add(PayrollMonth(month=clock.month_of(clock.today())))
+    session.commit()
+    assert client.patch(f"/api/v1/harvests/{own}", json={"weight_kg": 1}, headers=auth["worker"]).status_code == 403
+    session.expire_all()
+    assert [h.weight_kg for h in session.scalars(select(Harvest).order_by(Harvest.id))] == [12.5, 12.5]
+
+
 def test_api_accepts_the_session_cookie_with_csrf_header(client, session, farm):
     login(client, "worker", PASSWORD)
     assert client.post("/api/v1/harvests", json=BODY).status_code == 400  # no X-CSRFToken
@@ -184,7 +227,7 @@ def test_yield_report_statuses(client, session, farm, auth):
     assert client.get("/api/v1/reports/yield?from=2026-11-10&to=2026-11-01", headers=auth["manager"]).status_code == 422
     assert client.get("/api/v1/reports/yield?from=bad", headers=auth["manager"]).status_code == 422
     r = client.get("/api/v1/reports/yield", headers=auth["manager"])
-    assert r.status_code == 200 and r.get_json()["rows"] == [] or all(x["weight_kg"] == 0 for x in r.get_json()["rows"])
+    assert r.status_code == 200 and all(x["weight_kg"] == 0 for x in r.get_json()["rows"])
 
 
 def test_yield_report_weeks_and_months_start_inside_the_range(client, session, farm, auth):
@@ -202,4 +245,3 @@ def test_yield_report_weeks_and_months_start_inside_the_range(client, session, f
 def test_openapi_describes_the_harvest_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/harvests", "/api/v1/harvests/{harvest_id}", "/api/v1/reports/yield"} <= set(paths)
-    assert date.today()  # keeps the import used

@@ -13,9 +13,10 @@ from farm.inputs import parse
 from farm.inputs.harvest import HarvestChange, HarvestIn
 from farm.models.harvest import Harvest
 from farm.models.harvest import HarvestChange as ChangeRecord
-from farm.models.people import Worker
+from farm.models.people import PayrollMonth, Worker
 from farm.services import harvest as harvests
 from farm.services import settings
+from tests.factories import make_crop, make_planting
 
 
 def entry(**fields) -> HarvestIn:
@@ -251,3 +252,108 @@ def test_day_summary_against_the_target_by_crop_and_greenhouse(app, session, far
 def test_day_summary_default_target_is_1500(app, session, farm):
     with app.test_request_context():
         assert harvests.day_summary(session).target_kg == Decimal("1500")
+
+
+# --- what a worker may correct: one rule in the service ----------------------------------------------------
+
+def change(**fields) -> HarvestChange:
+    return parse(HarvestChange, fields)
+
+
+def test_correctable_fields_by_role_and_record(app, session, farm):
+    with app.test_request_context():
+        own, _ = harvests.log_harvest(session, entry(), farm.worker)
+        theirs, _ = harvests.log_harvest(session, entry(worker=farm.worker.worker_id), farm.users["manager"])
+        assert harvests.correctable_fields(session, farm.worker, own) == ("weight_kg", "grade", "crates", "note")
+        assert harvests.correctable_fields(session, farm.worker, theirs) == ()
+        for role in ("manager", "admin"):
+            assert set(harvests.correctable_fields(session, farm.users[role], own)) == {
+                "greenhouse", "weight_kg", "grade", "crates", "harvested_at", "worker", "note"}
+        assert harvests.correctable_fields(session, farm.users["viewer"], own) == ()
+        harvests.void_harvest(session, own.id, "重复", farm.users["manager"])
+        assert harvests.correctable_fields(session, farm.users["manager"], own) == ()
+
+
+@pytest.mark.parametrize("fields", [
+    {"greenhouse": "GH-002"}, {"harvested_at": "2026-10-01T08:00:00+08:00"}, {"worker": 1},
+    {"weight_kg": "11", "greenhouse": "GH-001"},
+])
+def test_worker_may_not_correct_where_when_or_whose(app, session, farm, fields):
+    make_planting(session, farm.park.greenhouses[1], farm.crop)
+    with app.test_request_context():
+        harvest, _ = harvests.log_harvest(session, entry(), farm.worker)
+        session.commit()
+        before = harvests.snapshot(harvest)
+        with pytest.raises(Forbidden) as exc:
+            harvests.correct_harvest(session, harvest.id, change(**fields), farm.worker)
+        refused = [name for name in fields if name not in ("weight_kg",)]
+        assert set(exc.value.fields) == set(refused)
+        assert "worker" not in exc.value.fields or "工人" in str(exc.value.fields["worker"])  # named, in Chinese
+    session.rollback()
+    session.expire_all()
+    assert harvests.snapshot(session.get(Harvest, harvest.id)) == before
+    assert session.scalar(select(func.count()).select_from(ChangeRecord)) == 0
+
+
+def test_worker_forbidden_field_message_names_the_field(app, session, farm):
+    with app.test_request_context("/?lang=en"):
+        harvest, _ = harvests.log_harvest(session, entry(), farm.worker)
+        with pytest.raises(Forbidden) as exc:
+            harvests.correct_harvest(session, harvest.id, change(greenhouse="GH-002"), farm.worker)
+        assert "Greenhouse" in str(exc.value.fields["greenhouse"])
+        assert "Greenhouse" in str(exc.value.message)
+
+
+def test_worker_may_not_correct_a_record_a_manager_entered_for_them(app, session, farm):
+    with app.test_request_context():
+        harvest, _ = harvests.log_harvest(session, entry(worker=farm.worker.worker_id), farm.users["manager"])
+        assert harvests.get_harvest(session, harvest.id, farm.worker)  # they see it in their list
+        with pytest.raises(Forbidden):
+            harvests.correct_harvest(session, harvest.id, change(weight_kg="1"), farm.worker)
+        with pytest.raises(Forbidden):
+            harvests.void_harvest(session, harvest.id, "wrong", farm.worker)
+    assert session.get(Harvest, harvest.id).weight_kg == Decimal("12.5")
+
+
+def test_worker_may_not_correct_in_a_closed_pay_month(app, session, farm):
+    with app.test_request_context():
+        harvest, _ = harvests.log_harvest(session, entry(), farm.worker)
+        session.add(PayrollMonth(month=clock.month_of(harvest.day)))
+        session.flush()
+        assert harvests.correctable_fields(session, farm.worker, harvest) == ()
+        with pytest.raises(Forbidden) as exc:
+            harvests.correct_harvest(session, harvest.id, change(weight_kg="1"), farm.worker)
+        assert clock.month_of(harvest.day) in str(exc.value.message)
+        with pytest.raises(Forbidden):
+            harvests.void_harvest(session, harvest.id, "wrong", farm.worker)
+        # a manager still corrects it (pay shows the drift against what was paid)
+        harvests.correct_harvest(session, harvest.id, change(weight_kg="2"), farm.users["manager"])
+    assert session.get(Harvest, harvest.id).weight_kg == Decimal("2")
+
+
+def test_manager_moves_a_record_to_another_greenhouse_and_time(app, session, farm):
+    other = make_planting(session, farm.park.greenhouses[1], make_crop(session, "tomato", "番茄", "Tomato"))
+    with app.test_request_context():
+        harvest, _ = harvests.log_harvest(session, entry(), farm.worker)
+        moved = harvests.correct_harvest(session, harvest.id, change(
+            greenhouse="GH-002", harvested_at="2026-10-01T08:00:00+08:00", worker=None, reason="记错棚"),
+            farm.users["manager"])
+    assert moved.greenhouse.code == "GH-002" and moved.planting_id == other.id and moved.crop.code == "tomato"
+    assert moved.day.isoformat() == "2026-10-01"
+    history = moved.changes[-1]
+    assert history.before["greenhouse"] == "GH-001" and history.after["greenhouse"] == "GH-002"
+    assert history.changed_by_id == farm.users["manager"].id
+
+
+def test_the_database_refuses_an_unknown_grade(session, farm):
+    from sqlalchemy.exc import IntegrityError
+
+    now = clock.now()
+    session.add(Harvest(greenhouse_id=farm.park.greenhouses[0].id, planting_id=farm.planting.id,
+                        crop_id=farm.crop.id, weight_kg=Decimal("1"), grade="gold", harvested_at=now,
+                        day=clock.park_day(now), entered_by_id=farm.users["manager"].id, note="", void_reason="",
+                        created_at=now, updated_at=now))
+    with pytest.raises(IntegrityError) as exc:
+        session.flush()
+    assert "grade_vocab" in str(exc.value) or "CHECK" in str(exc.value)
+    session.rollback()

@@ -208,3 +208,38 @@ def test_manager_logs_for_a_chosen_worker(client, session, farm):
     post_form(client, worker=str(farm.worker.worker_id))
     assert records(session)[0].worker_id == farm.worker.worker_id
     assert post_form(client, worker="9999").status_code == 422
+
+
+def test_correction_form_offers_what_the_rule_allows(client, session, farm):
+    login(client, "worker", PASSWORD)
+    post_form(client)
+    hid = records(session)[0].id
+    page = client.get(f"/harvests/{hid}/edit").get_data(as_text=True)
+    for name in ("weight_kg", "grade", "crates", "note"):
+        assert f'name="{name}"' in page, name
+    for name in ("greenhouse", "harvested_at", "worker"):
+        assert f'name="{name}"' not in page, name
+    login(client, "manager", PASSWORD)
+    page = client.get(f"/harvests/{hid}/edit").get_data(as_text=True)
+    for name in ("greenhouse", "weight_kg", "grade", "crates", "harvested_at", "worker", "note"):
+        assert f'name="{name}"' in page, name
+
+
+def test_worker_cannot_correct_on_the_page_what_a_manager_entered_for_them(client, session, farm):
+    login(client, "manager", PASSWORD)
+    post_form(client, worker=str(farm.worker.worker_id))
+    hid = records(session)[0].id
+    login(client, "worker", PASSWORD)
+    assert client.get(f"/harvests/{hid}").status_code == 200
+    page = client.get(f"/harvests/{hid}/edit")
+    assert page.status_code == 403 and 'name="weight_kg"' not in page.get_data(as_text=True)
+    token = csrf_token(client, "/harvest")
+    assert client.post(f"/harvests/{hid}/edit", data={"csrf_token": token, "weight_kg": "1"}).status_code == 403
+    assert records(session)[0].weight_kg == Decimal("25")
+
+
+def test_form_reads_jin_with_the_one_rounding(client, session, farm):
+    login(client, "worker", PASSWORD)
+    post_form(client, weight="1.001", unit="jin")
+    post_form(client, weight="12,3456", unit="kg")
+    assert [h.weight_kg for h in records(session)] == [Decimal("0.501"), Decimal("12.346")]

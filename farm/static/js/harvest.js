@@ -3,6 +3,79 @@
    reached the server but whose answer was lost is stored once when it is sent again. No framework. */
 (function () {
   "use strict";
+
+  /* --- weights ------------------------------------------------------------------------------------------
+     Decimal text, never binary floats, so the page rounds exactly as the server does (farm/units.py): 斤 to kg
+     halves up to the gram (1.001 斤 is 0.501 kg), kg to 斤 exactly. tests/harvest/test_units_js.py holds the two
+     together. A weight is {neg, digits, scale}: the value is digits / 10^scale. */
+  var FULLWIDTH_DIGIT = /[\uFF10-\uFF19]/g;
+  function zeros(n) { return n > 0 ? new Array(n + 1).join("0") : ""; }
+  function parseDecimal(text) {
+    var s = String(text === undefined || text === null ? "" : text).replace(FULLWIDTH_DIGIT, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0xFEE0);
+    });
+    var m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,3}))?\s*$/.exec(s);
+    if (!m || (m[2] + (m[3] || "")) === "") return null;
+    var frac = m[3] || "", digits = m[2] + frac, scale = frac.length - parseInt(m[4] || "0", 10);
+    if (scale < 0) { digits += zeros(-scale); scale = 0; }
+    return {neg: m[1] === "-", digits: digits.replace(/^0+(?=\d)/, ""), scale: scale};
+  }
+  function times(digits, k) {  /* a digit string times a one-digit number */
+    var out = "", carry = 0;
+    for (var i = digits.length - 1; i >= 0; i--) {
+      var n = (digits.charCodeAt(i) - 48) * k + carry;
+      out = (n % 10) + out;
+      carry = Math.floor(n / 10);
+    }
+    return (carry ? String(carry) : "") + out;
+  }
+  function increment(digits) {
+    var i = digits.length - 1;
+    while (i >= 0 && digits.charAt(i) === "9") i--;
+    if (i < 0) return "1" + zeros(digits.length);
+    return digits.slice(0, i) + String.fromCharCode(digits.charCodeAt(i) + 1) + zeros(digits.length - i - 1);
+  }
+  /* the weight as text with exactly `places` decimals, halves rounded away from zero (ROUND_HALF_UP) */
+  function rounded(d, places) {
+    var digits = d.digits, scale = d.scale;
+    while (digits.length <= scale) digits = "0" + digits;
+    if (scale > places) {
+      var cut = digits.length - (scale - places), up = digits.charAt(cut) >= "5";
+      digits = digits.slice(0, cut);
+      if (up) digits = increment(digits);
+    } else {
+      digits += zeros(places - scale);
+    }
+    var whole = digits.slice(0, digits.length - places).replace(/^0+(?=\d)/, "");
+    return (d.neg ? "-" : "") + whole + (places ? "." + digits.slice(digits.length - places) : "");
+  }
+  /* 斤 typed as text -> kg text to the gram (farm.units.kg_from_jin); null when it is no number */
+  function kgFromJin(text) {
+    var d = parseDecimal(text);
+    return d ? rounded({neg: d.neg, digits: times(d.digits, 5), scale: d.scale + 1}, 3) : null;  /* x/2 = x*5/10 */
+  }
+  /* a weight typed in kg or 斤 (a comma as the decimal point) -> kg text to the gram (farm.units.to_kg) */
+  function toKg(text, u) {
+    var t = String(text === undefined || text === null ? "" : text).replace(/,/g, ".");
+    if (u === "jin") return kgFromJin(t);
+    var d = parseDecimal(t);
+    return d ? rounded(d, 3) : null;
+  }
+  /* kg text -> 斤 text, exact (farm.units.jin) */
+  function jinFromKg(text) {
+    var d = parseDecimal(text);
+    return d ? rounded({neg: d.neg, digits: times(d.digits, 2), scale: d.scale}, d.scale) : null;
+  }
+  /* a weight shown to one decimal */
+  function one(text) { var d = parseDecimal(text); return d ? rounded(d, 1) : ""; }
+  function grams(text) { return parseInt(toKg(text, "kg").replace(".", ""), 10); }
+  function kgOfGrams(g) {
+    var s = String(Math.abs(g));
+    while (s.length < 4) s = "0" + s;
+    return (g < 0 ? "-" : "") + s.slice(0, -3) + "." + s.slice(-3);
+  }
+  window.farmHarvest = {kgFromJin: kgFromJin, toKg: toKg, jinFromKg: jinFromKg, one: one};
+
   var form = document.getElementById("harvest-form");
   if (!form) return;
   var T = JSON.parse(document.getElementById("harvest-text").textContent);
@@ -28,7 +101,6 @@
     var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
-  function one(n) { return (Math.round(n * 10) / 10).toFixed(1); }
   function unit() { return form.querySelector('input[name="unit"]:checked').value; }
   function checked(name) { var el = form.querySelector('input[name="' + name + '"]:checked'); return el ? el.value : ""; }
   function say(text, bad) { statusEl.textContent = text; statusEl.className = "form-status" + (bad ? " error" : " ok"); }
@@ -38,19 +110,13 @@
     try { return new Intl.DateTimeFormat("zh-CN", {timeZone: tz, hour: "2-digit", minute: "2-digit", hour12: false}).format(new Date(iso)); }
     catch (e) { return iso.slice(11, 16); }
   }
-  /* kg as text with at most 3 decimals, from what was typed in kg or jin (1 kg = 2 jin) */
-  function toKg(text, u) {
-    var n = parseFloat(String(text).replace(",", "."));
-    if (!isFinite(n)) return null;
-    return u === "jin" ? (n / 2).toFixed(3) : n.toFixed(3);
-  }
 
   function showConversion() {
     var out = document.getElementById("conversion");
-    var n = parseFloat(weight.value.replace(",", "."));
-    if (!isFinite(n) || n <= 0) { out.textContent = ""; return; }
-    out.textContent = unit() === "jin" ? fill(T.equals, {value: one(n / 2), unit: T.kg})
-                                       : fill(T.equals, {value: one(n * 2), unit: T.jin});
+    var kg = toKg(weight.value, unit());
+    if (kg === null || kg.charAt(0) === "-" || !/[1-9]/.test(kg)) { out.textContent = ""; return; }
+    out.textContent = unit() === "jin" ? fill(T.equals, {value: one(kg), unit: T.kg})
+                                       : fill(T.equals, {value: one(jinFromKg(kg)), unit: T.jin});
   }
   weight.addEventListener("input", showConversion);
   Array.prototype.forEach.call(form.querySelectorAll('input[name="unit"]'), function (r) {
@@ -67,7 +133,7 @@
       var li = document.createElement("li");
       li.className = "entry waiting";
       li.textContent = time(e.body.harvested_at) + "  " + e.body.greenhouse + " · " + (T.grades[e.body.grade] || e.body.grade) +
-        " · " + one(parseFloat(e.body.weight_kg)) + " " + T.kg + " (" + one(parseFloat(e.body.weight_kg) * 2) + " " + T.jin + ") · " + T.waiting;
+        " · " + one(e.body.weight_kg) + " " + T.kg + " (" + one(jinFromKg(e.body.weight_kg)) + " " + T.jin + ") · " + T.waiting;
       queueList.appendChild(li);
     });
     queueCard.hidden = q.length === 0;
@@ -83,7 +149,7 @@
     li.innerHTML = '<span class="time"></span><span class="what"></span><span class="weight"></span>';
     li.children[0].textContent = time(h.harvested_at);
     li.children[1].textContent = h.greenhouse + " · " + crop + " · " + (T.grades[h.grade] || h.grade);
-    li.children[2].textContent = one(h.weight_kg) + " " + T.kg + " (" + one(h.weight_jin) + " " + T.jin + ")";
+    li.children[2].textContent = one(h.weight_kg) + " " + T.kg + " (" + one(jinFromKg(h.weight_kg)) + " " + T.jin + ")";
     var fix = document.createElement("a");
     fix.className = "fix";
     fix.href = T.edit_url.replace("/0/", "/" + h.id + "/");
@@ -91,10 +157,10 @@
     li.appendChild(fix);
     entries.insertBefore(li, entries.firstChild);
     var total = document.getElementById("total-kg");
-    var kg = parseFloat(total.getAttribute("data-kg")) + h.weight_kg;
+    var kg = kgOfGrams(grams(total.getAttribute("data-kg")) + grams(h.weight_kg));  /* summed in whole grams */
     total.setAttribute("data-kg", kg);
     total.textContent = one(kg);
-    document.getElementById("total-jin").textContent = one(kg * 2);
+    document.getElementById("total-jin").textContent = one(jinFromKg(kg));
     var count = document.getElementById("total-count");
     count.textContent = String(parseInt(count.textContent, 10) + 1);
   }
@@ -117,7 +183,7 @@
         if (r.status === 200 || r.status === 201) {
           store(load().filter(function (x) { return x.id !== e.id; }));
           if (!entries.querySelector('[data-id="' + data.id + '"]')) { data.crop_name = e.crop; addEntry(data); }
-          say(fill(T.saved, {kg: one(data.weight_kg), jin: one(data.weight_jin)}), false);
+          say(fill(T.saved, {kg: one(data.weight_kg), jin: one(jinFromKg(data.weight_kg))}), false);
           return flush();
         }
         if (r.status === 401 || r.status === 400 && data.error && data.error.code === "csrf") { say(T.login, true); return; }
