@@ -14,7 +14,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from farm.models.land import Household, LandContract, Parcel, RentPayment
-from farm.services.rent import dues, fen
+from farm.services.rent import dues
+from farm.units import fen
 
 SEED = 7301
 TOTAL_MU = Decimal("840")
