@@ -209,7 +209,8 @@ def _greenhouses(session: Session, codes: list[str]) -> list[Greenhouse]:
     return sorted(found.values(), key=lambda g: g.code)
 
 
-def _household_for(session: Session, household_id: int) -> Household:
+def household_for(session: Session, household_id: int) -> Household:
+    """The household a record names by id; Invalid (on `household_id`) when there is none."""
     household = session.get(Household, household_id)
     if household is None:
         msg = _l("There is no household %(id)s.", id=household_id)
@@ -234,7 +235,7 @@ def _apply(contract: LandContract, data: ContractIn) -> None:
 
 def create_contract(session: Session, data: ContractIn) -> LandContract:
     """Make a contract with its parcels; refuses terms past the 承包期 and parcels already leased (409)."""
-    household = _household_for(session, data.household_id)
+    household = household_for(session, data.household_id)
     _check_terms(session, data, household, None)
     greenhouses = _greenhouses(session, data.greenhouses)
     contract = LandContract(household=household, status=data.status)
@@ -249,7 +250,7 @@ def create_contract(session: Session, data: ContractIn) -> LandContract:
 def update_contract(session: Session, contract_id: int, data: ContractIn) -> LandContract:
     """Change a contract's terms and parcels; its payments stay and are allocated to the new schedule."""
     contract = get_contract(session, contract_id)
-    household = _household_for(session, data.household_id)
+    household = household_for(session, data.household_id)
     _check_terms(session, data, household, contract.id)
     greenhouses = _greenhouses(session, data.greenhouses)
     contract.household = household

@@ -15,7 +15,7 @@ from farm.models.base import utcnow
 from farm.models.land import Household
 from farm.models.park import Greenhouse
 from farm.models.people import Assignment, Job, PayRate, Training, Worker
-from farm.services import payroll, privacy
+from farm.services import land, payroll, privacy
 from farm.vocab import RateKind, Role, WorkerStatus
 
 DAY_HOURS = Decimal(24)
@@ -48,9 +48,8 @@ def list_workers(session: Session, status: str | None = None):
 
 
 def _household(session: Session, household_id: int | None) -> None:
-    if household_id is not None and session.get(Household, household_id) is None:
-        msg = _l("There is no household %(id)s.", id=household_id)
-        raise Invalid(msg, {"household_id": msg})
+    if household_id is not None:
+        land.household_for(session, household_id)
 
 
 def create_worker(session: Session, data) -> Worker:

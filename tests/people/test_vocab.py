@@ -5,11 +5,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from farm.models.people import Job, PayRate, PayrollLine, PayrollMonth, Worker
 from farm.vocab import Grade, JobKind, PayLineKind, RateKind, WorkerStatus
+from tests.land.factories import assert_kept_in_vocabulary, assert_vocabulary_constraints_made
 
 COLUMNS = [("workers", "status", WorkerStatus, False), ("jobs", "kind", JobKind, False),
            ("pay_rates", "kind", RateKind, False), ("pay_rates", "grade", Grade, True),
@@ -32,17 +32,7 @@ def rows(session, farm):
 @pytest.mark.parametrize(("table", "column", "vocabulary", "nullable"), COLUMNS)
 def test_database_keeps_vocabulary_columns_inside_their_vocabulary(session, rows, table, column, vocabulary,
                                                                    nullable):
-    for value in vocabulary.values():
-        session.execute(text(f"UPDATE {table} SET {column} = :v"), {"v": value})
-        session.flush()
-    if nullable:
-        session.execute(text(f"UPDATE {table} SET {column} = NULL"))
-        session.flush()
-    session.commit()
-    with pytest.raises(IntegrityError):
-        session.execute(text(f"UPDATE {table} SET {column} = 'bogus'"))
-        session.flush()
-    session.rollback()
+    assert_kept_in_vocabulary(session, table, column, vocabulary, nullable)
 
 
 def test_database_refuses_an_unknown_worker_status_from_the_models(session, farm):
@@ -53,8 +43,4 @@ def test_database_refuses_an_unknown_worker_status_from_the_models(session, farm
 
 
 def test_migrations_create_the_models_vocabulary_constraints(database):
-    found = inspect(database.engine)
-    for model in (Worker, Job, PayRate, PayrollLine):
-        table = model.__table__
-        expected = {c.name for c in table.constraints if str(c.name or "").endswith("_vocab")}
-        assert expected and expected <= {c["name"] for c in found.get_check_constraints(table.name)}, table.name
+    assert_vocabulary_constraints_made(database.engine, (Worker, Job, PayRate, PayrollLine))
