@@ -69,7 +69,8 @@ def _check_household(session: Session, data: HouseholdIn, household: Household |
     if data.contract_period_end is None or household is None:
         return
     for contract in household.contracts:
-        if contract.status in (ContractStatus.DRAFT, ContractStatus.ACTIVE) and contract.end_date > data.contract_period_end:
+        if (contract.status in (ContractStatus.DRAFT, ContractStatus.ACTIVE)
+                and contract.end_date > data.contract_period_end):
             msg = _l("Contract %(number)s runs until %(date)s, past this land-contract period.",
                      number=contract.number, date=contract.end_date.isoformat())
             raise Invalid(msg, {"contract_period_end": msg})
@@ -340,7 +341,8 @@ class Reminder:
 
 
 def _in_force(session: Session, today: date) -> list[LandContract]:
-    return list(session.scalars(contracts_query(today=today).where(LandContract.status.in_((ContractStatus.ACTIVE, ContractStatus.EXPIRED)))))
+    in_force = (ContractStatus.ACTIVE, ContractStatus.EXPIRED)
+    return list(session.scalars(contracts_query(today=today).where(LandContract.status.in_(in_force))))
 
 
 def reminders(session: Session, today: date | None = None) -> list[Reminder]:
@@ -367,8 +369,8 @@ def reminders(session: Session, today: date | None = None) -> list[Reminder]:
                 contract.village_filed_on is None or contract.township_filed_on is None):
             missing = ("both" if contract.village_filed_on is None and contract.township_filed_on is None
                        else "village" if contract.village_filed_on is None else "township")
-            items.append(Reminder(ReminderKind.NOT_FILED, on=contract.start_date, days=(contract.start_date - today).days,
-                                  detail=missing, **base))
+            items.append(Reminder(ReminderKind.NOT_FILED, on=contract.start_date,
+                                  days=(contract.start_date - today).days, detail=missing, **base))
     order = {kind: n for n, kind in enumerate(ReminderKind)}
     return sorted(items, key=lambda r: (order[r.kind], r.on, r.contract_number))
 

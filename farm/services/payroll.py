@@ -1,7 +1,8 @@
 """Monthly pay: daily wage for the days present, piece pay for kilograms picked and crates packed, adjustments.
 
-Every line is rounded to the fen on its own (farm.units.fen, the park's one rounding of money) and a total is the exact sum of its lines, so a
-payslip always adds up. A closed month is read from its stored lines and never recomputed.
+Every line is rounded to the fen on its own (farm.units.fen, the park's one rounding of money) and a total is
+the exact sum of its lines, so a payslip always adds up. A closed month is read from its stored lines and never
+recomputed. Months ('YYYY-MM') and their days are farm.clock's.
 """
 from __future__ import annotations
 

@@ -206,7 +206,8 @@ def _contract_form(contract=None):
             errors, message, status = _renumber(field_errors(exc), request.form), str(exc.message), exc.status
     return render_template("land/contract_form.html", contract=contract, values=values, errors=errors,
                            message=message, households=land.list_households(db), rows=_parcel_rows(values),
-                           methods=PaymentMethod.choices(), statuses=[(s.value, s.label) for s in get_args(NewContractStatus)]), status
+                           methods=PaymentMethod.choices(),
+                           statuses=[(s.value, s.label) for s in get_args(NewContractStatus)]), status
 
 
 @bp.route("/contracts/new", methods=["GET", "POST"])
