@@ -10,12 +10,15 @@ from pydantic import Field, StringConstraints, field_validator
 
 from farm.inputs import Code, Input, LongText, OptionalDate, Text
 from farm.services.rent import parse_month_day
+from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Mu = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
 PositiveYuan = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 OptionalYuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None
+# A contract is made active or as a draft; it expires or is terminated later (ContractStatusIn).
+NewContractStatus = Literal[ContractStatus.ACTIVE, ContractStatus.DRAFT]
 
 
 class HouseholdIn(Input):
@@ -24,7 +27,7 @@ class HouseholdIn(Input):
     name: Name
     village_group: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
     members: Annotated[int, Field(ge=1, le=30)] = 1
-    status: Literal["none", "lifted", "monitored"] = "none"
+    status: HouseholdStatus = HouseholdStatus.NONE
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+\- ]*$")] = ""
     id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
     address: Text = ""
@@ -83,13 +86,13 @@ class ContractIn(Input):
     delivery_date: OptionalDate = None
     rent_per_mu_year: PositiveYuan
     payment_month_day: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5)]
-    payment_method: Literal["bank", "cash", "mobile", "other"] = "bank"
+    payment_method: PaymentMethod = PaymentMethod.BANK
     escalation: EscalationIn | None = None
     deposit: OptionalYuan = None
     late_fee_per_10k: Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)] | None = None
     village_filed_on: OptionalDate = None
     township_filed_on: OptionalDate = None
-    status: Literal["draft", "active"] = "active"
+    status: NewContractStatus = ContractStatus.ACTIVE
     greenhouses: list[Code] = []
     notes: LongText = ""
 
@@ -113,7 +116,7 @@ class ContractFiling(Input):
 class ContractStatusIn(Input):
     """Change a contract's status: activate a draft, or terminate on a date."""
 
-    status: Literal["active", "terminated"]
+    status: Literal[ContractStatus.ACTIVE, ContractStatus.TERMINATED]
     terminated_on: OptionalDate = None
 
 
@@ -122,6 +125,6 @@ class PaymentIn(Input):
 
     paid_on: date
     amount: PositiveYuan
-    method: Literal["bank", "cash", "mobile", "other"] = "bank"
+    method: PaymentMethod = PaymentMethod.BANK
     receipt_no: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
     notes: LongText = ""

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, StringConstraints
 
 from farm.inputs import Input, LongText, Text, Yuan
+from farm.vocab import Grade, JobKind, WorkerStatus
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -18,8 +19,6 @@ Hours = Annotated[Decimal, Field(ge=0, le=24, max_digits=4, decimal_places=2)]
 Rate = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
 # An adjustment may take money back, so it may be negative.
 SignedYuan = Annotated[Decimal, Field(ge=-1_000_000, le=1_000_000, max_digits=12, decimal_places=2)]
-JobKind = Literal["harvest", "packing", "planting", "pruning", "irrigation", "spraying", "cleaning", "other"]
-Grade = Literal["premium", "grade1", "grade2", "offgrade"]
 
 
 class WorkerIn(Input):
@@ -32,7 +31,7 @@ class WorkerIn(Input):
     daily_wage: Yuan | None = None
     id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
     skills: Text = ""
-    status: Literal["active", "left"] = "active"
+    status: WorkerStatus = WorkerStatus.ACTIVE
     started_on: date | None = None
     notes: LongText = ""
 

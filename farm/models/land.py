@@ -13,10 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm.models.base import Area, Base, Money, utcnow
 from farm.models.park import Greenhouse
-
-HOUSEHOLD_STATUSES = ("none", "lifted", "monitored")
-CONTRACT_STATUSES = ("draft", "active", "expired", "terminated")
-PAYMENT_METHODS = ("bank", "cash", "mobile", "other")
+from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
 
 # Which greenhouses stand on a contract's land.
 contract_greenhouses = Table(
@@ -31,12 +28,13 @@ class Household(Base):
     """A village household (农户) that leases land to the park; named after its head."""
 
     __tablename__ = "households"
+    __table_args__ = (HouseholdStatus.check("status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     village_group: Mapped[str] = mapped_column(String(60), default="", index=True)
     members: Mapped[int] = mapped_column(default=1)
-    status: Mapped[str] = mapped_column(String(20), default="none")
+    status: Mapped[str] = mapped_column(String(20), default=HouseholdStatus.NONE.value)
     phone: Mapped[str] = mapped_column(String(40), default="")
     id_number: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
@@ -56,6 +54,7 @@ class LandContract(Base):
     """A land-transfer contract after the national model text (农村土地经营权出租合同示范文本)."""
 
     __tablename__ = "land_contracts"
+    __table_args__ = (ContractStatus.check("status"), PaymentMethod.check("payment_method"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)
@@ -67,7 +66,7 @@ class LandContract(Base):
     rent_per_mu_year: Mapped[Decimal] = mapped_column(Money())
     # "MM-DD": the day each year's rent is due; 02-29 means the last day of February.
     payment_month_day: Mapped[str] = mapped_column(String(5))
-    payment_method: Mapped[str] = mapped_column(String(20), default="bank")
+    payment_method: Mapped[str] = mapped_column(String(20), default=PaymentMethod.BANK.value)
     escalation_every_years: Mapped[int | None]
     escalation_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     deposit: Mapped[Decimal | None] = mapped_column(Money())
@@ -75,7 +74,7 @@ class LandContract(Base):
     late_fee_per_10k: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     village_filed_on: Mapped[date | None]
     township_filed_on: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ContractStatus.ACTIVE.value, index=True)
     terminated_on: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -118,12 +117,13 @@ class RentPayment(Base):
     """Rent paid to a household; allocated to the oldest open due when the schedule is computed."""
 
     __tablename__ = "rent_payments"
+    __table_args__ = (PaymentMethod.check("method"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("land_contracts.id", ondelete="CASCADE"), index=True)
     paid_on: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money())
-    method: Mapped[str] = mapped_column(String(20), default="bank")
+    method: Mapped[str] = mapped_column(String(20), default=PaymentMethod.BANK.value)
     receipt_no: Mapped[str] = mapped_column(String(60), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -9,16 +9,10 @@ from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm.models.base import Base, Money, Weight, utcnow
+from farm.vocab import Grade, JobKind, PayLineKind, RateKind, WorkerStatus
 
 if TYPE_CHECKING:
     from farm.models.park import Greenhouse
-
-WORKER_STATUSES = ("active", "left")
-JOB_KINDS = ("harvest", "packing", "planting", "pruning", "irrigation", "spraying", "cleaning", "other")
-# What a pay rate is for: a worker's daily wage, picking by crop and grade (元/kg), packing (元/crate).
-RATE_KINDS = ("wage", "piece", "crate")
-LINE_KINDS = ("wage", "piece", "crate", "adjustment")
-
 
 def Hours() -> Numeric:  # noqa: N802 - reads like a type
     """Hours to the hundredth."""
@@ -29,12 +23,13 @@ class Worker(Base):
     """A worker; a `worker` login belongs to exactly one of these."""
 
     __tablename__ = "workers"
+    __table_args__ = (WorkerStatus.check("status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(40), default="")
     village_group: Mapped[str] = mapped_column(String(60), default="")
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=WorkerStatus.ACTIVE.value)
     daily_wage: Mapped[Decimal | None] = mapped_column(Money())
     started_on: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -66,6 +61,7 @@ class Job(Base):
     """One job on a day's board: a kind of work in a greenhouse (none = the packing shed)."""
 
     __tablename__ = "jobs"
+    __table_args__ = (JobKind.check("kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(index=True)
@@ -104,7 +100,8 @@ class PayRate(Base):
     """A pay rate from a date on: a worker's daily wage, a piece rate per crop and grade, or the crate rate."""
 
     __tablename__ = "pay_rates"
-    __table_args__ = (Index("ix_pay_rates_kind_from", "kind", "valid_from"),)
+    __table_args__ = (Index("ix_pay_rates_kind_from", "kind", "valid_from"), RateKind.check("kind"),
+                      Grade.check("grade", nullable=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
@@ -135,6 +132,7 @@ class PayrollLine(Base):
     """One line of a closed month's pay for a worker, exactly as it was paid."""
 
     __tablename__ = "payroll_lines"
+    __table_args__ = (PayLineKind.check("kind"), Grade.check("grade", nullable=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payroll_id: Mapped[int] = mapped_column(ForeignKey("payroll_months.id", ondelete="CASCADE"), index=True)

@@ -19,11 +19,10 @@ from farm.errors import Conflict, Invalid, NotFound
 from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, PaymentIn
 from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.park import Greenhouse
-from farm.permissions import SEES_PERSONAL_DATA
-from farm.services import settings, workbook
+from farm.services import privacy, settings, workbook
 from farm.services.rent import ZERO, Schedule, schedule, term_end
 from farm.services.settings import SettingSpec
-from farm.vocab import label
+from farm.vocab import ContractStatus, DueStatus, ReminderKind, label
 
 settings.register(SettingSpec("land.remind_due_days", 30, int, _l("Remind of rent due within"), _l("days"),
                               Decimal(1)))
@@ -33,27 +32,13 @@ settings.register(SettingSpec("land.remind_ending_days", 180, int, _l("Remind of
 
 # --- personal data -------------------------------------------------------------------------------
 
-def sees_personal_data(user) -> bool:
-    """Admins and managers see ID numbers, bank accounts and phone numbers in full."""
-    return user is not None and user.role in SEES_PERSONAL_DATA
-
-
-def mask(value: str | None, keep_start: int = 4, keep_end: int = 4) -> str:
-    """`1502**********1234`: the first and last few characters, stars between; short values all stars."""
-    value = value or ""
-    if not value:
-        return ""
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+# A household's personal data, shown as farm.services.privacy rules.
+PERSONAL_FIELDS = ("id_number", "bank_account", "phone")
 
 
 def personal(household: Household, user) -> dict:
-    """The household's ID number, bank account and phone as this user may see them."""
-    if sees_personal_data(user):
-        return {"id_number": household.id_number, "bank_account": household.bank_account, "phone": household.phone}
-    return {"id_number": mask(household.id_number), "bank_account": mask(household.bank_account),
-            "phone": mask(household.phone, 3, 4)}
+    """The household's ID number, bank account and phone as this user may see them (farm.services.privacy)."""
+    return privacy.personal(household, user, PERSONAL_FIELDS)
 
 
 # --- households ----------------------------------------------------------------------------------
@@ -83,7 +68,8 @@ def _check_household(session: Session, data: HouseholdIn, household: Household |
     if data.contract_period_end is None or household is None:
         return
     for contract in household.contracts:
-        if contract.status in ("draft", "active") and contract.end_date > data.contract_period_end:
+        if (contract.status in (ContractStatus.DRAFT, ContractStatus.ACTIVE)
+                and contract.end_date > data.contract_period_end):
             msg = _l("Contract %(number)s runs until %(date)s, past this land-contract period.",
                      number=contract.number, date=contract.end_date.isoformat())
             raise Invalid(msg, {"contract_period_end": msg})
@@ -108,11 +94,18 @@ def update_household(session: Session, household_id: int, data: HouseholdIn) -> 
 
 # --- contracts -----------------------------------------------------------------------------------
 
+# The contract list's `due` filter: rent due within the reminder window, or overdue rent.
+DUE_SOON, DUE_OVERDUE = "soon", "overdue"
+DUE_FILTERS = (DUE_SOON, DUE_OVERDUE)
+# Dues not paid and not yet late: the ones a reminder of rent due soon is about.
+OPEN_DUE = (DueStatus.DUE, DueStatus.PARTIAL)
+
+
 def effective_status(contract: LandContract, today: date | None = None) -> str:
     """The stored status, except that an active contract past its end date reads `expired`."""
     today = today or clock.today()
-    if contract.status == "active" and contract.end_date < today:
-        return "expired"
+    if contract.status == ContractStatus.ACTIVE and contract.end_date < today:
+        return ContractStatus.EXPIRED
     return contract.status
 
 
@@ -131,11 +124,11 @@ def contracts_query(status: str | None = None, group: str | None = None, househo
         selectinload(LandContract.parcels), selectinload(LandContract.payments),
         selectinload(LandContract.household), selectinload(LandContract.greenhouses),
     )
-    if status == "active":
-        query = query.where(LandContract.status == "active", LandContract.end_date >= today)
-    elif status == "expired":
-        query = query.where(or_(LandContract.status == "expired",
-                                and_(LandContract.status == "active", LandContract.end_date < today)))
+    if status == ContractStatus.ACTIVE:
+        query = query.where(LandContract.status == ContractStatus.ACTIVE, LandContract.end_date >= today)
+    elif status == ContractStatus.EXPIRED:
+        query = query.where(or_(LandContract.status == ContractStatus.EXPIRED,
+                                and_(LandContract.status == ContractStatus.ACTIVE, LandContract.end_date < today)))
     elif status:
         query = query.where(LandContract.status == status)
     if group:
@@ -146,7 +139,8 @@ def contracts_query(status: str | None = None, group: str | None = None, househo
 
 
 def status_filter(status: str | None) -> str | None:
-    if status and status not in ("draft", "active", "expired", "terminated"):
+    """A contract status from a query, None for all; Invalid when it is no ContractStatus."""
+    if status and ContractStatus.get(status) is None:
         msg = _l("Not one of the allowed choices.")
         raise Invalid(msg, {"status": msg})
     return status or None
@@ -158,12 +152,12 @@ def list_contracts(session: Session, status: str | None = None, group: str | Non
     today = today or clock.today()
     rows = [(c, schedule(c, today)) for c in session.scalars(contracts_query(status_filter(status), group,
                                                                               today=today))]
-    if due == "overdue":
+    if due == DUE_OVERDUE:
         rows = [(c, s) for c, s in rows if s.overdue > 0]
-    elif due == "soon":
+    elif due == DUE_SOON:
         horizon = today + timedelta(days=settings.get(session, "land.remind_due_days", on=today))
-        rows = [(c, s) for c, s in rows if c.status == "active"
-                and any(d.status in ("due", "partial") and today <= d.due_date <= horizon for d in s.dues)]
+        rows = [(c, s) for c, s in rows if c.status == ContractStatus.ACTIVE
+                and any(d.status in OPEN_DUE and today <= d.due_date <= horizon for d in s.dues)]
     return rows
 
 
@@ -190,7 +184,7 @@ def _check_terms(session: Session, data: ContractIn, household: Household, contr
     clash = session.execute(
         select(Parcel.code, LandContract.number)
         .join(LandContract, Parcel.contract_id == LandContract.id)
-        .where(Parcel.code.in_(codes), LandContract.status == "active",
+        .where(Parcel.code.in_(codes), LandContract.status == ContractStatus.ACTIVE,
                LandContract.start_date <= data.end_date, LandContract.end_date >= data.start_date,
                or_(LandContract.terminated_on.is_(None), LandContract.terminated_on >= data.start_date))
         .where(LandContract.id != (contract_id or 0))
@@ -215,7 +209,8 @@ def _greenhouses(session: Session, codes: list[str]) -> list[Greenhouse]:
     return sorted(found.values(), key=lambda g: g.code)
 
 
-def _household_for(session: Session, household_id: int) -> Household:
+def household_for(session: Session, household_id: int) -> Household:
+    """The household a record names by id; Invalid (on `household_id`) when there is none."""
     household = session.get(Household, household_id)
     if household is None:
         msg = _l("There is no household %(id)s.", id=household_id)
@@ -240,7 +235,7 @@ def _apply(contract: LandContract, data: ContractIn) -> None:
 
 def create_contract(session: Session, data: ContractIn) -> LandContract:
     """Make a contract with its parcels; refuses terms past the 承包期 and parcels already leased (409)."""
-    household = _household_for(session, data.household_id)
+    household = household_for(session, data.household_id)
     _check_terms(session, data, household, None)
     greenhouses = _greenhouses(session, data.greenhouses)
     contract = LandContract(household=household, status=data.status)
@@ -255,12 +250,12 @@ def create_contract(session: Session, data: ContractIn) -> LandContract:
 def update_contract(session: Session, contract_id: int, data: ContractIn) -> LandContract:
     """Change a contract's terms and parcels; its payments stay and are allocated to the new schedule."""
     contract = get_contract(session, contract_id)
-    household = _household_for(session, data.household_id)
+    household = household_for(session, data.household_id)
     _check_terms(session, data, household, contract.id)
     greenhouses = _greenhouses(session, data.greenhouses)
     contract.household = household
     _apply(contract, data)
-    if contract.status == "draft":
+    if contract.status == ContractStatus.DRAFT:
         contract.status = data.status
     contract.parcels = [Parcel(**p.model_dump()) for p in data.parcels]
     contract.greenhouses = greenhouses
@@ -281,19 +276,19 @@ def change_status(session: Session, contract_id: int, data: ContractStatusIn,
     """Activate a draft, or terminate an active contract on a date within its term."""
     today = today or clock.today()
     contract = get_contract(session, contract_id)
-    if data.status == "active":
-        if contract.status != "draft":
+    if data.status == ContractStatus.ACTIVE:
+        if contract.status != ContractStatus.DRAFT:
             raise Conflict(_l("Only a draft contract can be activated."))
-        contract.status = "active"
+        contract.status = ContractStatus.ACTIVE
         session.flush()
         return contract
-    if contract.status not in ("active", "draft"):
+    if contract.status not in (ContractStatus.ACTIVE, ContractStatus.DRAFT):
         raise Conflict(_l("This contract has already ended."))
     on = data.terminated_on or today
     if not contract.start_date <= on <= contract.end_date:
         msg = _l("The termination date must lie within the term.")
         raise Invalid(msg, {"terminated_on": msg})
-    contract.status, contract.terminated_on = "terminated", on
+    contract.status, contract.terminated_on = ContractStatus.TERMINATED, on
     session.flush()
     return contract
 
@@ -309,7 +304,7 @@ def record_payment(session: Session, contract_id: int, data: PaymentIn, today: d
     """Record rent paid to the household; it is allocated to the oldest open due."""
     today = today or clock.today()
     contract = get_contract(session, contract_id)
-    if contract.status == "draft":
+    if contract.status == ContractStatus.DRAFT:
         raise Invalid(_l("A draft contract takes no payments; activate it first."))
     if data.paid_on > today:
         msg = _l("A payment cannot be dated in the future.")
@@ -331,9 +326,9 @@ def record_payment(session: Session, contract_id: int, data: PaymentIn, today: d
 
 @dataclass(frozen=True)
 class Reminder:
-    """Something about a contract a manager must act on; `kind` is one of KINDS."""
+    """Something about a contract a manager must act on; `kind` is a ReminderKind, in order of urgency."""
 
-    kind: str
+    kind: ReminderKind
     contract_id: int
     contract_number: str
     household_id: int
@@ -344,11 +339,9 @@ class Reminder:
     detail: str = ""  # e.g. which filing is missing: "village", "township" or "both"
 
 
-REMINDER_KINDS = ("rent_overdue", "rent_due", "contract_ending", "not_filed")
-
-
 def _in_force(session: Session, today: date) -> list[LandContract]:
-    return list(session.scalars(contracts_query(today=today).where(LandContract.status.in_(("active", "expired")))))
+    in_force = (ContractStatus.ACTIVE, ContractStatus.EXPIRED)
+    return list(session.scalars(contracts_query(today=today).where(LandContract.status.in_(in_force))))
 
 
 def reminders(session: Session, today: date | None = None) -> list[Reminder]:
@@ -362,22 +355,22 @@ def reminders(session: Session, today: date | None = None) -> list[Reminder]:
         base = {"contract_id": contract.id, "contract_number": contract.number,
                 "household_id": contract.household_id, "household_name": contract.household.name}
         for due in schedule(contract, today).dues:
-            if due.status == "overdue":
-                items.append(Reminder("rent_overdue", on=due.due_date, amount=due.outstanding,
+            if due.status == DueStatus.OVERDUE:
+                items.append(Reminder(ReminderKind.RENT_OVERDUE, on=due.due_date, amount=due.outstanding,
                                       days=(due.due_date - today).days, **base))
-            elif due.status in ("due", "partial") and today <= due.due_date <= today + timedelta(days=due_days):
-                items.append(Reminder("rent_due", on=due.due_date, amount=due.outstanding,
+            elif due.status in OPEN_DUE and today <= due.due_date <= today + timedelta(days=due_days):
+                items.append(Reminder(ReminderKind.RENT_DUE, on=due.due_date, amount=due.outstanding,
                                       days=(due.due_date - today).days, **base))
         end = term_end(contract)
-        if contract.status == "active" and today <= end <= today + timedelta(days=ending_days):
-            items.append(Reminder("contract_ending", on=end, days=(end - today).days, **base))
-        if contract.status == "active" and contract.end_date >= today and (
+        if contract.status == ContractStatus.ACTIVE and today <= end <= today + timedelta(days=ending_days):
+            items.append(Reminder(ReminderKind.CONTRACT_ENDING, on=end, days=(end - today).days, **base))
+        if contract.status == ContractStatus.ACTIVE and contract.end_date >= today and (
                 contract.village_filed_on is None or contract.township_filed_on is None):
             missing = ("both" if contract.village_filed_on is None and contract.township_filed_on is None
                        else "village" if contract.village_filed_on is None else "township")
-            items.append(Reminder("not_filed", on=contract.start_date, days=(contract.start_date - today).days,
-                                  detail=missing, **base))
-    order = {kind: n for n, kind in enumerate(REMINDER_KINDS)}
+            items.append(Reminder(ReminderKind.NOT_FILED, on=contract.start_date,
+                                  days=(contract.start_date - today).days, detail=missing, **base))
+    order = {kind: n for n, kind in enumerate(ReminderKind)}
     return sorted(items, key=lambda r: (order[r.kind], r.on, r.contract_number))
 
 
@@ -400,7 +393,7 @@ def totals(session: Session, today: date | None = None) -> LandTotals:
     area, due, paid, overdue, late, households, active = ZERO, ZERO, ZERO, ZERO, 0, set(), 0
     for contract in _in_force(session, today):
         plan = schedule(contract, today)
-        if effective_status(contract, today) == "active":
+        if effective_status(contract, today) == ContractStatus.ACTIVE:
             active += 1
             area += contract.area_mu
             households.add(contract.household_id)

@@ -1,15 +1,15 @@
 """Monthly pay: daily wage for the days present, piece pay for kilograms picked and crates packed, adjustments.
 
-Every line is rounded to the fen (ROUND_HALF_UP) on its own and a total is the exact sum of its lines, so a
-payslip always adds up. A closed month is read from its stored lines and never recomputed.
+Every line is rounded to the fen on its own (farm.units.fen, the park's one rounding of money) and a total is
+the exact sum of its lines, so a payslip always adds up. A closed month is read from its stored lines and never
+recomputed. Months ('YYYY-MM') and their days are farm.clock's.
 """
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Callable, Iterable
 
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
+from farm.clock import month_of, month_range, parse_month
 from farm.errors import Conflict, Invalid, NotFound
 from farm.models.base import utcnow
 from farm.models.crops import Crop
@@ -25,8 +26,9 @@ from farm.models.people import Assignment, PayAdjustment, PayRate, PayrollLine, 
 from farm.models.settings import Setting
 from farm.services import settings
 from farm.services.settings import SettingSpec, _decimal
+from farm.units import fen
+from farm.vocab import PayLineKind, RateKind
 
-FEN = Decimal("0.01")
 ZERO = Decimal(0)
 
 settings.register(SettingSpec("pay.daily_wage", Decimal("150.00"), _decimal, _l("Default daily wage"),
@@ -37,41 +39,7 @@ settings.register(SettingSpec("pay.crate_rate", Decimal("0.50"), _decimal, _l("P
                               _l("yuan per crate"), Decimal(0)))
 
 
-def fen(value: Decimal) -> Decimal:
-    """Round to the fen, halves up."""
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
-
-
 # --- months ------------------------------------------------------------------------------------------
-
-def parse_month(text: str | None, name: str = "month") -> str:
-    """'YYYY-MM' checked, or Invalid."""
-    text = (text or "").strip()
-    try:
-        year, month = text.split("-")
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError(text)
-        date(int(year), int(month), 1)
-    except ValueError:
-        msg = _l("Enter a month as YYYY-MM.")
-        raise Invalid(msg, {name: msg}) from None
-    return text
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def month_range(month: str) -> tuple[date, date]:
-    """First day and the day after the last day of the month."""
-    year, mon = (int(p) for p in month.split("-"))
-    first = date(year, mon, 1)
-    return first, first + timedelta(days=calendar.monthrange(year, mon)[1])
-
-
-def next_month(month: str) -> str:
-    return month_of(month_range(month)[1])
-
 
 def closed(session: Session, month: str) -> PayrollMonth | None:
     return session.scalar(select(PayrollMonth).where(PayrollMonth.month == month))
@@ -143,9 +111,9 @@ def load_rates(session: Session) -> Rates:
     wage_rows: dict[int, list] = defaultdict(list)
     piece_rows: dict[tuple[int, str], list] = defaultdict(list)
     for r in session.scalars(select(PayRate)):
-        if r.kind == "wage" and r.worker_id is not None:
+        if r.kind == RateKind.WAGE and r.worker_id is not None:
             wage_rows[r.worker_id].append((r.valid_from, r.amount))
-        elif r.kind == "piece" and r.crop_id is not None and r.grade:
+        elif r.kind == RateKind.PIECE and r.crop_id is not None and r.grade:
             piece_rows[(r.crop_id, r.grade)].append((r.valid_from, r.amount))
     rates.wages = {k: Timeline(None, v) for k, v in wage_rows.items()}
     rates.pieces = {k: Timeline(None, v) for k, v in piece_rows.items()}
@@ -201,40 +169,36 @@ class WorkerPay:
 
     @property
     def days(self) -> int:
-        return sum(line.days for line in self.lines if line.kind == "wage")
+        return sum(line.days for line in self.lines if line.kind == PayLineKind.WAGE)
 
     @property
     def hours(self) -> Decimal:
-        return sum((line.hours for line in self.lines if line.kind == "wage"), ZERO)
+        return sum((line.hours for line in self.lines if line.kind == PayLineKind.WAGE), ZERO)
 
     @property
     def piece_kg(self) -> Decimal:
-        return sum((line.quantity for line in self.lines if line.kind == "piece"), ZERO)
+        return sum((line.quantity for line in self.lines if line.kind == PayLineKind.PIECE), ZERO)
 
     @property
     def crates(self) -> int:
-        return int(sum((line.quantity for line in self.lines if line.kind == "crate"), ZERO))
+        return int(sum((line.quantity for line in self.lines if line.kind == PayLineKind.CRATE), ZERO))
 
     @property
     def wage(self) -> Decimal:
-        return self._sum("wage")
+        return self._sum(PayLineKind.WAGE)
 
     @property
     def picking_pay(self) -> Decimal:
-        return self._sum("piece")
-
-    @property
-    def crate_pay(self) -> Decimal:
-        return self._sum("crate")
+        return self._sum(PayLineKind.PIECE)
 
     @property
     def piece_pay(self) -> Decimal:
         """Picking and packing together: the contract's `piece_pay`."""
-        return self._sum("piece", "crate")
+        return self._sum(PayLineKind.PIECE, PayLineKind.CRATE)
 
     @property
     def adjustments(self) -> Decimal:
-        return self._sum("adjustment")
+        return self._sum(PayLineKind.ADJUSTMENT)
 
     @property
     def total(self) -> Decimal:
@@ -265,13 +229,13 @@ def price(work: Iterable[DayWork], picked: Iterable[Picked], adjustments: Iterab
         pay.setdefault(worker_id, WorkerPay(worker_id)).lines.append(line)
 
     for (worker_id, rate), (days, hours) in sorted(wage_groups.items()):
-        add(worker_id, Line("wage", Decimal(days), rate, fen(days * rate), days=days, hours=hours))
+        add(worker_id, Line(PayLineKind.WAGE, Decimal(days), rate, fen(days * rate), days=days, hours=hours))
     for (worker_id, crop_id, grade, rate), kg in sorted(piece_groups.items()):
-        add(worker_id, Line("piece", kg, rate, fen(kg * rate), crop_id=crop_id, grade=grade))
+        add(worker_id, Line(PayLineKind.PIECE, kg, rate, fen(kg * rate), crop_id=crop_id, grade=grade))
     for (worker_id, rate), crates in sorted(crate_groups.items()):
-        add(worker_id, Line("crate", Decimal(crates), rate, fen(crates * rate)))
+        add(worker_id, Line(PayLineKind.CRATE, Decimal(crates), rate, fen(crates * rate)))
     for worker_id, amount, reason in adjustments:
-        add(worker_id, Line("adjustment", Decimal(1), fen(amount), fen(amount), note=reason))
+        add(worker_id, Line(PayLineKind.ADJUSTMENT, Decimal(1), fen(amount), fen(amount), note=reason))
     return pay
 
 
@@ -389,10 +353,10 @@ def set_piece_rate(session: Session, crop_code: str, grade: str, valid_from: dat
         msg = _l("Must be at least %(n)s.", n=0)
         raise Invalid(msg, {"rate": msg})
     _ensure_after_closed(session, valid_from)
-    row = session.scalar(select(PayRate).where(PayRate.kind == "piece", PayRate.crop_id == crop.id,
+    row = session.scalar(select(PayRate).where(PayRate.kind == RateKind.PIECE, PayRate.crop_id == crop.id,
                                                PayRate.grade == grade, PayRate.valid_from == valid_from))
     if row is None:
-        row = PayRate(kind="piece", crop_id=crop.id, grade=grade, valid_from=valid_from, amount=rate)
+        row = PayRate(kind=RateKind.PIECE, crop_id=crop.id, grade=grade, valid_from=valid_from, amount=rate)
         session.add(row)
     row.amount = rate
     session.flush()
@@ -409,7 +373,7 @@ def _ensure_after_closed(session: Session, valid_from: date, name: str = "valid_
 
 
 def piece_rates(session: Session) -> list[PayRate]:
-    return list(session.scalars(select(PayRate).where(PayRate.kind == "piece")
+    return list(session.scalars(select(PayRate).where(PayRate.kind == RateKind.PIECE)
                                 .order_by(PayRate.crop_id, PayRate.grade, PayRate.valid_from)))
 
 

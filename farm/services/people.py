@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from farm import clock
 from farm.errors import Conflict, Forbidden, Invalid, NotFound
 from farm.models.base import utcnow
 from farm.models.land import Household
 from farm.models.park import Greenhouse
 from farm.models.people import Assignment, Job, PayRate, Training, Worker
-from farm.permissions import SEES_PERSONAL_DATA
-from farm.services import payroll
+from farm.services import land, payroll, privacy
+from farm.vocab import RateKind, Role, WorkerStatus
 
 DAY_HOURS = Decimal(24)
 START = date(2000, 1, 1)
@@ -23,20 +24,13 @@ START = date(2000, 1, 1)
 
 # --- workers -------------------------------------------------------------------------------------
 
-def mask(value: str | None, keep_start: int = 4, keep_end: int = 4) -> str:
-    """An ID or phone number with its middle hidden."""
-    value = value or ""
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+# A worker's personal data, shown as farm.services.privacy rules.
+PERSONAL_FIELDS = ("id_number", "phone")
 
 
 def personal(worker: Worker, user) -> dict:
-    """The worker's ID number and phone as this user may see them (unmasked for managers only)."""
-    if user is not None and user.role in SEES_PERSONAL_DATA:
-        return {"id_number": worker.id_number, "phone": worker.phone}
-    own = user is not None and getattr(user, "worker_id", None) == worker.id
-    return {"id_number": mask(worker.id_number), "phone": worker.phone if own else mask(worker.phone, 3, 4)}
+    """The worker's ID number and phone as this user may see them (farm.services.privacy)."""
+    return privacy.personal(worker, user, PERSONAL_FIELDS, worker_id=worker.id)
 
 
 def get_worker(session: Session, worker_id: int) -> Worker:
@@ -54,9 +48,8 @@ def list_workers(session: Session, status: str | None = None):
 
 
 def _household(session: Session, household_id: int | None) -> None:
-    if household_id is not None and session.get(Household, household_id) is None:
-        msg = _l("There is no household %(id)s.", id=household_id)
-        raise Invalid(msg, {"household_id": msg})
+    if household_id is not None:
+        land.household_for(session, household_id)
 
 
 def create_worker(session: Session, data) -> Worker:
@@ -70,8 +63,6 @@ def create_worker(session: Session, data) -> Worker:
 
 def update_worker(session: Session, worker_id: int, data) -> Worker:
     """Change a worker's details; a changed daily wage applies from today on (use set_wage for another date)."""
-    from farm import clock
-
     worker = get_worker(session, worker_id)
     _household(session, data.household_id)
     values = data.model_dump()
@@ -93,18 +84,16 @@ def set_wage(session: Session, worker_id: int, wage: Decimal, valid_from: date) 
         msg = _l("Must be at least %(n)s.", n=0)
         raise Invalid(msg, {"daily_wage": msg})
     payroll._ensure_after_closed(session, valid_from)
-    rows = session.scalars(select(PayRate).where(PayRate.kind == "wage", PayRate.worker_id == worker_id)).all()
+    rows = session.scalars(select(PayRate).where(PayRate.kind == RateKind.WAGE, PayRate.worker_id == worker_id)).all()
     if not rows and worker.daily_wage is not None:
         # Keep the wage paid so far as the first entry of the history.
-        session.add(PayRate(kind="wage", worker_id=worker_id, valid_from=START, amount=worker.daily_wage))
+        session.add(PayRate(kind=RateKind.WAGE, worker_id=worker_id, valid_from=START, amount=worker.daily_wage))
     row = next((r for r in rows if r.valid_from == valid_from), None)
     if row is None:
-        row = PayRate(kind="wage", worker_id=worker_id, valid_from=valid_from, amount=wage)
+        row = PayRate(kind=RateKind.WAGE, worker_id=worker_id, valid_from=valid_from, amount=wage)
         session.add(row)
     row.amount = wage
     session.flush()
-    from farm import clock
-
     # The worker's record shows the wage in force today.
     line = payroll.load_rates(session).wages.get(worker_id)
     in_force = line.at(clock.today()) if line is not None else None
@@ -115,13 +104,8 @@ def set_wage(session: Session, worker_id: int, wage: Decimal, valid_from: date) 
 
 
 def wage_history(session: Session, worker_id: int) -> list[PayRate]:
-    return list(session.scalars(select(PayRate).where(PayRate.kind == "wage", PayRate.worker_id == worker_id)
+    return list(session.scalars(select(PayRate).where(PayRate.kind == RateKind.WAGE, PayRate.worker_id == worker_id)
                                 .order_by(PayRate.valid_from)))
-
-
-def wage_on(session: Session, worker: Worker, day: date) -> Decimal:
-    """The daily wage in force for the worker on `day` (their own history, else the park's default)."""
-    return payroll.load_rates(session).wage(worker.id, day)
 
 
 def add_training(session: Session, worker_id: int, data) -> Training:
@@ -240,30 +224,13 @@ def copy_day(session: Session, source: date, target: date) -> list[Job]:
         new = Job(day=target, kind=job.kind, greenhouse_id=job.greenhouse_id, hours=job.hours, note=job.note)
         for a in job.assignments:
             w = a.worker
-            if w.status != "active" or (w.started_on is not None and target < w.started_on):
+            if w.status != WorkerStatus.ACTIVE or (w.started_on is not None and target < w.started_on):
                 continue
             new.assignments.append(Assignment(worker_id=w.id, day=target, hours=job.hours))
         session.add(new)
         copies.append(new)
     session.flush()
     return copies
-
-
-def set_assignments(session: Session, job_id: int, worker_ids: list[int]) -> Job:
-    """Replace a job's workers (keeping the attendance of those who stay)."""
-    job = get_job(session, job_id)
-    payroll.ensure_open(session, job.day)
-    workers = _workers(session, worker_ids, job.day)
-    keep = {w.id for w in workers}
-    for a in list(job.assignments):
-        if a.worker_id not in keep:
-            job.assignments.remove(a)
-    have = {a.worker_id for a in job.assignments}
-    for w in workers:
-        if w.id not in have:
-            job.assignments.append(Assignment(worker=w, day=job.day, hours=job.hours))
-    _check_day_hours(session, list(keep), job.day)
-    return job
 
 
 def record_attendance(session: Session, entries: list[tuple[int, bool, Decimal]]) -> int:
@@ -308,14 +275,9 @@ def job_attendance(session: Session, job_id: int, entries) -> Job:
     return job
 
 
-def worker_days(session: Session, worker_id: int, since: date, until: date) -> list[Assignment]:
-    return list(session.scalars(select(Assignment).where(Assignment.worker_id == worker_id, Assignment.day >= since,
-                                                         Assignment.day < until).order_by(Assignment.day)))
-
-
 def worker_choices(session: Session, day: date | None = None) -> list[Worker]:
     """Active workers who had started by `day`, for the job board's pickers."""
-    query = select(Worker).where(Worker.status == "active").order_by(Worker.village_group, Worker.name)
+    query = select(Worker).where(Worker.status == WorkerStatus.ACTIVE).order_by(Worker.village_group, Worker.name)
     if day is not None:
         query = query.where((Worker.started_on.is_(None)) | (Worker.started_on <= day))
     return list(session.scalars(query))
@@ -334,6 +296,6 @@ def readable_worker(user, requested: int | None) -> int | None:
 
     if can(user, "people.read"):
         return requested
-    if user is None or user.role != "worker" or user.worker_id is None or requested not in (None, user.worker_id):
+    if user is None or user.role != Role.WORKER or user.worker_id is None or requested not in (None, user.worker_id):
         raise Forbidden(_l("You may only see your own jobs and pay."))
     return user.worker_id

@@ -27,15 +27,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-FEN = Decimal("0.01")
+from farm.units import fen
+from farm.vocab import ContractStatus, DueStatus
+
 ZERO = Decimal("0.00")
-
-
-def fen(value: Decimal) -> Decimal:
-    """Round to the fen, half up."""
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def parse_month_day(text: str) -> tuple[int, int]:
@@ -91,7 +88,7 @@ class Due:
     amount: Decimal
     paid: Decimal = ZERO
     settled_on: date | None = None
-    status: str = "due"
+    status: str = DueStatus.DUE
     days_late: int = 0
     late_fee: Decimal = ZERO
 
@@ -123,7 +120,7 @@ class Schedule:
 
     @property
     def overdue(self) -> Decimal:
-        return sum((d.outstanding for d in self.dues if d.status == "overdue"), ZERO)
+        return sum((d.outstanding for d in self.dues if d.status == DueStatus.OVERDUE), ZERO)
 
     @property
     def late_fees(self) -> Decimal:
@@ -178,13 +175,13 @@ def judge(items: list[Due], today: date, late_fee_per_10k: Decimal | None, claim
     """Set each due's status, days late and late fee as of `today`."""
     for due in items:
         if due.outstanding <= 0:
-            due.status = "paid"
+            due.status = DueStatus.PAID
         elif claimable and due.due_date < today:
-            due.status = "overdue"
+            due.status = DueStatus.OVERDUE
         elif due.paid > 0:
-            due.status = "partial"
+            due.status = DueStatus.PARTIAL
         else:
-            due.status = "due"
+            due.status = DueStatus.DUE
         if not claimable:
             continue
         until = due.settled_on if due.outstanding <= 0 else today
@@ -206,7 +203,7 @@ def schedule(contract, today: date) -> Schedule:
                  contract.payment_month_day, contract.escalation_every_years, contract.escalation_percent)
     payments = [(p.paid_on, p.amount) for p in contract.payments if p.paid_on <= today]
     credit = allocate(items, payments)
-    judge(items, today, contract.late_fee_per_10k, claimable=contract.status != "draft")
+    judge(items, today, contract.late_fee_per_10k, claimable=contract.status != ContractStatus.DRAFT)
     return Schedule(today=today, dues=items, paid=sum((a for _, a in payments), ZERO), credit=credit)
 
 

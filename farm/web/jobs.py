@@ -15,9 +15,9 @@ from farm.errors import DomainError, Invalid
 from farm.inputs import parse
 from farm.inputs.people import CopyDayIn, JobIn
 from farm.models.park import Greenhouse
-from farm.models.people import JOB_KINDS
 from farm.permissions import allow
 from farm.services import payroll, people
+from farm.vocab import JobKind
 from farm.web import field_errors, nav
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -26,20 +26,19 @@ nav("jobs.board", _l("Job board"), "people.read", 45)
 
 def _day() -> date | None:
     """The board's day from ?date= (default today); None when it is not a date."""
-    raw = (request.values.get("date") or "").strip()
     try:
-        return date.fromisoformat(raw) if raw else clock.today()
-    except ValueError:
+        return clock.parse_day(request.values.get("date"), default=clock.today())
+    except Invalid:
         return None
 
 
 def _board(day: date, values=None, errors=None, message=None, status=200):
     db = request_session()
     return render_template(
-        "jobs/board.html", day=day, jobs=people.jobs_on(db, day), kinds=JOB_KINDS,
+        "jobs/board.html", day=day, jobs=people.jobs_on(db, day), kinds=JobKind.choices(),
         greenhouses=list(db.scalars(select(Greenhouse).order_by(Greenhouse.code))),
-        workers=people.worker_choices(db, day), values=values or {"hours": "8", "kind": "harvest"},
-        errors=errors or {}, message=message, closed=payroll.closed(db, payroll.month_of(day)) is not None,
+        workers=people.worker_choices(db, day), values=values or {"hours": "8", "kind": JobKind.HARVEST},
+        errors=errors or {}, message=message, closed=payroll.closed(db, clock.month_of(day)) is not None,
         prev=day - timedelta(days=1), next=day + timedelta(days=1), today=clock.today()), status
 
 
@@ -74,10 +73,9 @@ def create():
 @allow("people.manage")
 def copy():
     db = request_session()
-    day = _day()
+    day = None
     try:
-        if day is None:
-            raise Invalid(_l("Some fields are not valid."), {"to": _l("Enter a date as YYYY-MM-DD.")})
+        day = clock.parse_day(request.values.get("date"), "to", default=clock.today())
         data = parse(CopyDayIn, {"from": request.form.get("from") or (day - timedelta(days=1)).isoformat(),
                                  "to": day.isoformat()})
         copies = people.copy_day(db, data.source, data.target)

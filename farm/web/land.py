@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,12 +12,12 @@ from farm import clock
 from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs import parse
-from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, PaymentIn
-from farm.models.land import CONTRACT_STATUSES, HOUSEHOLD_STATUSES, PAYMENT_METHODS, LandContract
+from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, NewContractStatus, PaymentIn
+from farm.models.land import LandContract
 from farm.permissions import allow
 from farm.services import land, park, settings
 from farm.services.rent import schedule, yuan_in_words
-from farm.vocab import label
+from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
 from farm.web import field_errors, form_input, nav
 from farm.web.dashboard import panel
 
@@ -27,7 +28,6 @@ nav("land.reminders", _l("Rent reminders"), "park.read", 62)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARCEL_FIELDS = ("name", "code", "area_mu", "east", "south", "west", "north", "land_type", "remarks")
-DUE_FILTERS = ("soon", "overdue")
 
 
 def _panel(session) -> dict:
@@ -47,10 +47,11 @@ bp.add_app_template_filter(yuan_in_words, "yuan_in_words")
 def households():
     db = request_session()
     group = request.args.get("group") or None
-    status = request.args.get("status") if request.args.get("status") in HOUSEHOLD_STATUSES else None
+    status = HouseholdStatus.get(request.args.get("status"))
     rows = land.list_households(db, group, status)
     return render_template("land/households.html", households=rows, groups=land.village_groups(db), group=group,
-                           status=status, statuses=HOUSEHOLD_STATUSES, personal=land.personal, today=clock.today(),
+                           status=status, statuses=HouseholdStatus.choices(), personal=land.personal,
+                           today=clock.today(),
                            effective_status=land.effective_status)
 
 
@@ -64,7 +65,7 @@ def household(household_id: int):
 
 def _household_form(household=None):
     db = request_session()
-    values, errors, message, status = {"members": 1, "status": "none"}, {}, None, 200
+    values, errors, message, status = {"members": 1, "status": HouseholdStatus.NONE}, {}, None, 200
     if household is not None:
         values = {name: getattr(household, name) for name in HouseholdIn.model_fields}
         values["contract_period_end"] = household.contract_period_end.isoformat() if household.contract_period_end \
@@ -85,7 +86,7 @@ def _household_form(household=None):
             errors, message, status = field_errors(exc), str(exc.message), exc.status
     return render_template("land/household_form.html", household=household, values=values, errors=errors,
                            message=message, groups=land.village_groups(db),
-                           status_options=[(s, label("household_status", s)) for s in HOUSEHOLD_STATUSES]), status
+                           status_options=HouseholdStatus.choices()), status
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
@@ -106,13 +107,13 @@ def household_edit(household_id: int):
 @allow("park.read")
 def contracts():
     db = request_session()
-    status = request.args.get("status") if request.args.get("status") in CONTRACT_STATUSES else None
+    status = ContractStatus.get(request.args.get("status"))
     group = request.args.get("group") or None
-    due = request.args.get("due") if request.args.get("due") in DUE_FILTERS else None
+    due = request.args.get("due") if request.args.get("due") in land.DUE_FILTERS else None
     today = clock.today()
     rows = land.list_contracts(db, status, group, due, today)
     return render_template("land/contracts.html", rows=rows, status=status, group=group, due=due,
-                           statuses=CONTRACT_STATUSES, groups=land.village_groups(db), today=today,
+                           statuses=ContractStatus.choices(), groups=land.village_groups(db), today=today,
                            effective_status=land.effective_status)
 
 
@@ -183,7 +184,7 @@ def _parcel_rows(values: dict) -> int:
 def _contract_form(contract=None):
     db = request_session()
     today = clock.today()
-    values = {"status": "active", "payment_month_day": "03-01", "payment_method": "bank",
+    values = {"status": ContractStatus.ACTIVE, "payment_month_day": "03-01", "payment_method": PaymentMethod.BANK,
               "start_date": today.isoformat(), "household_id": request.args.get("household", ""),
               "use": "设施农业（日光温室蔬菜种植）"}
     if contract is not None:
@@ -205,7 +206,8 @@ def _contract_form(contract=None):
             errors, message, status = _renumber(field_errors(exc), request.form), str(exc.message), exc.status
     return render_template("land/contract_form.html", contract=contract, values=values, errors=errors,
                            message=message, households=land.list_households(db), rows=_parcel_rows(values),
-                           methods=PAYMENT_METHODS), status
+                           methods=PaymentMethod.choices(),
+                           statuses=[(s.value, s.label) for s in get_args(NewContractStatus)]), status
 
 
 @bp.route("/contracts/new", methods=["GET", "POST"])
@@ -273,7 +275,7 @@ def payment_new(contract_id: int):
             c = land.get_contract(db, contract_id)
             errors, message, status = field_errors(exc), str(exc.message), exc.status
     return render_template("land/payment_form.html", contract=c, plan=plan, next_due=next_due, values=values,
-                           errors=errors, message=message, methods=PAYMENT_METHODS), status
+                           errors=errors, message=message, methods=PaymentMethod.choices()), status
 
 
 @bp.get("/contracts/<int:contract_id>/print")

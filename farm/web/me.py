@@ -23,9 +23,9 @@ def home():
     if worker is not None:
         db = request_session()
         jobs = people.jobs_on(db, today, worker.id)
-        pay = payroll.get_worker_pay(db, payroll.month_of(today), worker.id)
+        pay = payroll.get_worker_pay(db, clock.month_of(today), worker.id)
     return render_template("me/home.html", worker=worker, today=today.isoformat(), jobs=jobs, pay=pay,
-                           month=payroll.month_of(today))
+                           month=clock.month_of(today))
 
 
 @bp.get("/me/payslip")
@@ -33,4 +33,4 @@ def home():
 def payslip():
     """This month's payslip of the signed-in worker."""
     worker_id = g.user.worker_id or 0
-    return redirect(url_for("payroll.payslip", month=payroll.month_of(clock.today()), worker_id=worker_id))
+    return redirect(url_for("payroll.payslip", month=clock.month_of(clock.today()), worker_id=worker_id))

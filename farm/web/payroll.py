@@ -1,8 +1,6 @@
 """Payroll pages: the month per worker with closing and adjustments, the Excel export, and payslips."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,8 +14,7 @@ from farm.models.crops import Crop
 from farm.models.people import PayAdjustment, Worker
 from farm.permissions import allow
 from farm.services import payroll, people
-from farm.units import JIN_PER_KG
-from farm.vocab import Grade, label
+from farm.vocab import Grade
 from farm.web import field_errors, form_input, nav
 from farm.web.exports import send_table
 
@@ -26,7 +23,8 @@ nav("payroll.month", _l("Payroll"), "people.read", 46)
 
 
 def _month(raw: str | None) -> str:
-    return payroll.parse_month(raw) if raw else payroll.month_of(clock.today())
+    """The month a query asks for, this month when it asks for none; Invalid when it is no month."""
+    return clock.parse_month(raw, default=clock.month_of(clock.today()))
 
 
 def _rows(db, month: str):
@@ -41,18 +39,18 @@ def _page(month: str, values=None, errors=None, message=None, status=200):
     record = payroll.closed(db, month)
     workers = list(db.scalars(select(Worker).order_by(Worker.name)))
     names = {w.id: w.name for w in workers}
-    first, end = payroll.month_range(month)
+    end = clock.month_range(month)[1]
     return render_template(
         "payroll/month.html", month=month, rows=rows, record=record, workers=workers, names=names,
         total=sum((p.total for _, p in rows), payroll.ZERO), ended=end <= clock.today(),
         drift=payroll.drift(db, month) if record else {},
         adjustments=list(db.scalars(select(PayAdjustment).where(PayAdjustment.month == month)
                                     .order_by(PayAdjustment.id))),
-        prev=payroll.month_of(first.replace(day=1) - timedelta(days=1)),
-        next=payroll.next_month(month), open_month=payroll.next_month(month) if record else month,
-        values=values or {"month": month if not record else payroll.next_month(month)}, errors=errors or {},
+        prev=clock.previous_month(month), next=clock.next_month(month),
+        open_month=clock.next_month(month) if record else month,
+        values=values or {"month": month if not record else clock.next_month(month)}, errors=errors or {},
         message=message, rates=payroll.piece_rates(db), crops={c.id: c for c in db.scalars(select(Crop))},
-        grade_label=lambda g: label("grade", g), grades=Grade.values(), today=clock.today()), status
+        grades=Grade.choices(), today=clock.today()), status
 
 
 @bp.get("")
@@ -72,16 +70,15 @@ def close(month: str):
         return redirect(url_for("payroll.month", month=month))
     except DomainError as exc:
         db.rollback()
-        safe = month if _valid(month) else payroll.month_of(clock.today())
-        return _page(safe, None, field_errors(exc), exc.message, exc.status)
+        return _page(_shown(month), None, field_errors(exc), exc.message, exc.status)
 
 
-def _valid(month: str) -> bool:
+def _shown(month: str | None) -> str:
+    """The month a form came from, to show again after an error; this month when it is no month."""
     try:
-        payroll.parse_month(month)
-        return True
+        return _month(month)
     except DomainError:
-        return False
+        return clock.month_of(clock.today())
 
 
 @bp.post("/adjustments")
@@ -97,8 +94,7 @@ def adjustment():
         return redirect(url_for("payroll.month", month=data.month))
     except DomainError as exc:
         db.rollback()
-        shown = values.get("shown") if _valid(values.get("shown") or "") else payroll.month_of(clock.today())
-        return _page(shown, values, field_errors(exc), exc.message, exc.status)
+        return _page(_shown(values.get("shown")), values, field_errors(exc), exc.message, exc.status)
 
 
 @bp.post("/piece-rates")
@@ -106,7 +102,7 @@ def adjustment():
 def piece_rate():
     db = request_session()
     values = request.form.to_dict()
-    shown = values.get("shown") if _valid(values.get("shown") or "") else payroll.month_of(clock.today())
+    shown = _shown(values.get("shown"))
     try:
         data = form_input(PieceRateIn)
         payroll.set_piece_rate(db, data.crop, data.grade, data.valid_from, data.rate)
@@ -121,7 +117,7 @@ def piece_rate():
 @bp.get("/<month>.xlsx")
 @allow("people.read")
 def export(month: str):
-    month = payroll.parse_month(month)
+    month = clock.parse_month(month)
     db = request_session()
     headers = [_("Worker"), _("Village group"), _("Days"), _("Hours"), _("Picked (kg)"), _("Crates"),
                _("Wage (yuan)"), _("Piece pay (yuan)"), _("Adjustments (yuan)"), _("Total (yuan)")]
@@ -134,18 +130,15 @@ def export(month: str):
 def _slip(month: str, worker_id: int):
     """A worker's pay for the month, line by line; a worker may only open their own (403)."""
     people.readable_worker(g.user, worker_id)
-    month = payroll.parse_month(month)
+    month = clock.parse_month(month)
     db = request_session()
     worker = db.get(Worker, worker_id)
     if worker is None:
         abort(404)
     pay = payroll.get_worker_pay(db, month, worker_id)
     crops = {c.id: c for c in db.scalars(select(Crop))}
-    first, _end = payroll.month_range(month)
-    return dict(month=month, worker=worker, pay=pay, crops=crops, grade_label=lambda g: label("grade", g), jin=JIN_PER_KG,
-                closed=payroll.closed(db, month) is not None,
-                prev=payroll.month_of(first - timedelta(days=1)),
-                next=payroll.next_month(month))
+    return dict(month=month, worker=worker, pay=pay, crops=crops, closed=payroll.closed(db, month) is not None,
+                prev=clock.previous_month(month), next=clock.next_month(month))
 
 
 @bp.get("/<month>/workers/<int:worker_id>")

@@ -9,9 +9,9 @@ from farm import clock
 from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs.people import TrainingIn, WageIn, WorkerIn
-from farm.models.people import WORKER_STATUSES
 from farm.permissions import allow
 from farm.services import people
+from farm.vocab import WorkerStatus
 from farm.web import field_errors, form_input, nav
 
 bp = Blueprint("people", __name__, url_prefix="/workers")
@@ -22,16 +22,16 @@ nav("people.index", _l("Workers"), "people.read", 50)
 @allow("people.read")
 def index():
     db = request_session()
-    status = request.args.get("status", "active")
-    status = status if status in WORKER_STATUSES else None
+    # Working people by default; `?status=all` (or anything that is no status) lists everyone.
+    status = WorkerStatus.get(request.args.get("status", WorkerStatus.ACTIVE))
     workers = list(db.scalars(people.list_workers(db, status)))
-    return render_template("people/index.html", workers=workers, status=status, statuses=WORKER_STATUSES,
+    return render_template("people/index.html", workers=workers, status=status, statuses=WorkerStatus.choices(),
                            personal=people.personal)
 
 
 def _form(worker=None):
     db = request_session()
-    values, errors, message, status = {"status": "active"}, {}, None, 200
+    values, errors, message, status = {"status": WorkerStatus.ACTIVE}, {}, None, 200
     if worker is not None:
         values = {name: getattr(worker, name) for name in WorkerIn.model_fields}
     if request.method == "POST":
@@ -49,7 +49,7 @@ def _form(worker=None):
             db.rollback()
             errors, message, status = field_errors(exc), exc.message, exc.status
     return render_template("people/edit.html", worker=worker, values=values, errors=errors, message=message,
-                           households=people.households(db), statuses=WORKER_STATUSES,
+                           households=people.households(db), statuses=WorkerStatus.choices(),
                            wages=people.wage_history(db, worker.id) if worker else [],
                            today=clock.today()), status
 

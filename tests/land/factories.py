@@ -1,7 +1,11 @@
-"""Small factories for land tests."""
+"""Small factories for land tests, and the check of a vocabulary column in the database (people tests use it too)."""
 from __future__ import annotations
 
 from datetime import date
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from farm.inputs.land import ContractIn, HouseholdIn
 from farm.services import land
@@ -29,3 +33,28 @@ def contract_data(household_id, number="TZ-2024-001", codes=("150303101203010000
 
 def make_contract(session, household, **extra):
     return land.create_contract(session, ContractIn.model_validate(contract_data(household.id, **extra)))
+
+
+def assert_kept_in_vocabulary(session, table: str, column: str, vocabulary, nullable: bool = False) -> None:
+    """Every row of `table` (there must be one) takes each value of `vocabulary` (and NULL when `nullable`);
+    the database refuses anything else."""
+    for value in vocabulary.values():
+        session.execute(text(f"UPDATE {table} SET {column} = :v"), {"v": value})
+        session.flush()
+    if nullable:
+        session.execute(text(f"UPDATE {table} SET {column} = NULL"))
+        session.flush()
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(text(f"UPDATE {table} SET {column} = 'bogus'"))
+        session.flush()
+    session.rollback()
+
+
+def assert_vocabulary_constraints_made(engine, models) -> None:
+    """The migrations made every vocabulary CHECK constraint the models declare."""
+    found = inspect(engine)
+    for model in models:
+        table = model.__table__
+        expected = {c.name for c in table.constraints if str(c.name or "").endswith("_vocab")}
+        assert expected and expected <= {c["name"] for c in found.get_check_constraints(table.name)}, table.name

@@ -9,7 +9,7 @@ import pytest
 from farm.errors import Conflict, Invalid, NotFound
 from farm.inputs.land import ContractIn, ContractStatusIn, PaymentIn
 from farm.models.land import LandContract, RentPayment
-from farm.services import land
+from farm.services import land, privacy
 from tests.factories import make_park
 from tests.land.factories import contract_data, make_contract, make_household
 
@@ -177,9 +177,9 @@ def test_totals_for_the_dashboard(session):
 
 
 def test_mask():
-    assert land.mask("150303196805121234") == "1503**********1234"
-    assert land.mask("13847312345", 3, 4) == "138****2345"
-    assert land.mask("") == "" and land.mask("12") == "**"
+    assert privacy.mask("150303196805121234") == "1503**********1234"
+    assert privacy.mask("13847312345", 3, 4) == "138****2345"
+    assert privacy.mask("") == "" and privacy.mask("12") == "**"
 
 
 def test_rent_paid_by_household(session):

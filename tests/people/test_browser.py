@@ -60,5 +60,5 @@ def test_browser_worker_opens_todays_jobs_and_payslip(live_server, session, farm
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#pay-total')).fontSize)")
     assert size >= 32
-    page.goto(live_server + f"/payroll/{payroll.month_of(today)}/workers/{farm.bob.id}")
+    page.goto(live_server + f"/payroll/{clock.month_of(today)}/workers/{farm.bob.id}")
     assert "李建国" not in page.inner_text("body")

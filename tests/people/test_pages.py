@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from farm import clock
 from farm.models.people import Assignment, Job, PayrollMonth, Worker
-from farm.services import payroll
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD
 
@@ -103,7 +102,7 @@ def test_payroll_month_close_and_export(client, session, farm):
     assert r.status_code == 302 and session.scalar(select(PayrollMonth)) is not None
     again = client.post("/payroll/2026-09/close", data={"csrf_token": csrf})
     assert again.status_code == 409
-    now = payroll.month_of(clock.today())
+    now = clock.month_of(clock.today())
     assert client.post(f"/payroll/{now}/close", data={"csrf_token": csrf}).status_code == 409
     xlsx = client.get("/payroll/2026-09.xlsx")
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("sheet")
@@ -119,7 +118,7 @@ def test_payroll_month_close_and_export(client, session, farm):
 
 def test_worker_sees_own_payslip_only(client, session, farm):
     login(client, "worker", PASSWORD)
-    month = payroll.month_of(clock.today())
+    month = clock.month_of(clock.today())
     mine = client.get(f"/payroll/{month}/workers/{farm.alice.id}")
     assert mine.status_code == 200 and "王秀英" in mine.get_data(as_text=True)
     assert client.get(f"/payroll/{month}/workers/{farm.bob.id}").status_code == 403

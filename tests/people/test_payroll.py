@@ -12,7 +12,8 @@ from farm.errors import Conflict, Invalid
 from farm.inputs.people import JobIn
 from farm.services import payroll, people
 from farm.services import settings as park_settings
-from farm.services.payroll import DayWork, Picked, Timeline, fen, price
+from farm.services.payroll import DayWork, Picked, Timeline, price
+from farm.units import fen
 from tests.people.conftest import add_harvest
 
 D = Decimal
@@ -115,7 +116,7 @@ def test_payroll_cannot_close_a_month_not_yet_ended(session, farm):
     from farm import clock
 
     with pytest.raises(Conflict):
-        payroll.close_month(session, payroll.month_of(clock.today()))
+        payroll.close_month(session, clock.month_of(clock.today()))
     with pytest.raises(Invalid):
         payroll.close_month(session, "2026-13")
 
