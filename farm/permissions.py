@@ -10,7 +10,7 @@ from typing import Callable
 PUBLIC = "public"  # no login needed
 SIGNED_IN = "signed_in"  # any role
 
-# permission -> roles that hold it (CONTRACT section 4)
+# permission -> roles that hold it (the README's table of roles says the same in words)
 POLICY: dict[str, frozenset[str]] = {
     SIGNED_IN: frozenset({"admin", "manager", "worker", "viewer"}),
     "park.read": frozenset({"admin", "manager", "viewer"}),

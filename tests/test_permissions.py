@@ -40,7 +40,7 @@ def test_permissions_every_route_declares_one(app):
 
 
 def test_permissions_policy_matches_contract_roles():
-    # CONTRACT section 4: a viewer never manages, a worker never reads park-wide data.
+    # The roles (README): a viewer never manages, a worker never reads park-wide data.
     for permission, roles in POLICY.items():
         if permission.endswith(".manage") or permission in ("people.read",):
             assert "viewer" not in roles and "worker" not in roles, permission

@@ -35,12 +35,13 @@ from sqlalchemy.orm import Session, joinedload
 from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
 from farm.models.alerts import ALERT_STATES, Alert, AlertCondition
-from farm.models.crops import ACTIVE_PLANTING_STATUSES, Crop, Planting
+from farm.models.crops import Crop, Planting
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device, Reading
 from farm.services import daylight, notify, settings
 from farm.services.daylight import DayHours
 from farm.services.settings import SettingSpec, _decimal, _int
+from farm.vocab import ACTIVE_PLANTING_STATUSES
 
 LOOKBACK = timedelta(hours=6)
 

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, selectinload
 from farm import clock
 from farm.errors import Invalid, NotFound
 from farm.i18n import number
-from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
+from farm.models.crops import Planting
 from farm.models.daily_reports import DailyReport, LandReminderRecord
 from farm.models.park import Greenhouse
 from farm.models.rollups import ReadingRollup
@@ -47,7 +47,7 @@ from farm.models.sensors import Device
 from farm.services import alerts, harvest, land, notify, settings
 from farm.services.harvest import day_bounds
 from farm.services.settings import SettingSpec, time_of_day
-from farm.vocab import label
+from farm.vocab import ACTIVE_PLANTING_STATUSES, label
 
 VERSION = 1
 CATCH_UP_DAYS = 7

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs.auth import SettingIn, UserChange, UserIn
-from farm.models.auth import ROLES
 from farm.permissions import allow
 from farm.services import settings, users
+from farm.vocab import Role
 from farm.web import field_errors, form_input, nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -34,7 +34,7 @@ def user_list():
         except DomainError as exc:
             db.rollback()
             errors, message, status = field_errors(exc), str(exc.message), exc.status
-    return render_template("admin/users.html", users=users.list_users(db), roles=ROLES, values=values,
+    return render_template("admin/users.html", users=users.list_users(db), roles=Role.values(), values=values,
                            errors=errors, message=message), status
 
 
@@ -55,7 +55,7 @@ def user_edit(user_id: int):
             db.rollback()
             user = users.get_user(db, user_id)
             errors, message, status = field_errors(exc), str(exc.message), exc.status
-    return render_template("admin/user.html", user=user, roles=ROLES, errors=errors, message=message), status
+    return render_template("admin/user.html", user=user, roles=Role.values(), errors=errors, message=message), status
 
 
 @bp.get("/settings")

@@ -17,7 +17,7 @@ bp = Blueprint("plantings", __name__)
 
 
 def _free_m2(greenhouse, excluding=None):
-    return greenhouse.area_m2 - sum(p.area_m2 for p in park.active_plantings(greenhouse) if p is not excluding)
+    return greenhouse.area_m2 - sum(p.area_m2 for p in plantings.active_plantings(greenhouse) if p is not excluding)
 
 
 @bp.route("/greenhouses/<code>/plantings/new", methods=["GET", "POST"])
