@@ -9,6 +9,7 @@ from farm.errors import DomainError
 from farm.permissions import allow
 from farm.services import crops as crop_service
 from farm.services import park, plantings, sensors
+from farm.vocab import GreenhouseStatus
 from farm.web import nav
 
 bp = Blueprint("park", __name__)
@@ -38,7 +39,7 @@ def overview():
         crops=crop_service.list_crops(db),
         crop=crop,
         status=status,
-        status_filters=park.STATUS_FILTERS,
+        greenhouse_statuses=GreenhouseStatus.values(),
         current_planting=plantings.current_planting,
         trends={gh_id: sparkline(points) for gh_id, points in trends.items()},
     )
