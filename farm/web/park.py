@@ -72,7 +72,7 @@ def greenhouse(code: str):
     active = plantings.active_plantings(gh)
     history = [p for p in gh.plantings if not plantings.is_active(p)]
     free_m2 = gh.area_m2 - sum(p.area_m2 for p in active)
-    current = active[0] if active else None
+    current = plantings.current_planting(gh)
     charts = {
         "url": url_for("park.greenhouse_readings", code=gh.code),
         "tz": current_app.config["FARM"].timezone,
