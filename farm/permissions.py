@@ -7,29 +7,33 @@ from __future__ import annotations
 
 from typing import Callable
 
+from farm.vocab import Role
+
 PUBLIC = "public"  # no login needed
 SIGNED_IN = "signed_in"  # any role
 
-# permission -> roles that hold it (README, Roles)
+ADMIN, MANAGER, WORKER, VIEWER = Role.ADMIN, Role.MANAGER, Role.WORKER, Role.VIEWER
+
+# permission -> roles that hold it (the README's table of roles says the same in words)
 POLICY: dict[str, frozenset[str]] = {
-    SIGNED_IN: frozenset({"admin", "manager", "worker", "viewer"}),
-    "park.read": frozenset({"admin", "manager", "viewer"}),
-    "park.manage": frozenset({"admin", "manager"}),
-    "reports.read": frozenset({"admin", "manager", "viewer"}),
-    "harvest.log": frozenset({"admin", "manager", "worker"}),
-    "self.read": frozenset({"worker"}),
-    "people.read": frozenset({"admin", "manager"}),
-    "people.manage": frozenset({"admin", "manager"}),
+    SIGNED_IN: frozenset(Role),
+    "park.read": frozenset({ADMIN, MANAGER, VIEWER}),
+    "park.manage": frozenset({ADMIN, MANAGER}),
+    "reports.read": frozenset({ADMIN, MANAGER, VIEWER}),
+    "harvest.log": frozenset({ADMIN, MANAGER, WORKER}),
+    "self.read": frozenset({WORKER}),
+    "people.read": frozenset({ADMIN, MANAGER}),
+    "people.manage": frozenset({ADMIN, MANAGER}),
     # Pay and jobs: managers read everyone's, a worker only their own (the view narrows it).
-    "people.own": frozenset({"admin", "manager", "worker"}),
-    "land.manage": frozenset({"admin", "manager"}),
-    "sensors.manage": frozenset({"admin", "manager"}),
-    "users.manage": frozenset({"admin"}),
-    "settings.manage": frozenset({"admin"}),
+    "people.own": frozenset({ADMIN, MANAGER, WORKER}),
+    "land.manage": frozenset({ADMIN, MANAGER}),
+    "sensors.manage": frozenset({ADMIN, MANAGER}),
+    "users.manage": frozenset({ADMIN}),
+    "settings.manage": frozenset({ADMIN}),
 }
 
 # Roles that may see ID numbers, bank accounts and phone numbers unmasked.
-SEES_PERSONAL_DATA = frozenset({"admin", "manager"})
+SEES_PERSONAL_DATA = frozenset({ADMIN, MANAGER})
 
 
 def allow(permission: str) -> Callable:

@@ -78,8 +78,9 @@ def setpoints_by_greenhouse(session) -> dict[str, Setpoints]:
     """{greenhouse code: Setpoints} for greenhouses with an active planting, from its crop (the first planted)."""
     from sqlalchemy import select
 
-    from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
+    from farm.models.crops import Planting
     from farm.services import settings
+    from farm.vocab import ACTIVE_PLANTING_STATUSES
 
     def hours(key: str, default: float) -> float:
         try:
@@ -205,9 +206,10 @@ def park_devices(config: Config) -> list[tuple[str, str, bool]]:
         from sqlalchemy import select
 
         from farm.db import Database
-        from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
+        from farm.models.crops import Planting
         from farm.models.park import Greenhouse
         from farm.models.sensors import Device
+        from farm.vocab import ACTIVE_PLANTING_STATUSES
 
         db = Database(config.database_url)
         with db.session_scope() as session:

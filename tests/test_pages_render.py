@@ -1,7 +1,6 @@
 """Every page of the demo park, opened by every role, renders well-formed: never a 500, a plain <title>, unique ids."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 from sqlalchemy import select
@@ -82,7 +81,7 @@ def test_pages_render_for_every_role(app, session):
 def test_pages_greenhouse_shows_metric_names_in_chinese(client, session):
     seed_demo(session)
     greenhouse = session.scalar(select(Greenhouse).where(Greenhouse.code == "GH-001"))
-    session.add(LatestReading(greenhouse_id=greenhouse.id, metric="co2", value=812.0, ts=datetime.now(timezone.utc)))
+    session.add(LatestReading(greenhouse_id=greenhouse.id, metric="co2", value=812.0, ts=clock.now()))
     session.commit()
     login(client, "manager", "manager-demo-2026")
     page = client.get("/greenhouses/GH-001").get_data(as_text=True)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from farm.permissions import POLICY, permission_of, role_may
+from farm.permissions import POLICY, SEES_PERSONAL_DATA, permission_of, role_may
+from farm.vocab import Role
 from tests.conftest import csrf_token
 from tests.factories import (
     PASSWORD,
@@ -47,6 +48,14 @@ def test_permissions_policy_matches_contract_roles():
     assert POLICY["users.manage"] == {"admin"}
     assert "worker" not in POLICY["park.read"]
     assert "worker" not in POLICY["reports.read"]
+
+
+def test_permissions_policy_names_only_roles_of_the_vocabulary():
+    for permission, roles in POLICY.items():
+        assert roles and set(roles) <= set(Role.values()), permission
+    assert POLICY["signed_in"] == set(Role.values())
+    assert SEES_PERSONAL_DATA <= set(Role.values())
+    assert role_may("manager", "park.manage") and not role_may("boss", "park.read")
 
 
 @pytest.mark.parametrize("role", ROLES)

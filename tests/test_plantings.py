@@ -85,7 +85,7 @@ def test_plantings_service_ended_planting_frees_area_for_a_new_one(session, park
     plantings.end_planting(session, park["planting_id"], PlantingEnd(ended_on=date(2026, 10, 1)))
     again = plantings.start_planting(session, PlantingIn(greenhouse="GH-001", crop="tomato",
                                                          planted_on=date(2026, 10, 2), area_m2=Decimal("800")))
-    assert again.is_active
+    assert plantings.is_active(again)
 
 
 def test_plantings_service_end_keeps_greenhouse_active_while_another_grows(session, park):
@@ -278,3 +278,69 @@ def test_plantings_two_at_once_cannot_fill_the_same_area(database, session, park
     second.close()
     assert outcome["result"] == "conflict"
     assert len(_gh(session, "GH-002").plantings) == 1
+
+
+# --- the rule: which plantings are active ------------------------------------------------------------
+
+PLANTED = date(2026, 10, 10)
+ENDED = date(2026, 10, 20)
+# (name, planted on, status, ended on)
+RULE_CASES = [
+    ("growing", PLANTED, "growing", None),
+    ("harvesting", PLANTED, "harvesting", None),
+    ("planned_later", PLANTED, "planned", None),
+    ("ended_on_a_day", PLANTED, "ended", ENDED),
+    ("ended_without_date", PLANTED, "ended", None),
+]
+# day -> the cases active that day (None: not ended, whatever the date)
+RULE_EXPECTED = {
+    None: {"growing", "harvesting", "planned_later"},
+    PLANTED - timedelta(days=1): set(),  # nothing is in the ground before it is planted, planned or not
+    PLANTED: {"growing", "harvesting", "planned_later", "ended_on_a_day"},  # the planting day counts
+    ENDED: {"growing", "harvesting", "planned_later", "ended_on_a_day"},  # and so does the end day
+    ENDED + timedelta(days=1): {"growing", "harvesting", "planned_later"},  # ended before the day: not
+}
+
+
+@pytest.fixture
+def rule_plantings(session):
+    p = make_park(session, greenhouses=len(RULE_CASES))
+    crop = make_crop(session)
+    made = {}
+    for (name, planted_on, status, ended_on), gh in zip(RULE_CASES, p.greenhouses):
+        planting = make_planting(session, gh, crop, planted_on=planted_on, status=status)
+        planting.ended_on = ended_on
+        made[name] = planting
+    session.commit()
+    return made
+
+
+@pytest.mark.parametrize("day", list(RULE_EXPECTED), ids=lambda d: str(d))
+def test_plantings_rule_active_on_a_day(session, rule_plantings, day):
+    by_id = {p.id: name for name, p in rule_plantings.items()}
+    in_query = {by_id[i] for i in session.scalars(select(Planting.id).where(plantings.active_on(day)))}
+    loaded = {name for name, p in rule_plantings.items() if plantings.is_active(p, day)}
+    assert in_query == loaded == RULE_EXPECTED[day]
+
+
+def test_plantings_rule_active_plantings_and_current_planting_of_a_greenhouse(session, park):
+    gh = park["park"].greenhouses[1]
+    crop = plantings.find_crop(session, "tomato")
+    small = make_planting(session, gh, crop, area="200", planted_on=date(2026, 9, 1))
+    large = make_planting(session, gh, crop, area="500", planted_on=date(2026, 9, 5))
+    later = make_planting(session, gh, crop, area="100", planted_on=date(2026, 12, 1), status="planned")
+    session.commit()
+    assert plantings.active_plantings(gh) == [large, small, later]  # largest first; planned ones hold area
+    assert plantings.current_planting(gh) is large
+    assert plantings.active_plantings(gh, date(2026, 9, 3)) == [small]
+    assert plantings.current_planting(gh, date(2026, 8, 1)) is None
+    assert plantings.active_plantings(gh, date(2026, 12, 1)) == [large, small, later]
+
+
+def test_plantings_rule_ended_today_gives_its_area_back_but_was_active_today(session, park):
+    pid = park["planting_id"]
+    plantings.end_planting(session, pid, PlantingEnd(ended_on=clock.today()))
+    planting = plantings.get_planting(session, pid)
+    assert not plantings.is_active(planting) and plantings.active_plantings(planting.greenhouse) == []
+    assert plantings.is_active(planting, clock.today())
+    assert not plantings.is_active(planting, clock.today() + timedelta(days=1))

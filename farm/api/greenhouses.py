@@ -10,12 +10,12 @@ from pydantic import BaseModel
 from farm.api import doc, listing, plain
 from farm.db import request_session
 from farm.errors import Invalid
-from farm.models.park import GREENHOUSE_STATUSES, Greenhouse
+from farm.models.park import Greenhouse
 from farm.permissions import allow
 from farm.services import park
 
 bp = Blueprint("greenhouses", __name__)
-STATUS_FILTERS = ("planted", "empty") + GREENHOUSE_STATUSES
+STATUS_FILTERS = park.STATUS_FILTERS
 
 
 class PlantingRef(BaseModel):

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from farm.inputs import Input, OptionalDate, Text
+from farm.vocab import Role
 
 
 class LoginIn(Input):
@@ -17,7 +18,7 @@ class UserIn(Input):
     """A new login made by an administrator."""
 
     username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    role: Annotated[str, StringConstraints(pattern="^(admin|manager|worker|viewer)$")]
+    role: Role
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     display_name: Text = ""
     worker: int | None = None
@@ -26,7 +27,7 @@ class UserIn(Input):
 class UserChange(Input):
     """An administrator's change to a login: role, active, and optionally a new password."""
 
-    role: Annotated[str, StringConstraints(pattern="^(admin|manager|worker|viewer)$")]
+    role: Role
     active: bool = False
     password: Annotated[str, StringConstraints(max_length=200)] | None = None
 

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from farm.inputs import Code, Input, LongText, OptionalDate, Text
+from farm.vocab import ACTIVE_PLANTING_STATUSES
+
+# A planting's status as an edit may set it: ending one takes its end date (PlantingEnd), not a status.
+EditableStatus = Literal[ACTIVE_PLANTING_STATUSES]  # type: ignore[valid-type]
 
 
 class PlantingIn(Input):
@@ -29,7 +33,7 @@ class PlantingChange(Input):
     planted_on: OptionalDate = None
     area_m2: Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)] | None = None
     expected_harvest_on: OptionalDate = None
-    status: Annotated[str, StringConstraints(pattern="^(planned|growing|harvesting)$")] | None = None
+    status: EditableStatus | None = None
     notes: LongText | None = None
 
 

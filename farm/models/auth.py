@@ -8,17 +8,17 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm.models.base import Base, utcnow
+from farm.vocab import Role
 
 if TYPE_CHECKING:
     from farm.models.people import Worker
 
-ROLES = ("admin", "manager", "worker", "viewer")
-
 
 class User(Base):
-    """A login with one role (README, Roles)."""
+    """A login with one role (farm.permissions says what each role may do)."""
 
     __tablename__ = "users"
+    __table_args__ = (Role.check("role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)

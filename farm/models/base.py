@@ -7,6 +7,8 @@ from decimal import Decimal
 from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
+from farm import clock
+
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -56,7 +58,8 @@ def Area() -> Numeric:  # noqa: N802
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the park's one clock (so a test that freezes it freezes the timestamps too)."""
+    return clock.now()
 
 
 class Base(DeclarativeBase):

@@ -9,10 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm.models.base import Area, Base, utcnow
 from farm.models.park import Greenhouse
-
-CROP_CATEGORIES = ("vegetable", "fruit", "seedling", "other")
-PLANTING_STATUSES = ("planned", "growing", "harvesting", "ended")
-ACTIVE_PLANTING_STATUSES = ("planned", "growing", "harvesting")
+from farm.vocab import CropCategory, PlantingStatus
 
 # Climate fields of a crop, in the order pages show them; each is a Numeric °C, % or ppm.
 CLIMATE_FIELDS = (
@@ -32,12 +29,13 @@ class Crop(Base):
     """A crop such as cucumber 黄瓜, with the climate ranges alerts are judged by."""
 
     __tablename__ = "crops"
+    __table_args__ = (CropCategory.check("category"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name_zh: Mapped[str] = mapped_column(String(60))
     name_en: Mapped[str] = mapped_column(String(60))
-    category: Mapped[str] = mapped_column(String(20), default="vegetable")
+    category: Mapped[str] = mapped_column(String(20), default=CropCategory.VEGETABLE.value)
     color: Mapped[str] = mapped_column(String(7), default="#4caf50")
     # Fruiting-stage climate (docs/domain.md): day/night air °C, chilling and heat limits, RH %, soil °C, CO2 ppm.
     day_temp_min: Mapped[Decimal | None] = _climate()
@@ -84,6 +82,7 @@ class Planting(Base):
     """A crop planted in (part of) a greenhouse, from planting to the end of harvest."""
 
     __tablename__ = "plantings"
+    __table_args__ = (PlantingStatus.check("status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     greenhouse_id: Mapped[int] = mapped_column(ForeignKey("greenhouses.id"), index=True)
@@ -93,13 +92,9 @@ class Planting(Base):
     area_m2: Mapped[Decimal] = mapped_column(Area())
     expected_harvest_on: Mapped[date | None]
     ended_on: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default="growing", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=PlantingStatus.GROWING.value, index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     greenhouse: Mapped[Greenhouse] = relationship(back_populates="plantings")
     crop: Mapped[Crop] = relationship()
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_PLANTING_STATUSES

@@ -9,12 +9,10 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm.models.base import Area, Base, utcnow
+from farm.vocab import GreenhouseKind, GreenhouseStatus
 
 if TYPE_CHECKING:
     from farm.models.crops import Planting
-
-GREENHOUSE_KINDS = ("solar", "tunnel", "glass")
-GREENHOUSE_STATUSES = ("active", "idle", "maintenance")
 
 
 class Park(Base):
@@ -36,6 +34,7 @@ class Greenhouse(Base):
     """A greenhouse (大棚), coded GH-001 and up."""
 
     __tablename__ = "greenhouses"
+    __table_args__ = (GreenhouseKind.check("kind"), GreenhouseStatus.check("status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     park_id: Mapped[int] = mapped_column(ForeignKey("parks.id"), index=True)
@@ -44,8 +43,8 @@ class Greenhouse(Base):
     zone: Mapped[str] = mapped_column(String(40), default="")
     row: Mapped[int | None]
     area_m2: Mapped[Decimal] = mapped_column(Area())
-    kind: Mapped[str] = mapped_column(String(20), default="solar")
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    kind: Mapped[str] = mapped_column(String(20), default=GreenhouseKind.SOLAR.value)
+    status: Mapped[str] = mapped_column(String(20), default=GreenhouseStatus.ACTIVE.value)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -19,7 +19,8 @@ Kinds: `cold` below the day/night minimum (warning; critical at or below the cro
 below frost_kill_c (critical), `hot` above the day/night maximum (warning; critical at or above heat_stop_c), and
 warnings for humidity, CO2 and soil temperature outside the crop's ranges and soil moisture outside the park-wide
 `alerts.soil_moisture_min/max`. A greenhouse's crops are those of its plantings active on the park day
-(farm.services.plantings.active_on, as in the daily report); where several share it, the strictest limit applies.
+that still stand (farm.services.plantings.active_on: in the ground that day and not ended, so a planting ended
+during the day stops being judged at once); where several share it, the strictest limit applies.
 Offline: an enabled device silent for more than `alerts.offline_minutes` opens an `offline` alert, cleared when it
 speaks again.
 """
@@ -258,9 +259,10 @@ def _refresh(run: Run, alert: Alert, kind: Kind, ranges: Ranges, ts: datetime, v
 # --- climate ---------------------------------------------------------------------------------------------------
 
 def _greenhouse_crops(session: Session, now: datetime) -> dict[int, list[Crop]]:
-    """{greenhouse id: crops of its plantings active on the park day of `now` (farm.services.plantings)}."""
-    today = clock.local(now).date()
-    query = select(Planting).options(joinedload(Planting.crop)).where(plantings.active_on(today))
+    """{greenhouse id: crops of its plantings in the ground on the park day of `now` and not ended}."""
+    today = clock.park_day(now)
+    query = select(Planting).options(joinedload(Planting.crop)).where(plantings.active_on(today),
+                                                                      plantings.active_on())
     out: dict[int, list[Crop]] = {}
     for planting in session.scalars(query):
         out.setdefault(planting.greenhouse_id, []).append(planting.crop)

@@ -1,4 +1,8 @@
-"""Greenhouses: lookup, the park overview and its counts."""
+"""Greenhouses: lookup, the park overview and its counts.
+
+Which plantings are active is farm.services.plantings' rule; `active_plantings` and `current_planting` are
+imported here so pages and services that already read them from this module keep doing so.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,11 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from farm.errors import NotFound
-from farm.models.crops import ACTIVE_PLANTING_STATUSES, Planting
+from farm.models.crops import Planting
 from farm.models.park import Greenhouse, Park
+from farm.services.plantings import active_plantings, current_planting
+from farm.vocab import CropCategory, GreenhouseStatus
+
+# The overview's status filter: a greenhouse status, or whether it has an active planting.
+STATUS_FILTERS = ("planted", "empty") + GreenhouseStatus.values()
+
+__all__ = ["STATUS_FILTERS", "active_plantings", "current_planting", "get_greenhouse", "get_park", "latest_readings",
+           "list_greenhouses", "overview_counts", "OverviewCounts"]
 
 
 def get_park(session: Session) -> Park | None:
+    """The park (the first one; a database holds one)."""
     return session.scalars(select(Park).order_by(Park.id)).first()
 
 
@@ -30,21 +43,6 @@ def get_greenhouse(session: Session, code: str, lock: bool = False) -> Greenhous
     if greenhouse is None:
         raise NotFound(_l("There is no greenhouse %(code)s.", code=code), {"greenhouse": _l("Unknown greenhouse.")})
     return greenhouse
-
-
-def active_plantings(greenhouse: Greenhouse) -> list[Planting]:
-    """The greenhouse's plantings that have not ended, largest first."""
-    return sorted(
-        (p for p in greenhouse.plantings if p.status in ACTIVE_PLANTING_STATUSES),
-        key=lambda p: (p.area_m2, p.planted_on),
-        reverse=True,
-    )
-
-
-def current_planting(greenhouse: Greenhouse) -> Planting | None:
-    """The greenhouse's main active planting (the largest), or None when it stands empty."""
-    plantings = active_plantings(greenhouse)
-    return plantings[0] if plantings else None
 
 
 @dataclass
@@ -82,17 +80,18 @@ def list_greenhouses(session: Session, crop: str | None = None, status: str | No
 
 
 def overview_counts(greenhouses: list[Greenhouse]) -> OverviewCounts:
+    """The figures above the park grid, from greenhouses loaded with their plantings."""
     planted = [g for g in greenhouses if current_planting(g) is not None]
     return OverviewCounts(
         total=len(greenhouses),
         planted=len(planted),
-        idle=sum(1 for g in greenhouses if g.status == "idle"),
-        maintenance=sum(1 for g in greenhouses if g.status == "maintenance"),
-        vegetables=sum(1 for g in planted if any(p.crop.category == "vegetable" for p in active_plantings(g))),
+        idle=sum(1 for g in greenhouses if g.status == GreenhouseStatus.IDLE),
+        maintenance=sum(1 for g in greenhouses if g.status == GreenhouseStatus.MAINTENANCE),
+        vegetables=sum(1 for g in planted
+                       if any(p.crop.category == CropCategory.VEGETABLE for p in active_plantings(g))),
         area_m2=sum((g.area_m2 for g in greenhouses), Decimal(0)),
         area_planted_m2=sum((p.area_m2 for g in greenhouses for p in active_plantings(g)), Decimal(0)),
     )
-
 
 
 def latest_readings(session: Session, greenhouse_ids: list[int]) -> dict[int, dict]:

@@ -1,10 +1,25 @@
-"""Plantings: start, edit and end one, keeping every greenhouse's area consistent."""
+"""Plantings: which are active (the one rule), and starting, editing and ending one while keeping every
+greenhouse's area consistent.
+
+The rule, once, for queries (`active_on`) and for a greenhouse already loaded (`is_active`, `active_plantings`,
+`current_planting`):
+
+* On a day D, a planting is active when it is in the ground that day: planted on or before D, and not ended
+  before D. Its planting day and its end day both count (the crop was there for part of them: a harvest on the
+  last day belongs to it). A planting planned for a later day is not active on D; one ended before D is not
+  either. The end date decides when there is one; without one, the status does (planned, growing and
+  harvesting go on; one marked ended without a date is active on no day).
+* Without a day, the question is which plantings hold the greenhouse's area now: those whose status has not
+  ended, growing or planned for later. That is what area checks, the overview, recording a harvest and "is the
+  greenhouse idle" ask. A planting ended today has given its area back, though it was active on today's date.
+"""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from farm import clock
@@ -12,7 +27,55 @@ from farm.errors import Conflict, Invalid, NotFound
 from farm.inputs.park import PlantingChange, PlantingEnd, PlantingIn
 from farm.models.crops import Crop, Planting
 from farm.models.park import Greenhouse
-from farm.services.park import get_greenhouse
+from farm.vocab import ACTIVE_PLANTING_STATUSES, GreenhouseStatus, PlantingStatus
+
+# --- the rule: which plantings are active -------------------------------------------------------------------
+
+
+def active_on(day: date | None = None) -> ColumnElement[bool]:
+    """A condition on Planting: active on `day` (in the ground that day), or without a day, not ended."""
+    if day is None:
+        return Planting.status.in_(ACTIVE_PLANTING_STATUSES)
+    # The end date, when there is one, says until when; otherwise the status says whether it goes on.
+    return and_(Planting.planted_on <= day, or_(
+        and_(Planting.ended_on.is_(None), Planting.status.in_(ACTIVE_PLANTING_STATUSES)),
+        Planting.ended_on >= day,
+    ))
+
+
+def is_active(planting: Planting, day: date | None = None) -> bool:
+    """The same rule as `active_on`, for a planting already loaded."""
+    if day is None:
+        return planting.status in ACTIVE_PLANTING_STATUSES
+    if planting.planted_on > day:
+        return False
+    if planting.ended_on is None:
+        return planting.status in ACTIVE_PLANTING_STATUSES
+    return planting.ended_on >= day
+
+
+def active_plantings(greenhouse: Greenhouse, day: date | None = None) -> list[Planting]:
+    """The greenhouse's active plantings (see `is_active`), largest first."""
+    return sorted(
+        (p for p in greenhouse.plantings if is_active(p, day)),
+        key=lambda p: (p.area_m2, p.planted_on),
+        reverse=True,
+    )
+
+
+def current_planting(greenhouse: Greenhouse, day: date | None = None) -> Planting | None:
+    """The greenhouse's main active planting (the largest), or None when it stands empty."""
+    plantings = active_plantings(greenhouse, day)
+    return plantings[0] if plantings else None
+
+
+# --- starting, editing and ending ----------------------------------------------------------------------------
+
+def _greenhouse(session: Session, code: str) -> Greenhouse:
+    # services.park builds its overview on the rule above, so its lookup is imported where it is used.
+    from farm.services.park import get_greenhouse
+
+    return get_greenhouse(session, code, lock=True)
 
 
 def find_crop(session: Session, name: str) -> Crop:
@@ -58,16 +121,16 @@ def _check_dates(planting_like) -> None:
         raise Invalid(msg, {"expected_harvest_on": msg})
 
 
-def _status_for(planted_on) -> str:
-    return "planned" if planted_on > clock.today() else "growing"
+def _status_for(planted_on) -> PlantingStatus:
+    return PlantingStatus.PLANNED if planted_on > clock.today() else PlantingStatus.GROWING
 
 
 def start_planting(session: Session, data: PlantingIn) -> Planting:
     """Start a planting; refuses an unknown greenhouse (404), a bad size or date (422), a full greenhouse (409)."""
-    greenhouse = get_greenhouse(session, data.greenhouse, lock=True)
+    greenhouse = _greenhouse(session, data.greenhouse)
     crop = find_crop(session, data.crop)
     _check_dates(data)
-    if greenhouse.status == "maintenance":
+    if greenhouse.status == GreenhouseStatus.MAINTENANCE:
         msg = _l("Greenhouse %(code)s is under maintenance.", code=greenhouse.code)
         raise Conflict(msg, {"greenhouse": msg})
     _check_area(greenhouse, data.area_m2, active_plantings(greenhouse))
@@ -82,7 +145,7 @@ def start_planting(session: Session, data: PlantingIn) -> Planting:
         notes=data.notes,
     )
     session.add(planting)
-    greenhouse.status = "active"
+    greenhouse.status = GreenhouseStatus.ACTIVE
     session.flush()
     return planting
 
@@ -90,7 +153,7 @@ def start_planting(session: Session, data: PlantingIn) -> Planting:
 def update_planting(session: Session, planting_id: int, data: PlantingChange) -> Planting:
     """Change an active planting's fields; an ended planting can no longer change (409)."""
     planting = get_planting(session, planting_id)
-    if not planting.is_active:
+    if not is_active(planting):
         raise Conflict(_l("This planting has ended and can no longer be changed."))
     # Fields given as null: a text becomes empty and the expected harvest is cleared; the rest must have a value.
     changes = data.model_dump(exclude_unset=True)
@@ -107,7 +170,7 @@ def update_planting(session: Session, planting_id: int, data: PlantingChange) ->
     }
     _check_dates(type("P", (), merged))
     if "area_m2" in changes:
-        get_greenhouse(session, planting.greenhouse.code, lock=True)
+        _greenhouse(session, planting.greenhouse.code)
         session.expire(planting.greenhouse, ["plantings"])
         others = [p for p in active_plantings(planting.greenhouse) if p.id != planting.id]
         _check_area(planting.greenhouse, changes["area_m2"], others)
@@ -120,7 +183,7 @@ def update_planting(session: Session, planting_id: int, data: PlantingChange) ->
 def end_planting(session: Session, planting_id: int, data: PlantingEnd) -> Planting:
     """End a planting on a date no earlier than it was planted; an emptied greenhouse becomes idle."""
     planting = get_planting(session, planting_id)
-    if not planting.is_active:
+    if not is_active(planting):
         raise Conflict(_l("This planting has already ended."))
     if data.ended_on < planting.planted_on:
         msg = _l("A planting cannot end before it was planted (%(date)s).", date=planting.planted_on.isoformat())
@@ -129,34 +192,10 @@ def end_planting(session: Session, planting_id: int, data: PlantingEnd) -> Plant
         msg = _l("A planting cannot end in the future.")
         raise Invalid(msg, {"ended_on": msg})
     planting.ended_on = data.ended_on
-    planting.status = "ended"
+    planting.status = PlantingStatus.ENDED
     session.flush()
     greenhouse = planting.greenhouse
-    if not active_plantings(greenhouse) and greenhouse.status == "active":
-        greenhouse.status = "idle"
+    if not active_plantings(greenhouse) and greenhouse.status == GreenhouseStatus.ACTIVE:
+        greenhouse.status = GreenhouseStatus.IDLE
     return planting
 
-
-# --- TEMPORARY (alerts helper, issue 11): the park helper owns the one definition of "active on a day". --------
-# These two stand in, with the agreed signatures, until the park branch's versions are merged; keep theirs.
-def active_on(day):
-    """A SQL condition on Planting: planted by `day`, and not ended (status active) or ended on or after `day`."""
-    from sqlalchemy import and_
-
-    from farm.vocab import ACTIVE_PLANTING_STATUSES
-
-    return and_(Planting.planted_on <= day,
-                or_(and_(Planting.ended_on.is_(None), Planting.status.in_(ACTIVE_PLANTING_STATUSES)),
-                    Planting.ended_on >= day))
-
-
-def active_plantings(greenhouse: Greenhouse, day=None) -> list[Planting]:
-    """The greenhouse's plantings active on `day` (as `active_on`; without a day: not ended), largest first."""
-    from farm.vocab import ACTIVE_PLANTING_STATUSES
-
-    found = [p for p in greenhouse.plantings if (
-        p.status in ACTIVE_PLANTING_STATUSES if day is None else p.planted_on <= day and (
-            (p.ended_on is None and p.status in ACTIVE_PLANTING_STATUSES) or (p.ended_on is not None
-                                                                              and p.ended_on >= day)))]
-    return sorted(found, key=lambda p: (p.area_m2, p.planted_on), reverse=True)
-# --- end of TEMPORARY -----------------------------------------------------------------------------------------

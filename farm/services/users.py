@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from farm.errors import Conflict, Invalid, NotFound, Throttled, Unauthorized
-from farm.models.auth import ROLES, ApiToken, LoginAttempt, User
+from farm.models.auth import ApiToken, LoginAttempt, User
 from farm.models.base import utcnow
 from farm.models.people import Worker
 from farm.services import settings
+from farm.vocab import Role
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "farm_"
@@ -39,7 +40,7 @@ def create_user(
     username = (username or "").strip()
     if not username:
         raise Invalid(_l("A username is required."), {"username": _l("A username is required.")})
-    if role not in ROLES:
+    if Role.get(role) is None:
         raise Invalid(_l("Unknown role."), {"role": _l("Unknown role.")})
     check_new_password(password)
     if session.scalar(select(User).where(func.lower(User.username) == username.lower())):
@@ -153,7 +154,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 def update_user(session: Session, user: User, role: str, active: bool, password: str | None, acting: User) -> User:
     """Change a login's role, active flag or password; an administrator cannot lock themself out."""
-    if role not in ROLES:
+    if Role.get(role) is None:
         raise Invalid(_l("Unknown role."), {"role": _l("Unknown role.")})
     if user.id == acting.id and (role != "admin" or not active):
         msg = _l("You cannot remove your own administrator access.")

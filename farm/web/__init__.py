@@ -1,10 +1,13 @@
 """Page blueprints, one module per area; each module's `bp` is registered by create_app()."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
-from flask import request
+from flask import flash, redirect, render_template, request
+from werkzeug.wrappers import Response
 
+from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs import parse
 
@@ -15,7 +18,44 @@ def form_input(model, **extra):
 
 
 def field_errors(error: DomainError) -> dict:
+    """A refusal's messages by field, as text for a form."""
     return {name: str(why) for name, why in error.fields.items()}
+
+
+@dataclass
+class FormState:
+    """What a form page shows: the values in its fields, an error per field, the message above it, its status."""
+
+    values: dict
+    errors: dict = field(default_factory=dict)
+    message: str | None = None
+    status: int = 200
+
+    def render(self, template: str, **context):
+        """The page with this state (values, errors, message) and its HTTP status."""
+        return render_template(template, values=self.values, errors=self.errors, message=self.message,
+                               **context), self.status
+
+
+def form_action(values: dict, save: Callable[[], tuple[str, str]]) -> FormState | Response:
+    """A form page's POST, once: `save()` parses the form and calls the service, returning where to go next and
+    what to tell the user. Then the request's session commits, the message is flashed and the browser is sent on.
+
+    A refusal (DomainError) rolls back and comes back as the state to show again: the typed values, the field
+    errors, the message and the status (404, 409, 422 ...). On GET nothing runs and the state shows `values`.
+    Use: `state = form_action(values, save)`; return it when it is a Response, else `state.render(template, ...)`.
+    """
+    if request.method != "POST":
+        return FormState(values)
+    db = request_session()
+    try:
+        target, done = save()
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        return FormState(request.form.to_dict(), field_errors(exc), str(exc.message), exc.status)
+    flash(str(done), "success")
+    return redirect(target)
 
 
 @dataclass(frozen=True)

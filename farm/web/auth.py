@@ -20,7 +20,7 @@ from farm.db import request_session
 from farm.errors import DomainError
 from farm.i18n import LANGUAGE_COOKIE
 from farm.inputs.auth import LoginIn
-from farm.permissions import PUBLIC, SIGNED_IN, allow
+from farm.permissions import PUBLIC, SIGNED_IN, allow, can
 from farm.services import users
 from farm.web import form_input
 
@@ -28,8 +28,8 @@ bp = Blueprint("auth", __name__)
 
 
 def home_for(user) -> str:
-    """Where a user lands after logging in."""
-    if user.role == "worker":
+    """Where a user lands after logging in: a worker (who reads only their own) on their page."""
+    if can(user, "self.read"):
         return url_for("me.home")
     return url_for("dashboard.index")
 

@@ -6,17 +6,15 @@ from flask_babel import lazy_gettext as _l
 
 from farm.db import request_session
 from farm.errors import DomainError
-from farm.models.crops import ACTIVE_PLANTING_STATUSES
-from farm.models.park import GREENHOUSE_STATUSES
 from farm.permissions import allow
 from farm.services import crops as crop_service
-from farm.services import park, sensors
+from farm.services import park, plantings, sensors
+from farm.vocab import GreenhouseStatus
 from farm.web import nav
 
 bp = Blueprint("park", __name__)
 nav("park.overview", _l("Park"), "park.read", 10)
 
-STATUS_FILTERS = ("planted", "empty") + GREENHOUSE_STATUSES
 TREND_HOURS = 24
 UNITS = {"temperature": "°C", "humidity": "%", "soil_moisture": "%", "soil_temperature": "°C", "co2": "ppm",
          "light": "lx"}
@@ -28,7 +26,7 @@ def overview():
     db = request_session()
     crop = request.args.get("crop") or None
     status = request.args.get("status") or None
-    if status not in STATUS_FILTERS:
+    if status not in park.STATUS_FILTERS:
         status = None
     everything = park.list_greenhouses(db)
     shown = park.list_greenhouses(db, crop=crop, status=status) if (crop or status) else everything
@@ -41,8 +39,8 @@ def overview():
         crops=crop_service.list_crops(db),
         crop=crop,
         status=status,
-        status_filters=STATUS_FILTERS,
-        current_planting=park.current_planting,
+        greenhouse_statuses=GreenhouseStatus.values(),
+        current_planting=plantings.current_planting,
         trends={gh_id: sparkline(points) for gh_id, points in trends.items()},
     )
 
@@ -71,10 +69,10 @@ def sparkline(points: list, hours: int = TREND_HOURS, width: float = 100, height
 def greenhouse(code: str):
     db = request_session()
     gh = park.get_greenhouse(db, code)
-    active = park.active_plantings(gh)
-    history = [p for p in gh.plantings if p.status not in ACTIVE_PLANTING_STATUSES]
+    active = plantings.active_plantings(gh)
+    history = [p for p in gh.plantings if not plantings.is_active(p)]
     free_m2 = gh.area_m2 - sum(p.area_m2 for p in active)
-    current = park.current_planting(gh)
+    current = plantings.current_planting(gh)
     charts = {
         "url": url_for("park.greenhouse_readings", code=gh.code),
         "tz": current_app.config["FARM"].timezone,
