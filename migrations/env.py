@@ -36,10 +36,31 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # Batch mode lets ALTER TABLE work on SQLite, which cannot alter columns in place.
+    # Batch mode lets ALTER TABLE work on SQLite, which cannot alter columns in place: it copies the table and drops
+    # the old one. The app's connections enforce foreign keys, and dropping a table that way would run every ON
+    # DELETE action of the rows pointing at it (a harvest's history, a user's tokens). So on SQLite enforcement is
+    # paused for the whole run (the pragma only takes effect outside a transaction), every reference is checked at
+    # the end, and enforcement comes back on. Each migration can then rebuild tables without guarding itself.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        if connection.in_transaction():
+            connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"a migration left broken references: {broken[:5]}")
+    finally:
+        if sqlite:
+            if connection.in_transaction():
+                connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

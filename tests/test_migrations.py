@@ -20,3 +20,41 @@ def test_migrations_upgrade_is_repeatable(database_url, database):
     upgrade(database_url)  # a second run changes nothing and does not fail
     with database.engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_heads()
+
+
+# The heads before the vocabulary CHECK constraints: a park running the earlier release has these.
+BEFORE_VOCAB = ("0001_foundation", "0101_harvest", "0201_sensors", "0301_land", "0402_people_links",
+                "0504_rollup_backlog")
+
+
+def test_migrations_upgrading_a_populated_sqlite_park_keeps_every_row(tmp_path):
+    """Adding a CHECK on SQLite rebuilds the table; no ON DELETE action may run and take rows with it."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from farm.db import Database
+    from farm.demo import seed_demo
+    from farm.migrate import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), BEFORE_VOCAB[0])
+    for head in BEFORE_VOCAB[1:]:
+        command.upgrade(alembic_config(url), head)
+    db = Database(url)
+    with db.session() as session:
+        seed_demo(session)
+        session.commit()
+
+    def counts():
+        with db.engine.connect() as conn:
+            return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar()
+                    for t in inspect(conn).get_table_names() if t != "alembic_version"}
+
+    before = counts()
+    assert before["harvest_changes"] and before["api_tokens"] >= 0 and before["harvests"]
+    upgrade(url)
+    assert counts() == before
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.dispose()

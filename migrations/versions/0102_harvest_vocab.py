@@ -3,9 +3,8 @@
 Revision ID: 0102_harvest_vocab
 Revises: 0101_harvest
 
-SQLite adds a CHECK constraint only by rebuilding the table (batch mode). The app's connections enforce foreign
-keys, so dropping the old `harvests` would cascade to `harvest_changes` and lose the history: the history is
-kept aside and put back around the rebuild.
+SQLite adds a CHECK constraint only by rebuilding the table (batch mode); migrations/env.py pauses foreign keys
+for the rebuild, so the history in `harvest_changes` is not cascaded away.
 """
 from alembic import op
 
@@ -20,15 +19,8 @@ CHECK = "grade IN (" + ", ".join(f"'{g}'" for g in GRADES) + ")"
 
 
 def _rebuild(change) -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        op.execute("CREATE TEMP TABLE _harvest_changes_kept AS SELECT * FROM harvest_changes")
     with op.batch_alter_table("harvests", schema=None) as batch_op:
         change(batch_op)
-    if sqlite:
-        op.execute("INSERT INTO harvest_changes SELECT * FROM _harvest_changes_kept "
-                   "WHERE id NOT IN (SELECT id FROM harvest_changes)")
-        op.execute("DROP TABLE _harvest_changes_kept")
 
 
 def upgrade() -> None:
