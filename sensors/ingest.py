@@ -322,18 +322,21 @@ class Ingest:
     def _sort(self, conn, batch: list[Item], work: _Batch) -> None:
         """Judge each message against the registry: a reject, a status, or readings of a known (or newly
         registered) device in its own greenhouse."""
+        greenhouses, devices, new_devices, seen = self._greenhouses, self._devices, work.new_devices, work.seen
         for item in batch:
             result = item.result
             if isinstance(result, Reject):
-                dev = self._devices.get(result.device or "")
+                dev = devices.get(result.device or "")
                 self._reject(work, item, result, dev.id if dev else None)
                 continue
-            gh_id = self._greenhouses.get(result.greenhouse)
+            gh_id = greenhouses.get(result.greenhouse)
             if gh_id is None:
                 self._reject(work, item, Reject("unknown_greenhouse", result.greenhouse, result.greenhouse,
                                                 result.device))
                 continue
-            dev = self._device(conn, result, gh_id, work)
+            dev = devices.get(result.device) or new_devices.get(result.device)
+            if dev is None:
+                dev = self._register(conn, result, gh_id, work)
             if dev.greenhouse_id != gh_id:
                 self._reject(work, item, Reject("wrong_greenhouse", f"{result.device} is registered elsewhere",
                                                 result.greenhouse, result.device), dev.id)
@@ -344,22 +347,21 @@ class Ingest:
                 continue
             if result.kind == "status":
                 work.statuses[dev.id] = (bool(result.online), item.received)
-                work.seen.setdefault(dev.id, [0, 0])
+                seen.setdefault(dev.id, [0, 0])
                 continue
-            work.seen.setdefault(dev.id, [0, 0])[0] += 1
+            seen.setdefault(dev.id, [0, 0])[0] += 1
             self._add_readings(work, dev.id, gh_id, result.readings)
             if result.reject is not None:
                 self._reject(work, item, result.reject, dev.id)
 
-    def _device(self, conn, result: Message, gh_id: int, work: _Batch) -> _Dev:
-        """The registered device of a message, registering it in the message's greenhouse on its first message."""
-        dev = self._devices.get(result.device) or work.new_devices.get(result.device)
-        if dev is None:
-            dev_id = conn.execute(self._insert(Device).values(
-                code=result.device, greenhouse_id=gh_id, name="", enabled=True, message_count=0,
-                reject_count=0, created_at=work.now).returning(Device.id)).scalar_one()
-            dev = work.new_devices[result.device] = _Dev(dev_id, gh_id, True)
-            log.info("registered device %s in %s", result.device, result.greenhouse)
+    def _register(self, conn, result: Message, gh_id: int, work: _Batch) -> _Dev:
+        """Register a device on its first message, in the message's greenhouse (the registry learns of it only
+        once the batch committed: see _after_commit)."""
+        dev_id = conn.execute(self._insert(Device).values(
+            code=result.device, greenhouse_id=gh_id, name="", enabled=True, message_count=0,
+            reject_count=0, created_at=work.now).returning(Device.id)).scalar_one()
+        dev = work.new_devices[result.device] = _Dev(dev_id, gh_id, True)
+        log.info("registered device %s in %s", result.device, result.greenhouse)
         return dev
 
     def _add_readings(self, work: _Batch, dev_id: int, gh_id: int, readings: list[payloads.Reading]) -> None:
