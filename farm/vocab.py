@@ -204,6 +204,15 @@ class Metric(Term):
     CO2 = "co2", _l("CO₂")
     LIGHT = "light", _l("Light")
 
+    @property
+    def unit(self) -> str:
+        """The unit readings of this metric are sent and shown in."""
+        return METRIC_UNITS[self.value]
+
+
+METRIC_UNITS = {"temperature": "°C", "humidity": "%", "soil_moisture": "%", "soil_temperature": "°C", "co2": "ppm",
+                "light": "lx"}
+
 
 class RejectReason(Term):
     BAD_TOPIC = "bad_topic", _l("Topic not understood")
@@ -218,6 +227,21 @@ class RejectReason(Term):
     OUT_OF_RANGE = "out_of_range", _l("Value outside the physical range")
     BAD_TIMESTAMP = "bad_timestamp", _l("Bad timestamp")
     FUTURE_TIMESTAMP = "future_timestamp", _l("Timestamp more than a day ahead")
+    BAD_STATUS = "bad_status", _l("Status is not online or offline")
+    # Decided by the ingest, which knows the registry and the database:
+    UNKNOWN_GREENHOUSE = "unknown_greenhouse", _l("Unknown greenhouse")
+    DEVICE_DISABLED = "device_disabled", _l("Device disabled")
+    WRONG_GREENHOUSE = "wrong_greenhouse", _l("Device registered in another greenhouse")
+    NOT_STORABLE = "not_storable", _l("The database refused it")
+
+
+class IngestState(Term):
+    """How the ingest answers (its heartbeat), as /healthz and the sensor pages show it."""
+
+    OK = "ok", _l("running"), "ok"
+    STALE = "stale", _l("not answering"), "bad"
+    NOT_RUNNING = "not running", _l("not running"), "bad"
+    ERROR = "error", _l("error"), "bad"
 
 
 class AlertKind(Term):
@@ -291,6 +315,7 @@ VOCABULARIES: dict[str, type[Term]] = {
     "reminder": ReminderKind,
     "metric": Metric,
     "reject_reason": RejectReason,
+    "ingest_state": IngestState,
     "alert_kind": AlertKind,
     "alert_severity": AlertSeverity,
     "alert_state": AlertState,

@@ -17,8 +17,8 @@ import struct
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.client import PUBACK
@@ -26,11 +26,12 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from farm import clock
 from farm.config import Config
 from farm.db import Database
 from farm.models.park import Greenhouse
@@ -67,6 +68,21 @@ class _Dev:
     id: int
     greenhouse_id: int
     enabled: bool
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one batch writes, sorted by table (Ingest._sort fills it, Ingest._store writes it)."""
+
+    now: datetime
+    late_before: datetime  # readings older than this are late (LATE_AFTER)
+    rows: list[tuple] = field(default_factory=list)  # readings, as the insert binds them (READING_COLUMNS)
+    latest: dict[tuple[int, str], dict] = field(default_factory=dict)  # (greenhouse, metric) -> newest reading
+    seen: dict[int, list] = field(default_factory=dict)  # device id -> [messages, rejects]
+    statuses: dict[int, tuple[bool, datetime]] = field(default_factory=dict)  # device id -> (online, received)
+    rejects: list[dict] = field(default_factory=list)
+    late: dict[int, datetime] = field(default_factory=dict)  # device id -> its oldest late reading
+    new_devices: dict[str, _Dev] = field(default_factory=dict)  # registered in this batch, by code
 
 
 def topics(park: str, group: str = "") -> list[str]:
@@ -120,7 +136,7 @@ class Ingest:
         self._registry_at = 0.0
         self._heartbeat_at = 0.0
         self._prune_at = 0.0
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = clock.now()
         self.stored = 0
         self.rejected = 0
         self.client = self._make_client()
@@ -164,7 +180,7 @@ class Ingest:
     def _on_message(self, _client, _userdata, message):
         if not self._accepting.is_set():
             return  # not acknowledged: the broker delivers it again to the next session
-        received = datetime.now(timezone.utc)
+        received = clock.now()
         topic = message._topic.decode("utf-8", errors="replace")
         try:
             result = payloads.parse(topic, message.payload, self.park, received)
@@ -285,105 +301,149 @@ class Ingest:
         self._registry_at = time.monotonic()
 
     def _write(self, batch: list[Item]) -> None:
-        now = datetime.now(timezone.utc)
+        """Write one batch in one transaction: sort its messages into what each table receives, then write each
+        table once (executemany); the registry and the counters learn of it only after the commit."""
+        now = clock.now()
+        work = _Batch(now, now - LATE_AFTER)
         self._batch_table_on = None
         with self.db.engine.begin() as conn:
-            if time.monotonic() - self._registry_at > REGISTRY_REFRESH_SECONDS:
-                self._load_registry(conn)
-            new_devices: dict[str, _Dev] = {}
-            rows: list[tuple] = []
-            ts_param = self._ts_param
-            latest: dict[tuple[int, str], dict] = {}
-            seen: dict[int, list] = {}  # device id -> [messages, rejects]
-            statuses: dict[int, tuple[bool, datetime]] = {}
-            rejects: list[dict] = []
-            late_before = now - LATE_AFTER
-            late: dict[int, datetime] = {}  # device id -> its oldest late reading in this batch
+            self._refresh_registry(conn)
+            self._sort(conn, batch, work)
+            self._store(conn, work)
+        self._after_commit(work)
 
-            def reject(item: Item, why: Reject, device_id: int | None = None):
-                rejects.append({"received_at": item.received, "topic": item.topic[:300],
-                                "payload": payloads.shown_payload(item.payload), "reason": why.reason,
-                                "detail": why.detail[:300], "device_code": (why.device or None) and why.device[:40]})
-                if device_id is not None:
-                    seen.setdefault(device_id, [0, 0])[1] += 1
+    def _refresh_registry(self, conn) -> None:
+        """Reload the greenhouses and devices when the copy is older than REGISTRY_REFRESH_SECONDS (or was dropped
+        after a failed write), so a device a manager disabled or moved is judged by its new state."""
+        if time.monotonic() - self._registry_at > REGISTRY_REFRESH_SECONDS:
+            self._load_registry(conn)
 
-            for item in batch:
-                result = item.result
-                if isinstance(result, Reject):
-                    dev = self._devices.get(result.device or "")
-                    reject(item, result, dev.id if dev else None)
-                    continue
-                gh_id = self._greenhouses.get(result.greenhouse)
-                if gh_id is None:
-                    reject(item, Reject("unknown_greenhouse", result.greenhouse, result.greenhouse, result.device))
-                    continue
-                dev = self._devices.get(result.device) or new_devices.get(result.device)
-                if dev is None:
-                    dev_id = conn.execute(self._insert(Device).values(
-                        code=result.device, greenhouse_id=gh_id, name="", enabled=True, message_count=0,
-                        reject_count=0, created_at=now).returning(Device.id)).scalar_one()
-                    dev = new_devices[result.device] = _Dev(dev_id, gh_id, True)
-                    log.info("registered device %s in %s", result.device, result.greenhouse)
-                if dev.greenhouse_id != gh_id:
-                    reject(item, Reject("wrong_greenhouse", f"{result.device} is registered elsewhere",
-                                        result.greenhouse, result.device), dev.id)
-                    continue
-                if not dev.enabled:
-                    reject(item, Reject("device_disabled", result.device, result.greenhouse, result.device), dev.id)
-                    continue
-                if result.kind == "status":
-                    statuses[dev.id] = (bool(result.online), item.received)
-                    seen.setdefault(dev.id, [0, 0])
-                    continue
-                counts = seen.setdefault(dev.id, [0, 0])
-                counts[0] += 1
-                for reading in result.readings:
-                    rows.append((dev.id, reading.metric, ts_param(reading.ts), gh_id, reading.value))
-                    if reading.ts < late_before and reading.ts < late.get(dev.id, late_before):
-                        late[dev.id] = reading.ts
-                    key = (gh_id, reading.metric)
-                    held = latest.get(key)
-                    if held is None or reading.ts > held["ts"]:
-                        latest[key] = {"greenhouse_id": gh_id, "metric": reading.metric, "device_id": dev.id,
-                                       "value": reading.value, "ts": reading.ts}
-                if result.reject is not None:
-                    reject(item, result.reject, dev.id)
+    def _sort(self, conn, batch: list[Item], work: _Batch) -> None:
+        """Judge each message against the registry: a reject, a status, or readings of a known (or newly
+        registered) device in its own greenhouse."""
+        greenhouses, devices, new_devices, seen = self._greenhouses, self._devices, work.new_devices, work.seen
+        for item in batch:
+            result = item.result
+            if isinstance(result, Reject):
+                dev = devices.get(result.device or "")
+                self._reject(work, item, result, dev.id if dev else None)
+                continue
+            gh_id = greenhouses.get(result.greenhouse)
+            if gh_id is None:
+                self._reject(work, item, Reject("unknown_greenhouse", result.greenhouse, result.greenhouse,
+                                                result.device))
+                continue
+            dev = devices.get(result.device) or new_devices.get(result.device)
+            if dev is None:
+                dev = self._register(conn, result, gh_id, work)
+            if dev.greenhouse_id != gh_id:
+                self._reject(work, item, Reject("wrong_greenhouse", f"{result.device} is registered elsewhere",
+                                                result.greenhouse, result.device), dev.id)
+                continue
+            if not dev.enabled:
+                self._reject(work, item, Reject("device_disabled", result.device, result.greenhouse, result.device),
+                             dev.id)
+                continue
+            if result.kind == "status":
+                work.statuses[dev.id] = (bool(result.online), item.received)
+                seen.setdefault(dev.id, [0, 0])
+                continue
+            seen.setdefault(dev.id, [0, 0])[0] += 1
+            self._add_readings(work, dev.id, gh_id, result.readings)
+            if result.reject is not None:
+                self._reject(work, item, result.reject, dev.id)
 
-            if rows:
-                self._insert_readings(conn, rows)
-            if late:
-                conn.execute(rollups.note_late_statement(self.db.dialect),
-                             [{"device_id": d, "since": ts, "noted_at": now} for d, ts in late.items()])
-            if latest:
-                stmt = self._insert(LatestReading)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[LatestReading.greenhouse_id, LatestReading.metric],
-                    set_={"value": stmt.excluded.value, "ts": stmt.excluded.ts, "device_id": stmt.excluded.device_id},
-                    where=stmt.excluded.ts >= LatestReading.ts,
-                )
-                conn.execute(stmt, list(latest.values()))
-            if seen:
-                conn.execute(
-                    update(Device.__table__).where(Device.id == bindparam("b_id")).values(
-                        message_count=Device.__table__.c.message_count + bindparam("b_n"),
-                        reject_count=Device.__table__.c.reject_count + bindparam("b_r"),
-                        last_seen_at=bindparam("b_at", type_=Device.last_seen_at.type)),
-                    [{"b_id": i, "b_n": n, "b_r": r, "b_at": now} for i, (n, r) in seen.items()],
-                )
-            if statuses:
-                conn.execute(
-                    update(Device.__table__).where(Device.id == bindparam("b_id")).values(
-                        online=bindparam("b_online"), status_at=bindparam("b_at", type_=Device.status_at.type)),
-                    [{"b_id": i, "b_online": on, "b_at": at} for i, (on, at) in statuses.items()],
-                )
-            if rejects:
-                conn.execute(IngestReject.__table__.insert(), rejects)
-        # Only after the commit: the registry learns the new devices and the counters move.
+    def _register(self, conn, result: Message, gh_id: int, work: _Batch) -> _Dev:
+        """Register a device on its first message, in the message's greenhouse (the registry learns of it only
+        once the batch committed: see _after_commit)."""
+        dev_id = conn.execute(self._insert(Device).values(
+            code=result.device, greenhouse_id=gh_id, name="", enabled=True, message_count=0,
+            reject_count=0, created_at=work.now).returning(Device.id)).scalar_one()
+        dev = work.new_devices[result.device] = _Dev(dev_id, gh_id, True)
+        log.info("registered device %s in %s", result.device, result.greenhouse)
+        return dev
+
+    def _add_readings(self, work: _Batch, dev_id: int, gh_id: int, readings: list[payloads.Reading]) -> None:
+        """Queue a message's readings as insert rows, note the oldest late one, keep the newest per metric.
+
+        The hot path: a few comparisons per reading, no call per reading but _ts_param's.
+        """
+        rows, latest, late, late_before, ts_param = work.rows, work.latest, work.late, work.late_before, self._ts_param
+        for reading in readings:
+            rows.append((dev_id, reading.metric, ts_param(reading.ts), gh_id, reading.value))
+            if reading.ts < late_before and reading.ts < late.get(dev_id, late_before):
+                late[dev_id] = reading.ts
+            key = (gh_id, reading.metric)
+            held = latest.get(key)
+            if held is None or reading.ts > held["ts"]:
+                latest[key] = {"greenhouse_id": gh_id, "metric": reading.metric, "device_id": dev_id,
+                               "value": reading.value, "ts": reading.ts}
+
+    @staticmethod
+    def _reject(work: _Batch, item: Item, why: Reject, device_id: int | None = None) -> None:
+        """Keep a message (or the refused part of one) as a reject, counted on its device when it has one."""
+        work.rejects.append({"received_at": item.received, "topic": item.topic[:300],
+                             "payload": payloads.shown_payload(item.payload), "reason": why.reason,
+                             "detail": why.detail[:300], "device_code": (why.device or None) and why.device[:40]})
+        if device_id is not None:
+            work.seen.setdefault(device_id, [0, 0])[1] += 1
+
+    def _store(self, conn, work: _Batch) -> None:
+        """Write what the batch sorted, one statement per table, in the caller's transaction."""
+        if work.rows:
+            self._insert_readings(conn, work.rows)
+        if work.late:
+            self._note_late(conn, work)
+        if work.latest:
+            self._update_latest(conn, work)
+        if work.seen:
+            self._count_on_devices(conn, work)
+        if work.statuses:
+            self._set_statuses(conn, work)
+        if work.rejects:
+            conn.execute(IngestReject.__table__.insert(), work.rejects)
+
+    def _note_late(self, conn, work: _Batch) -> None:
+        """Note each device's oldest late reading for the rollup job's backlog (see farm.services.rollups)."""
+        conn.execute(rollups.note_late_statement(self.db.dialect),
+                     [{"device_id": d, "since": ts, "noted_at": work.now} for d, ts in work.late.items()])
+
+    def _update_latest(self, conn, work: _Batch) -> None:
+        """Move each greenhouse's latest value per metric forward (never back: a late reading leaves it alone)."""
+        stmt = self._insert(LatestReading)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[LatestReading.greenhouse_id, LatestReading.metric],
+            set_={"value": stmt.excluded.value, "ts": stmt.excluded.ts, "device_id": stmt.excluded.device_id},
+            where=stmt.excluded.ts >= LatestReading.ts,
+        )
+        conn.execute(stmt, list(work.latest.values()))
+
+    def _count_on_devices(self, conn, work: _Batch) -> None:
+        """Add the batch's messages and rejects to each device's counters and mark it seen now."""
+        conn.execute(
+            update(Device.__table__).where(Device.id == bindparam("b_id")).values(
+                message_count=Device.__table__.c.message_count + bindparam("b_n"),
+                reject_count=Device.__table__.c.reject_count + bindparam("b_r"),
+                last_seen_at=bindparam("b_at", type_=Device.last_seen_at.type)),
+            [{"b_id": i, "b_n": n, "b_r": r, "b_at": work.now} for i, (n, r) in work.seen.items()],
+        )
+
+    def _set_statuses(self, conn, work: _Batch) -> None:
+        """Record the online or offline state each device last announced, with when it was received."""
+        conn.execute(
+            update(Device.__table__).where(Device.id == bindparam("b_id")).values(
+                online=bindparam("b_online"), status_at=bindparam("b_at", type_=Device.status_at.type)),
+            [{"b_id": i, "b_online": on, "b_at": at} for i, (on, at) in work.statuses.items()],
+        )
+
+    def _after_commit(self, work: _Batch) -> None:
+        """Only after the commit: the connection keeps its batch table, the registry learns the new devices and the
+        counters move (a rolled-back batch is written again, so none of this may happen before)."""
         if self._batch_table_on is not None:
             self._batch_table_on[self._BATCH_TABLE] = True
-        self._devices.update(new_devices)
-        self.stored += len(rows)
-        self.rejected += len(rejects)
+        self._devices.update(work.new_devices)
+        self.stored += len(work.rows)
+        self.rejected += len(work.rejects)
 
     READING_COLUMNS = ("device_id", "metric", "ts", "greenhouse_id", "value")
 
@@ -405,12 +465,10 @@ class Ingest:
         if self._readings_sql is None:
             stmt = self._insert(Reading.__table__).on_conflict_do_nothing()
             compiled = stmt.compile(dialect=self.db.engine.dialect, column_keys=list(self.READING_COLUMNS))
-            order = compiled.positiontup
-            self._readings_sql = (str(compiled), [self.READING_COLUMNS.index(k) for k in order] if order else None)
+            # SQLite's paramstyle is qmark: the compiled insert is always positional.
+            self._readings_sql = (str(compiled), [self.READING_COLUMNS.index(k) for k in compiled.positiontup])
         sql, positions = self._readings_sql
-        if positions is None:  # named parameters (psycopg)
-            params = [dict(zip(self.READING_COLUMNS, row)) for row in rows]
-        elif positions == list(range(len(self.READING_COLUMNS))):
+        if positions == list(range(len(self.READING_COLUMNS))):
             params = rows
         else:
             params = [tuple(row[i] for i in positions) for row in rows]
@@ -457,7 +515,7 @@ class Ingest:
             log.warning("housekeeping failed: %s", str(exc).splitlines()[0][:200])
 
     def _beat(self, note: str = "") -> None:
-        row = {"client_id": self.client_id, "started_at": self.started_at, "beat_at": datetime.now(timezone.utc),
+        row = {"client_id": self.client_id, "started_at": self.started_at, "beat_at": clock.now(),
                "stored": self.stored, "rejected": self.rejected, "queued": len(self.queue), "note": note}
         stmt = self._insert(IngestHeartbeat).values(row)
         stmt = stmt.on_conflict_do_update(index_elements=[IngestHeartbeat.client_id],
@@ -466,10 +524,10 @@ class Ingest:
             conn.execute(stmt)
 
     def _prune_rejects(self) -> None:
-        from farm.services import sensors as service
+        from farm.services.devices import prune_rejects
 
         with self.db.session_scope() as session:
-            service.prune_rejects(session)
+            prune_rejects(session)
 
     # --- running and stopping ---------------------------------------------------------------------------
 
@@ -519,8 +577,3 @@ class Ingest:
                 break
         self.stop()
 
-
-def stored_count(database: Database) -> int:
-    """How many readings the database holds (tests and benchmarks)."""
-    with database.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(Reading)).scalar_one()

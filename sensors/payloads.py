@@ -1,7 +1,9 @@
-"""MQTT topic and payload bytes in, readings or a reject reason out (README, Sensors over MQTT). Pure: no I/O.
+"""MQTT topic and payload bytes in, readings or a reject reason out. Pure: no I/O. The payload forms are described in
+the README ("Sensors over MQTT").
 
 `parse(topic, payload, park, received)` never raises for bad input: every problem comes back as a
-`Reject` with a reason code (`REASONS`) and a short detail, so a bad device cannot take the ingest down.
+`Reject` with a reason code (a `farm.vocab.RejectReason` value) and a short detail, so a bad device cannot take
+the ingest down.
 """
 from __future__ import annotations
 
@@ -11,7 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
+from farm.vocab import METRIC_UNITS
+
 # Physical limits of each metric (what a sensor can truly report, not what a crop wants: those are settings).
+# The ingest's own rule, kept free of the app's imports; its keys are farm.vocab.Metric's values (a test holds them
+# equal).
 METRICS: dict[str, tuple[float, float]] = {
     "temperature": (-50.0, 80.0),       # °C, air
     "humidity": (0.0, 100.0),           # % relative humidity
@@ -20,8 +26,7 @@ METRICS: dict[str, tuple[float, float]] = {
     "co2": (0.0, 10_000.0),             # ppm
     "light": (0.0, 200_000.0),          # lux
 }
-UNITS = {"temperature": "°C", "humidity": "%", "soil_moisture": "%", "soil_temperature": "°C", "co2": "ppm",
-         "light": "lux"}
+UNITS = METRIC_UNITS  # one table of units, with the metrics' names (farm.vocab)
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_BATCH = 5_000           # readings objects in one form-2 array
@@ -30,13 +35,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a ts before this is a clock that was never set
 EARLIEST_MS, LATEST_MS = 946_684_800_000, 32_503_680_000_000  # 2000-01-01 and 3000-01-01
 MAX_CODE = 40
-
-REASONS = (
-    "bad_topic", "empty", "too_large", "not_utf8", "malformed_json", "bad_shape", "unknown_metric",
-    "not_a_number", "not_finite", "out_of_range", "bad_timestamp", "future_timestamp", "bad_status",
-    # decided by the ingest, which knows the registry:
-    "unknown_greenhouse", "device_disabled", "wrong_greenhouse", "not_storable",
-)
 
 
 class Reading(NamedTuple):

@@ -16,11 +16,12 @@ import random
 import signal
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from farm import clock
 from farm.config import Config
 
 log = logging.getLogger("farm.simulator")
@@ -278,7 +279,7 @@ def run(config: Config, interval: float = 10.0, only: list[str] | None = None, s
     client.loop_start()
     tz = config.tz
     # Settle each greenhouse into today's weather before the first reading.
-    start = datetime.now(timezone.utc).astimezone(tz)
+    start = clock.now().astimezone(tz)
     for c in houses:
         c.air = outside_temperature(start) + 15
         for _ in range(24):
@@ -290,9 +291,9 @@ def run(config: Config, interval: float = 10.0, only: list[str] | None = None, s
     unknown = set(cold_night or []) - {c.code for c in houses}
     if unknown:
         log.warning("--cold-night: not simulated here: %s", ", ".join(sorted(unknown)))
-    last = datetime.now(timezone.utc)
+    last = clock.now()
     while not stop.is_set():
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         hours = max((now - last).total_seconds() / 3600, 1e-4)
         last = now
         ts = int(now.timestamp() * 1000)

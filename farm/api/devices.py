@@ -11,7 +11,7 @@ from farm.db import request_session
 from farm.inputs.sensors import DeviceChange
 from farm.models.sensors import Device
 from farm.permissions import allow
-from farm.services import sensors
+from farm.services import devices
 
 bp = Blueprint("devices", __name__)
 
@@ -29,7 +29,7 @@ class DeviceOut(BaseModel):
 
 def device_json(device: Device) -> dict:
     return {"code": device.code, "name": device.name, "greenhouse": device.greenhouse.code,
-            "enabled": device.enabled, "online": sensors.is_online(device), "last_seen_at": device.last_seen_at,
+            "enabled": device.enabled, "online": devices.is_online(device), "last_seen_at": device.last_seen_at,
             "message_count": device.message_count, "reject_count": device.reject_count}
 
 
@@ -38,14 +38,14 @@ def device_json(device: Device) -> dict:
 @doc("Sensor devices with their greenhouse, online state, last seen time and message counts", response=DeviceOut,
      many=True, tag="sensors", query={"greenhouse": "only this greenhouse's devices"})
 def list_devices():
-    return listing(sensors.list_devices(request_session(), request.args.get("greenhouse")), device_json)
+    return listing(devices.list_devices(request_session(), request.args.get("greenhouse")), device_json)
 
 
 @bp.get("/devices/<code>")
 @allow("park.read")
 @doc("One device", response=DeviceOut, tag="sensors")
 def detail(code: str):
-    return jsonify(plain(device_json(sensors.get_device(request_session(), code))))
+    return jsonify(plain(device_json(devices.get_device(request_session(), code))))
 
 
 @bp.patch("/devices/<code>")
@@ -54,7 +54,7 @@ def detail(code: str):
      response=DeviceOut, tag="sensors")
 def change(code: str):
     db = request_session()
-    device = sensors.update_device(db, code, json_body(DeviceChange))
+    device = devices.update_device(db, code, json_body(DeviceChange))
     db.commit()
     return jsonify(plain(device_json(device)))
 
@@ -64,6 +64,6 @@ def change(code: str):
 @doc("Delete a device and its readings; it registers again if it sends", tag="sensors", status=204)
 def remove(code: str):
     db = request_session()
-    sensors.delete_device(db, code)
+    devices.delete_device(db, code)
     db.commit()
     return "", 204

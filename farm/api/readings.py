@@ -12,7 +12,8 @@ from farm.api import doc, listing, plain
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.permissions import allow
-from farm.services import sensors
+from farm.services import devices
+from farm.services import readings as reading_service
 
 bp = Blueprint("readings", __name__)
 
@@ -84,11 +85,11 @@ def readings():
         raise Invalid(_l("Some fields are not valid."), missing)
     end = query_time("to", clock.now())
     start = query_time("from", end - timedelta(days=1))
-    q = sensors.ReadingQuery(greenhouse=greenhouse, metric=metric, start=start, end=end,
-                             resolution=(request.args.get("resolution") or "raw").strip(),
-                             device=(request.args.get("device") or "").strip() or None)
+    q = reading_service.ReadingQuery(greenhouse=greenhouse, metric=metric, start=start, end=end,
+                                     resolution=(request.args.get("resolution") or "raw").strip(),
+                                     device=(request.args.get("device") or "").strip() or None)
     # Points are made JSON-ready here: plain()'s walk over every value would be most of a long range's time.
-    points = [{**p, "ts": p["ts"].isoformat()} for p in sensors.readings(request_session(), q)]
+    points = [{**p, "ts": p["ts"].isoformat()} for p in reading_service.points(request_session(), q)]
     body = plain({"greenhouse": greenhouse.upper(), "metric": metric, "resolution": q.resolution,
                   "device": q.device, "from": start, "to": end})
     return jsonify({**body, "points": points})
@@ -99,6 +100,6 @@ def readings():
 @doc("The newest messages the ingest could not store, with their reason", response=RejectOut, many=True,
      tag="sensors", query={"reason": "only this reason code"})
 def rejects():
-    query = sensors.rejects_query((request.args.get("reason") or "").strip() or None)
+    query = devices.rejects_query((request.args.get("reason") or "").strip() or None)
     return listing(query, lambda r: {"id": r.id, "received_at": r.received_at, "topic": r.topic,
                                      "payload": r.payload, "reason": r.reason, "detail": r.detail})

@@ -12,7 +12,9 @@ from farm.models.base import Base
 class ReadingRollup(Base):
     """Min, mean, max and count of one device's metric over one period; the key makes each period written once.
 
-    No foreign keys: rollups outlive raw readings, and the table sits on the scheduler's migration branch.
+    No foreign keys: rollups outlive raw readings, and the table sits on the scheduler's migration branch. No CHECK
+    on the metric or resolution either: the table grows with every period for ever, and adding one later would be a
+    SQLite batch rebuild of all of it (minutes at the upgrade); the rollup job writes only vocab.Metric's values.
     """
 
     __tablename__ = "reading_rollups"

@@ -15,7 +15,7 @@ PROBES: dict = {}
 
 
 def _ingest_probe(session) -> str:
-    from farm.services.sensors import ingest_state
+    from farm.services.devices import ingest_state
 
     return ingest_state(session)
 

@@ -99,6 +99,6 @@ def latest_readings(session: Session, greenhouse_ids: list[int]) -> dict[int, di
 
     Read from the latest-value table the ingest keeps current, never from a scan of the readings.
     """
-    from farm.services.sensors import latest_by_greenhouse
+    from farm.services.readings import latest_by_greenhouse
 
     return latest_by_greenhouse(session, greenhouse_ids)

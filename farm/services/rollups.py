@@ -22,7 +22,7 @@ from farm.models.rollups import ReadingRollup, RollupBacklog, RollupMark
 from farm.models.sensors import Device, Reading
 from farm.services import settings
 from farm.services.settings import SettingSpec, _int
-from sensors.payloads import METRICS
+from farm.vocab import Metric
 
 LATE_HOURS = settings.register(SettingSpec(
     # One hour is plenty: the ingest notes any reading more than 10 minutes late in the backlog, folded apart, so
@@ -101,7 +101,7 @@ def fold_raw(session: Session, start: datetime, end: datetime, device_ids: list[
         query = query.where(Device.id.in_(device_ids))
     devices = session.execute(query).all()
     for device_id, greenhouse_id in devices:
-        for metric in METRICS:
+        for metric in Metric.values():
             raw = session.execute(
                 select(Reading.ts, Reading.value)
                 .where(Reading.device_id == device_id, Reading.metric == metric,
@@ -203,7 +203,7 @@ def purge_raw(session: Session, now: datetime, commit_each: bool = True) -> int:
     cutoff = now - timedelta(days=days)
     removed = 0
     for (device_id,) in session.execute(select(Device.id)).all():
-        for metric in METRICS:
+        for metric in Metric.values():
             while True:
                 oldest = session.scalar(select(func.min(Reading.ts)).where(
                     Reading.device_id == device_id, Reading.metric == metric))

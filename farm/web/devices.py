@@ -9,18 +9,17 @@ from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs.sensors import DeviceChange
 from farm.permissions import allow
-from farm.services import park, sensors
+from farm.services import devices, park
+from farm.vocab import RejectReason
 from farm.web import field_errors, form_input, nav
 from farm.web.dashboard import panel
 
 bp = Blueprint("devices", __name__)
 nav("devices.index", _l("Sensors"), "park.read", 40)
-# Metric names for every page that shows readings (label("metric", ...)).
 
 
 def _dashboard(session) -> dict:
-    state = sensors.ingest_state(session)
-    return {**sensors.device_counts(session), "ingest": state, "ingest_text": sensors.INGEST_LABELS.get(state, state)}
+    return {**devices.device_counts(session), "ingest": devices.ingest_state(session)}
 
 
 panel("sensors/_dashboard.html", _dashboard, "park.read", 40)
@@ -31,23 +30,21 @@ panel("sensors/_dashboard.html", _dashboard, "park.read", 40)
 def index():
     db = request_session()
     greenhouse = (request.args.get("greenhouse") or "").strip() or None
-    devices = sensors.list_devices(db, greenhouse)
-    state = sensors.ingest_state(db)
-    return render_template("sensors/devices.html", devices=devices, greenhouse=greenhouse,
-                           is_online=sensors.is_online, ingest=state, ingest_text=sensors.INGEST_LABELS.get(state, state))
+    return render_template("sensors/devices.html", devices=devices.list_devices(db, greenhouse), greenhouse=greenhouse,
+                           is_online=devices.is_online, ingest=devices.ingest_state(db))
 
 
 @bp.route("/devices/<code>/edit", methods=["GET", "POST"])
 @allow("sensors.manage")
 def edit(code: str):
     db = request_session()
-    device = sensors.get_device(db, code)
+    device = devices.get_device(db, code)
     values = {"name": device.name, "greenhouse": device.greenhouse.code, "enabled": device.enabled}
     errors, message, status = {}, None, 200
     if request.method == "POST":
         values = {**request.form.to_dict(), "enabled": "enabled" in request.form}
         try:
-            sensors.update_device(db, code, form_input(DeviceChange, enabled="enabled" in request.form,
+            devices.update_device(db, code, form_input(DeviceChange, enabled="enabled" in request.form,
                                                        name=request.form.get("name", "").strip() or ""))
             db.commit()
             flash(_("Device saved."), "success")
@@ -63,7 +60,7 @@ def edit(code: str):
 @allow("sensors.manage")
 def delete(code: str):
     db = request_session()
-    sensors.delete_device(db, code)
+    devices.delete_device(db, code)
     db.commit()
     flash(_("Device %(code)s deleted.", code=code), "success")
     return redirect(url_for("devices.index"))
@@ -74,5 +71,5 @@ def delete(code: str):
 def rejects():
     db = request_session()
     reason = (request.args.get("reason") or "").strip() or None
-    return render_template("sensors/rejects.html", rejects=sensors.recent_rejects(db, 200, reason), reason=reason,
-                           reasons=sensors.REASON_LABELS)
+    return render_template("sensors/rejects.html", rejects=devices.recent_rejects(db, 200, reason), reason=reason,
+                           reasons=RejectReason)

@@ -7,17 +7,17 @@ from flask_babel import lazy_gettext as _l
 from farm.db import request_session
 from farm.errors import DomainError
 from farm.permissions import allow
+from farm.services import charts as chart_service
 from farm.services import crops as crop_service
-from farm.services import park, plantings, sensors
-from farm.vocab import GreenhouseStatus
+from farm.services import daylight, park, plantings, readings
+from farm.vocab import GreenhouseStatus, Metric
 from farm.web import nav
 
 bp = Blueprint("park", __name__)
 nav("park.overview", _l("Park"), "park.read", 10)
 
 TREND_HOURS = 24
-UNITS = {"temperature": "°C", "humidity": "%", "soil_moisture": "%", "soil_temperature": "°C", "co2": "ppm",
-         "light": "lx"}
+UNITS = {m.value: m.unit for m in Metric}
 
 
 @bp.get("/park")
@@ -30,7 +30,7 @@ def overview():
         status = None
     everything = park.list_greenhouses(db)
     shown = park.list_greenhouses(db, crop=crop, status=status) if (crop or status) else everything
-    trends = sensors.hourly_trend(db, [g.id for g in shown], hours=TREND_HOURS)
+    trends = readings.hourly_trend(db, [g.id for g in shown], hours=TREND_HOURS)
     return render_template(
         "park/overview.html",
         park=park.get_park(db),
@@ -76,15 +76,15 @@ def greenhouse(code: str):
     charts = {
         "url": url_for("park.greenhouse_readings", code=gh.code),
         "tz": current_app.config["FARM"].timezone,
-        "initial": sensors.chart_data(db, gh, "24h"),
-        "bands": sensors.chart_bands(current.crop if current else None),
+        "initial": chart_service.chart_data(db, gh, "24h"),
+        "bands": chart_service.chart_bands(current.crop if current else None),
         "units": UNITS,
     }
     return render_template(
         "park/greenhouse.html", greenhouse=gh, active=active, history=history, free_m2=free_m2,
         latest=park.latest_readings(db, [gh.id]).get(gh.id, {}), charts=charts, metrics=list(UNITS),
-        day_hours=sensors.day_hours(db),
-        metric_labels=sensors.METRIC_LABELS, crop=current.crop if current else None,
+        day_hours=daylight.hours(db),
+        metric_labels=chart_service.metric_labels(), crop=current.crop if current else None,
     )
 
 
@@ -94,7 +94,7 @@ def greenhouse_readings(code: str):
     """The greenhouse page's chart data for one range (?range=24h|7d|90d), called with the page's session."""
     try:
         gh = park.get_greenhouse(request_session(), code)
-        return jsonify(sensors.chart_data(request_session(), gh, (request.args.get("range") or "").strip()))
+        return jsonify(chart_service.chart_data(request_session(), gh, (request.args.get("range") or "").strip()))
     except DomainError as exc:
         # The page's script reads the API's error envelope, even though this route lives among the pages.
         return jsonify({"error": exc.as_dict()}), exc.status

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from farm.models.sensors import Device
-from farm.services import alerts, sensors, settings
+from farm.services import alerts, devices, settings
 from tests.alerts.conftest import MINUTE, NIGHT, all_alerts, run
 from tests.factories import make_device, make_park
 
@@ -66,7 +66,7 @@ def test_disabled_device_never_alerts_and_disabling_clears(database, session):
 def test_deleted_device_clears_its_alert(database, session):
     device = _device(session, NIGHT)
     run(database, NIGHT + 20 * MINUTE)
-    sensors.delete_device(session, device.code)
+    devices.delete_device(session, device.code)
     session.commit()
     run(database, NIGHT + 21 * MINUTE)
     [alert] = all_alerts(session)

@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from farm import clock
 from farm.models.rollups import ReadingRollup, RollupMark
 from farm.models.sensors import Device
-from farm.services import rollups, sensors
+from farm.services import readings, rollups
 from farm.web.park import sparkline
 from tests.conftest import login
 from tests.factories import PASSWORD, make_crop, make_park, make_planting, make_users
@@ -141,12 +141,12 @@ def test_greenhouse_page_without_devices_or_planting_shows_no_readings_and_no_ba
 
 def test_overview_trend_is_the_merged_hourly_mean_of_the_last_day(client, session, park):
     hour = park["hour"]
-    trends = sensors.hourly_trend(session, [park["gh1"].id, park["gh2"].id])
+    trends = readings.hourly_trend(session, [park["gh1"].id, park["gh2"].id])
     epoch = int(hour.timestamp())
     # (12*60 + 15*30) / 90 for the two devices two hours ago; the 25-hour-old period is left out.
     assert trends[park["gh1"].id] == [(epoch - 7200, 13.0), (epoch - 3600, 13.0), (epoch, 14.0)]
     assert trends[park["gh2"].id] == [(epoch - 3600, 8.0)]
-    assert sensors.hourly_trend(session, [park["gh2"].id], metric="co2") == {}
+    assert readings.hourly_trend(session, [park["gh2"].id], metric="co2") == {}
     login(client, "viewer", PASSWORD)
     page = client.get("/park").get_data(as_text=True)
     tile = page[page.index('data-code="GH-001"'):page.index('data-code="GH-002"')]

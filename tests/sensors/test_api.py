@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
-from farm.services import sensors as service
+from farm.services import devices as service
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, bearer, make_park, make_users, token_for
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
-from farm.services import sensors as service
+from farm.services import devices as service
 from tests.factories import make_park
 from tests.sensors.helpers import BASE_MS, IngestProcess, Publisher, count_readings, telemetry, wait_for
 

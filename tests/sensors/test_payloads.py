@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sensors.payloads import MAX_PAYLOAD_BYTES, METRICS, REASONS, Message, Reject, parse, shown_payload
+from farm.vocab import Metric, RejectReason
+from sensors.payloads import MAX_PAYLOAD_BYTES, METRICS, UNITS, Message, Reject, parse, shown_payload
 
+REASONS = RejectReason.values()
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 TOPIC = "farm/yawei/GH-007/th-01/telemetry"
 
@@ -111,6 +115,27 @@ def test_payloads_ts_up_to_a_day_ahead_is_accepted():
 def test_payloads_range_limits_are_inclusive():
     for metric, (low, high) in METRICS.items():
         assert isinstance(p({metric: low}), Message) and isinstance(p({metric: high}), Message)
+
+
+def test_payloads_metrics_are_the_metric_vocabulary():
+    """The ingest's physical ranges and the app's Metric vocabulary name the same metrics, each with a unit."""
+    assert set(METRICS) == set(Metric.values())
+    assert set(UNITS) == set(METRICS)
+
+
+def test_payloads_every_reason_the_parser_and_ingest_give_is_a_vocabulary_value():
+    """Reasons are string literals in the parser and the ingest; each must be a RejectReason (shown with a label)."""
+    root = Path(__file__).resolve().parents[2] / "sensors"
+    found = set()
+    for name in ("payloads.py", "ingest.py"):
+        found |= set(re.findall(r'(?:_Bad|Reject)\(\s*"([a-z0-9_]+)"', (root / name).read_text()))
+    assert len(found) == len(REASONS)  # every reason is used somewhere, and the scan sees them all
+    assert found == set(REASONS)
+
+
+def test_payloads_unknown_reason_is_not_a_vocabulary_value():
+    assert RejectReason.get("no_such_reason") is None
+    assert RejectReason.get("bad_topic") is RejectReason.BAD_TOPIC
 
 
 def test_payloads_shown_payload_escapes_binary_and_cuts_long():

@@ -1,0 +1,123 @@
+"""Sensor devices: the registry (list, edit, enable/disable, delete), whether a device is online, the rejected
+messages the ingest kept, and whether the ingest itself is running."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from farm import clock
+from farm.errors import Invalid, NotFound
+from farm.models.park import Greenhouse
+from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
+from farm.services import settings
+from farm.services.park import get_greenhouse
+from farm.services.settings import SettingSpec
+from farm.vocab import IngestState
+
+REJECTS_KEPT = settings.register(SettingSpec(
+    "sensors.rejects_kept", 1000, lambda text: int(str(text).strip()), _l("Rejected messages kept"),
+    _l("messages"), minimum=10))
+# The ingest beats every 10 seconds; a beat older than this means it stopped answering.
+HEARTBEAT_STALE = timedelta(seconds=45)
+# A device that sent something this recently is online (unless it said otherwise). The offline alerts judge by
+# their own setting (alerts.offline_minutes), not by this.
+ONLINE_WITHIN = timedelta(minutes=10)
+
+
+# --- the registry --------------------------------------------------------------------------------------------
+
+def list_devices(session: Session, greenhouse: str | None = None) -> list[Device]:
+    """Every device with its greenhouse, by greenhouse and code."""
+    query = select(Device).join(Device.greenhouse).options(joinedload(Device.greenhouse))
+    if greenhouse:
+        query = query.where(Greenhouse.code == greenhouse.strip().upper())
+    return list(session.scalars(query.order_by(Greenhouse.code, Device.code)))
+
+
+def get_device(session: Session, code: str) -> Device:
+    """The device with this code, or NotFound naming the field."""
+    device = session.scalar(select(Device).where(Device.code == (code or "").strip()))
+    if device is None:
+        raise NotFound(_l("There is no device %(code)s.", code=code), {"device": _l("Unknown device.")})
+    return device
+
+
+def update_device(session: Session, code: str, data) -> Device:
+    """Name, move or enable/disable a device (fields left None are kept)."""
+    device = get_device(session, code)
+    if data.name is not None:
+        device.name = data.name
+    if data.greenhouse is not None:
+        try:
+            device.greenhouse_id = get_greenhouse(session, data.greenhouse).id
+        except NotFound:
+            raise Invalid(_l("There is no greenhouse %(code)s.", code=data.greenhouse),
+                          {"greenhouse": _l("Unknown greenhouse.")}) from None
+    if data.enabled is not None:
+        device.enabled = data.enabled
+    session.flush()
+    return device
+
+
+def delete_device(session: Session, code: str) -> None:
+    """Remove a device and its readings; if it sends again it is registered anew."""
+    device = get_device(session, code)
+    session.execute(delete(Reading).where(Reading.device_id == device.id))
+    session.execute(delete(LatestReading).where(LatestReading.device_id == device.id))
+    session.delete(device)
+    session.flush()
+
+
+def is_online(device: Device, now: datetime | None = None) -> bool:
+    """Online when the device said so, or sent something in the last ten minutes without saying otherwise."""
+    if device.online is not None and device.status_at is not None and (
+            device.last_seen_at is None or device.status_at >= device.last_seen_at - ONLINE_WITHIN):
+        return device.online
+    now = now or clock.now()
+    return device.last_seen_at is not None and now - device.last_seen_at < ONLINE_WITHIN
+
+
+def device_counts(session: Session) -> dict:
+    """Figures for the dashboard: devices, online now, rejects kept."""
+    devices = list(session.scalars(select(Device)))
+    return {"devices": len(devices), "online": sum(1 for d in devices if d.enabled and is_online(d)),
+            "rejects": session.scalar(select(func.count()).select_from(IngestReject))}
+
+
+# --- rejected messages -----------------------------------------------------------------------------------
+
+def rejects_query(reason: str | None = None):
+    """The kept rejects, newest first, of one reason or all."""
+    query = select(IngestReject).order_by(IngestReject.id.desc())
+    if reason:
+        query = query.where(IngestReject.reason == reason)
+    return query
+
+
+def recent_rejects(session: Session, limit: int = 200, reason: str | None = None) -> list[IngestReject]:
+    """The newest `limit` rejects (of one reason, or all)."""
+    return list(session.scalars(rejects_query(reason).limit(limit)))
+
+
+def prune_rejects(session: Session) -> int:
+    """Keep only the newest `sensors.rejects_kept` rejects; return how many went."""
+    kept = settings.get(session, REJECTS_KEPT.key)
+    cutoff = session.scalar(select(IngestReject.id).order_by(IngestReject.id.desc()).offset(kept).limit(1))
+    if cutoff is None:
+        return 0
+    return session.execute(delete(IngestReject).where(IngestReject.id <= cutoff)).rowcount or 0
+
+
+# --- the ingest's health -----------------------------------------------------------------------------------
+
+def ingest_state(session: Session, now: datetime | None = None) -> str:
+    """"ok" when an ingest beat recently, "stale" when its last beat is old, "not running" when none ever beat
+    (an IngestState value)."""
+    newest = session.scalar(select(func.max(IngestHeartbeat.beat_at)))
+    if newest is None:
+        return IngestState.NOT_RUNNING.value
+    now = now or clock.now()
+    return (IngestState.OK if now - newest <= HEARTBEAT_STALE else IngestState.STALE).value
