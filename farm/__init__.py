@@ -9,6 +9,7 @@ from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from farm import clock
+from farm.api.encoding import JSONProvider
 from farm.config import PROJECT_ROOT, Config
 from farm.db import Database
 
@@ -31,9 +32,9 @@ def create_app(config: Config | None = None, database: Database | None = None) -
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
-        JSON_SORT_KEYS=False,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    app.json = JSONProvider(app)  # money as numbers with two decimals, dates as ISO-8601
     clock.configure(config.tz)
     register_extensions(app, database or Database(config.database_url))
     register_blueprints(app)

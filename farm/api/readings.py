@@ -2,22 +2,26 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel
+from pydantic import Field
 
 from farm import clock
-from farm.api import doc, listing, plain
+from farm.api import Out, doc, listing, out
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.permissions import allow
 from farm.services import sensors
+from farm.vocab import Metric
 
 bp = Blueprint("readings", __name__)
 
 
-class Point(BaseModel):
+class Point(Out):
+    """A raw point has `ts` and `value`; a rolled-up one `ts` (the period's start), `min`, `mean`, `max`, `count`."""
+
     ts: datetime
     value: float | None = None
     min: float | None = None
@@ -26,15 +30,17 @@ class Point(BaseModel):
     count: int | None = None
 
 
-class ReadingsOut(BaseModel):
+class ReadingsOut(Out):
     greenhouse: str
-    metric: str
-    resolution: str
+    metric: Metric
+    resolution: Literal[tuple(sensors.RESOLUTIONS)]
     device: str | None
+    from_: datetime = Field(validation_alias="start", serialization_alias="from")
+    to: datetime = Field(validation_alias="end")
     points: list[Point]
 
 
-class RejectOut(BaseModel):
+class RejectOut(Out):
     id: int
     received_at: datetime
     topic: str
@@ -59,7 +65,7 @@ def query_time(name: str, default: datetime) -> datetime:
         if "T" in raw:
             msg = _l("Give the time's UTC offset, e.g. +08:00.")
             raise Invalid(msg, {name: msg})
-        value = datetime.combine(value.date(), datetime.min.time(), tzinfo=current_app.config["FARM"].tz)
+        return clock.at_local(value.date())
     return value.astimezone(timezone.utc)
 
 
@@ -68,12 +74,12 @@ def query_time(name: str, default: datetime) -> datetime:
 @doc("Readings of one metric in one greenhouse: raw points, or min/mean/max/count per period read from the rollups "
      "(merged over the greenhouse's devices; the newest minutes not yet rolled up are added from raw readings)",
      response=ReadingsOut,
-     tag="sensors", query={"greenhouse": "greenhouse code (required)", "metric": "temperature, humidity, "
-                           "soil_moisture, soil_temperature, co2 or light (required)",
+     tag="sensors", query={"greenhouse": "greenhouse code (required)", "metric": ("the metric (required)", Metric),
                            "from": "ISO-8601 time with offset, inclusive (default: 24 hours ago); a period counts "
                                    "when it starts in [from, to)",
                            "to": "ISO-8601 time with offset, exclusive (default: now)",
-                           "resolution": "raw (default), 5m, 1h or 1d (a park day from local midnight)",
+                           "resolution": ("raw (default), 5m, 1h or 1d (a park day from local midnight)",
+                                          tuple(sensors.RESOLUTIONS)),
                            "device": "one device's code"})
 def readings():
     greenhouse = (request.args.get("greenhouse") or "").strip()
@@ -87,11 +93,7 @@ def readings():
     q = sensors.ReadingQuery(greenhouse=greenhouse, metric=metric, start=start, end=end,
                              resolution=(request.args.get("resolution") or "raw").strip(),
                              device=(request.args.get("device") or "").strip() or None)
-    # Points are made JSON-ready here: plain()'s walk over every value would be most of a long range's time.
-    points = [{**p, "ts": p["ts"].isoformat()} for p in sensors.readings(request_session(), q)]
-    body = plain({"greenhouse": greenhouse.upper(), "metric": metric, "resolution": q.resolution,
-                  "device": q.device, "from": start, "to": end})
-    return jsonify({**body, "points": points})
+    return out(ReadingsOut, q, greenhouse=greenhouse.upper(), points=sensors.readings(request_session(), q))
 
 
 @bp.get("/ingest/rejects")
@@ -100,5 +102,4 @@ def readings():
      tag="sensors", query={"reason": "only this reason code"})
 def rejects():
     query = sensors.rejects_query((request.args.get("reason") or "").strip() or None)
-    return listing(query, lambda r: {"id": r.id, "received_at": r.received_at, "topic": r.topic,
-                                     "payload": r.payload, "reason": r.reason, "detail": r.detail})
+    return listing(query, RejectOut)
