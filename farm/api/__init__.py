@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Callable
+from typing import Annotated, Callable, Iterable, NamedTuple
 
 from flask import Blueprint, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,7 @@ from farm import clock, units
 from farm.db import request_session
 from farm.errors import Invalid, Malformed
 from farm.inputs import Input, parse
+from farm.vocab import Term
 
 
 def make_blueprint() -> Blueprint:
@@ -135,12 +136,20 @@ def listing(source, model: type[Out], about: dict | None = None, each: Callable[
 
 # --- the document's marks ----------------------------------------------------------------------------------
 
+class Param(NamedTuple):
+    """A documented query parameter: what it means, the values it takes (a vocabulary or a tuple), required."""
+
+    text: str
+    values: Iterable[str] | type[Term] | None = None
+    required: bool = False
+
+
 def doc(summary: str, body: type[Input] | None = None, response: type[Out] | None = None,
         query: dict | None = None, status: int = 200, tag: str = "", many: bool = False,
         errors: dict | None = None, also: dict | None = None, about: type[Out] | None = None) -> Callable:
     """Describe an endpoint for openapi.json: its body model, response model (a list of them when `many`, with
     the fields of `about` beside the list), success status and query parameters (name: description, or name:
-    (description, vocabulary or values) for a parameter that takes one of fixed values); `errors` adds error
+    `Param` for a parameter with fixed values or a required one); `errors` adds error
     statuses beyond the usual ones ({429: "why"}), `also` other statuses answered with the response model."""
 
     def mark(view_function):

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import Blueprint, g, request
 from pydantic import Field, model_validator
 
-from farm.api import Code, Out, Username, doc, json_body, listing, out, view
+from farm.api import Code, Out, Param, Username, doc, json_body, listing, out, view
 from farm.db import request_session
 from farm.inputs.alerts import Acknowledge
 from farm.permissions import allow
@@ -48,7 +48,7 @@ class AlertOut(Out):
 @bp.get("/alerts")
 @allow("park.read")
 @doc("Alerts, open ones first, then the newest; the message is in the request's language", response=AlertOut,
-     many=True, tag="alerts", query={"state": ("open or cleared (default: both)", AlertState),
+     many=True, tag="alerts", query={"state": Param("open or cleared (default: both)", AlertState),
                                      "greenhouse": "a greenhouse code"})
 def list_alerts():
     state, greenhouse_id = alerts.check_filters(request_session(), request.args.get("state"),

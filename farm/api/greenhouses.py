@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 from pydantic import AliasPath, Field, model_validator
 
-from farm.api import Code, Number, Out, doc, listing, out, view
+from farm.api import Code, Number, Out, Param, doc, listing, out, view
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.permissions import allow
@@ -55,7 +55,8 @@ class GreenhouseOut(Out):
 @bp.get("/greenhouses")
 @allow("park.read")
 @doc("All greenhouses, filtered by crop code or status", response=GreenhouseOut, tag="park", many=True,
-     query={"crop": "crop code, e.g. cucumber", "status": ("a greenhouse status, planted or empty", STATUS_FILTERS)})
+     query={"crop": "crop code, e.g. cucumber",
+            "status": Param("a greenhouse status, planted or empty", STATUS_FILTERS)})
 def list_greenhouses():
     status = request.args.get("status") or None
     if status is not None and status not in STATUS_FILTERS:

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import Field, WithJsonSchema, computed_field
 
 from farm import units
-from farm.api import Code, Kg, Name, Out, Username, doc, json_body, listing, out, query_date, query_int
+from farm.api import Code, Kg, Name, Out, Param, Username, doc, json_body, listing, out, query_date, query_int
 from farm.db import request_session
 from farm.errors import Malformed
 from farm.inputs.harvest import HarvestChange, HarvestIn, HarvestVoid
@@ -87,7 +87,7 @@ def create():
 @allow(SIGNED_IN)
 @doc("Harvest records, newest first; a worker sees their own", response=HarvestOut, many=True, tag="harvest", query={
     "date": "one of the park's days, YYYY-MM-DD", "from": "first day (inclusive)", "to": "last day (exclusive)",
-    "greenhouse": "greenhouse code", "crop": "crop code", "worker": "worker id", "grade": ("grade", Grade),
+    "greenhouse": "greenhouse code", "crop": "crop code", "worker": "worker id", "grade": Param("grade", Grade),
     "voided": "1 to include voided records",
 })
 def index():

@@ -8,7 +8,7 @@ from flask import Blueprint, g, request
 from pydantic import BeforeValidator, Field, model_validator
 
 from farm import clock
-from farm.api import Code, Money, Name, Number, Out, created, doc, json_body, listing, out, query_int, view
+from farm.api import Code, Money, Name, Number, Out, Param, created, doc, json_body, listing, out, query_int, view
 from farm.db import request_session
 from farm.inputs.land import ContractIn, HouseholdIn, PaymentIn
 from farm.permissions import allow
@@ -68,7 +68,8 @@ class ContractOut(Out):
     delivery_date: date | None
     payment_month_day: str
     escalation: Annotated[EscalationOut | None, BeforeValidator(_escalation)]
-    late_fee_per_10k: Annotated[Number | None, Field(description="late fee a day, in ten-thousandths (万分之) of the rent due")]
+    late_fee_per_10k: Annotated[Number | None, Field(
+        description="late fee a day, in ten-thousandths (万分之) of the rent due")]
     deposit: Money | None
     village_filed_on: date | None
     township_filed_on: date | None
@@ -142,7 +143,8 @@ def household_create():
 @bp.get("/households")
 @allow("park.read")
 @doc("Village households; ID numbers, bank accounts and phones masked unless the role may see them",
-     response=HouseholdOut, many=True, tag="land", query={"village_group": "village group", "status": ("category", HouseholdStatus)})
+     response=HouseholdOut, many=True, tag="land",
+     query={"village_group": "village group", "status": Param("category", HouseholdStatus)})
 def household_list():
     rows = land.list_households(request_session(), request.args.get("village_group"), request.args.get("status"))
     return listing(rows, HouseholdOut, each=lambda h: land.personal(h, g.user))
@@ -171,7 +173,7 @@ def contract_create():
 @bp.get("/contracts")
 @allow("park.read")
 @doc("Contracts", response=ContractOut, many=True, tag="land",
-     query={"status": ("contract status", ContractStatus), "village_group": "village group",
+     query={"status": Param("contract status", ContractStatus), "village_group": "village group",
             "household_id": "household id"})
 def contract_list():
     today = clock.today()

@@ -6,7 +6,9 @@ import re
 from flask import Blueprint, current_app, jsonify
 from pydantic.json_schema import models_json_schema
 
+from farm.api import Param
 from farm.permissions import POLICY, PUBLIC, allow, permission_of
+from farm.vocab import Term
 
 bp = Blueprint("openapi", __name__)
 
@@ -47,13 +49,14 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
 
 
-def _query_param(name: str, spec) -> dict:
-    """A documented query parameter: `spec` is its description, or (description, vocabulary or values)."""
-    text, values = (spec, None) if isinstance(spec, str) else spec
+def _query_param(name: str, spec: str | Param) -> dict:
+    """A documented query parameter: `spec` is its description, or a `Param`."""
+    param = Param(spec) if isinstance(spec, str) else spec
     schema: dict = {"type": "string"}
-    if values is not None:
-        schema["enum"] = list(values.values() if hasattr(values, "values") else values)
-    return {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+    if param.values is not None:
+        values = param.values
+        schema["enum"] = list(values.values() if isinstance(values, type) and issubclass(values, Term) else values)
+    return {"name": name, "in": "query", "required": param.required, "description": param.text, "schema": schema}
 
 
 def _envelope(item_schema: dict, about: dict | None) -> dict:

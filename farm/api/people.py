@@ -16,6 +16,7 @@ from farm.api import (
     Name,
     Number,
     Out,
+    Param,
     created,
     doc,
     json_body,
@@ -141,7 +142,8 @@ def create_worker():
 
 @bp.get("/workers")
 @allow("people.read")
-@doc("Workers", response=WorkerOut, many=True, tag="people", query={"status": ("active or left", WorkerStatus)})
+@doc("Workers", response=WorkerOut, many=True, tag="people",
+     query={"status": Param("active or left", WorkerStatus)})
 def list_workers():
     status = request.args.get("status") or None
     return listing(people.list_workers(request_session(), status), WorkerOut,

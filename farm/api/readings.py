@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import Field
 
 from farm import clock
-from farm.api import Out, doc, listing, out
+from farm.api import Out, Param, doc, listing, out
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.permissions import allow
@@ -74,12 +74,13 @@ def query_time(name: str, default: datetime) -> datetime:
 @doc("Readings of one metric in one greenhouse: raw points, or min/mean/max/count per period read from the rollups "
      "(merged over the greenhouse's devices; the newest minutes not yet rolled up are added from raw readings)",
      response=ReadingsOut,
-     tag="sensors", query={"greenhouse": "greenhouse code (required)", "metric": ("the metric (required)", Metric),
+     tag="sensors", query={"greenhouse": Param("greenhouse code", required=True),
+                           "metric": Param("the metric", Metric, required=True),
                            "from": "ISO-8601 time with offset, inclusive (default: 24 hours ago); a period counts "
                                    "when it starts in [from, to)",
                            "to": "ISO-8601 time with offset, exclusive (default: now)",
-                           "resolution": ("raw (default), 5m, 1h or 1d (a park day from local midnight)",
-                                          tuple(sensors.RESOLUTIONS)),
+                           "resolution": Param("raw (default), 5m, 1h or 1d (a park day from local midnight)",
+                                               tuple(sensors.RESOLUTIONS)),
                            "device": "one device's code"})
 def readings():
     greenhouse = (request.args.get("greenhouse") or "").strip()

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from pydantic import Field, model_validator
 
 from farm import clock
-from farm.api import Kg, Number, Out, doc, out, query_date, view
+from farm.api import Kg, Number, Out, Param, doc, out, query_date, view
 from farm.db import request_session
 from farm.i18n import current_language
 from farm.permissions import allow
@@ -64,7 +64,7 @@ def default_range() -> tuple:
      "grade or planting (planting rows add area_m2, area_mu, kg_per_m2, kg_per_mu)", response=YieldOut,
      tag="reports", query={"from": "first day (inclusive), default the 1st of this month",
                            "to": "end day (exclusive), default the 1st of next month",
-                           "by": ("grouping, default day", yield_report.GROUPINGS)})
+                           "by": Param("grouping, default day", yield_report.GROUPINGS)})
 def yield_():
     since, until = default_range()
     since = query_date("from") or since
