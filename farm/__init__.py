@@ -7,6 +7,7 @@ import pkgutil
 
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from farm import clock
 from farm.api.encoding import JSONProvider
@@ -15,6 +16,15 @@ from farm.db import Database
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
+MAX_ID = 2**63 - 1  # the largest BIGINT on SQLite and PostgreSQL
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a whole number from 0 up to MAX_ID; anything larger matches no route."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's argument name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: Config | None = None, database: Database | None = None) -> Flask:
@@ -35,6 +45,8 @@ def create_app(config: Config | None = None, database: Database | None = None) -
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.json = JSONProvider(app)  # money as numbers with two decimals, dates as ISO-8601
+    # An id in a URL beyond what a database integer holds is a 404, not an overflow in the driver (a 500).
+    app.url_map.converters["int"] = IdConverter
     clock.configure(config.tz)
     register_extensions(app, database or Database(config.database_url))
     register_blueprints(app)

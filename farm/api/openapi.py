@@ -6,6 +6,7 @@ import re
 from flask import Blueprint, current_app, jsonify
 from pydantic.json_schema import models_json_schema
 
+from farm import MAX_ID
 from farm.api import Param
 from farm.permissions import POLICY, PUBLIC, allow, permission_of
 from farm.vocab import Term
@@ -43,7 +44,8 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     def repl(match):
         converter, name = match.group(1), match.group(2)
         params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer" if converter == "int" else "string"}})
+                       "schema": ({"type": "integer", "minimum": 0, "maximum": MAX_ID} if converter == "int"
+                                  else {"type": "string"})})
         return "{" + name + "}"
 
     return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
