@@ -302,3 +302,18 @@ def test_an_id_beyond_a_database_integer_is_not_found(app, client, small_park):
     assert client.get(f"/api/v1/harvests/{huge - 1}", headers=manager).status_code == 404
     param = build_spec(app)["paths"]["/api/v1/harvests/{harvest_id}"]["get"]["parameters"][0]
     assert param["schema"] == {"type": "integer", "minimum": 0, "maximum": huge - 1}
+
+
+def test_the_json_writer_keeps_decimals_and_writes_iso_dates(app):
+    """Decimals are number literals with their own digits (never through a float), dates and times ISO-8601."""
+    from decimal import Decimal
+
+    from farm import units
+
+    text = app.json.dumps({"money": units.fen("1234.5"), "kg": units.kg("0.5"), "day": datetime(2026, 11, 28).date(),
+                           "at": NOW, "big": Decimal("12345678901234567.89")})
+    assert json.loads(text) == {"money": 1234.5, "kg": 0.5, "day": "2026-11-28", "at": "2026-11-28T04:00:00+00:00",
+                                "big": 12345678901234567.89}
+    assert '"money": 1234.50' in text and '"kg": 0.500' in text and '"big": 12345678901234567.89' in text
+    with pytest.raises(TypeError):
+        app.json.dumps({"x": object()})
