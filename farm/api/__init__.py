@@ -144,9 +144,9 @@ class Param(NamedTuple):
     required: bool = False
 
 
-def doc(summary: str, body: type[Input] | None = None, response: type[Out] | None = None,
+def doc(summary: str, body: type[Input] | None = None, response: type[BaseModel] | None = None,
         query: dict | None = None, status: int = 200, tag: str = "", many: bool = False,
-        errors: dict | None = None, also: dict | None = None, about: type[Out] | None = None) -> Callable:
+        errors: dict | None = None, also: dict | None = None, about: type[BaseModel] | None = None) -> Callable:
     """Describe an endpoint for openapi.json: its body model, response model (a list of them when `many`, with
     the fields of `about` beside the list), success status and query parameters (name: description, or name:
     `Param` for a parameter with fixed values or a required one); `errors` adds error

@@ -38,6 +38,10 @@ ERROR_STATUSES = {"400": "Malformed request", "401": "No or bad token", "403": "
                   "404": "Not found", "409": "Conflict", "422": "Invalid value"}
 
 
+# Path parts that are strings of a fixed form.
+PATH_STRINGS = {"month": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "YYYY-MM"}}
+
+
 def _path(rule: str) -> tuple[str, list[dict]]:
     params = []
 
@@ -45,7 +49,7 @@ def _path(rule: str) -> tuple[str, list[dict]]:
         converter, name = match.group(1), match.group(2)
         params.append({"name": name, "in": "path", "required": True,
                        "schema": ({"type": "integer", "minimum": 0, "maximum": MAX_ID} if converter == "int"
-                                  else {"type": "string"})})
+                                  else PATH_STRINGS.get(name, {"type": "string"}))})
         return "{" + name + "}"
 
     return re.sub(r"<(?:(\w+):)?(\w+)>", repl, rule), params
