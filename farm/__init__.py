@@ -16,7 +16,9 @@ from farm.db import Database
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
-MAX_ID = 2**63 - 1  # the largest BIGINT on SQLite and PostgreSQL
+# The largest INTEGER on PostgreSQL (SQLite's are wider): ids are looked up as INTEGER, so a larger one would
+# overflow in the database. Alerts' ids are BIGINT, but the park will not raise two thousand million alerts.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
