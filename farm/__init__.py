@@ -7,13 +7,26 @@ import pkgutil
 
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from farm import clock
+from farm.api.encoding import JSONProvider
 from farm.config import PROJECT_ROOT, Config
 from farm.db import Database
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
+# The largest INTEGER on PostgreSQL (SQLite's are wider): ids are looked up as INTEGER, so a larger one would
+# overflow in the database. Alerts' ids are BIGINT, but the park will not raise two thousand million alerts.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a whole number from 0 up to MAX_ID; anything larger matches no route."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's argument name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: Config | None = None, database: Database | None = None) -> Flask:
@@ -31,9 +44,11 @@ def create_app(config: Config | None = None, database: Database | None = None) -
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
-        JSON_SORT_KEYS=False,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    app.json = JSONProvider(app)  # money as numbers with two decimals, dates as ISO-8601
+    # An id in a URL beyond what a database integer holds is a 404, not an overflow in the driver (a 500).
+    app.url_map.converters["int"] = IdConverter
     clock.configure(config.tz)
     register_extensions(app, database or Database(config.database_url))
     register_blueprints(app)

@@ -3,27 +3,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, g, jsonify, request
-from pydantic import BaseModel
+from flask import Blueprint, g, request
+from pydantic import Field, model_validator
 
-from farm.api import doc, json_body, listing, plain
+from farm.api import Code, Out, Param, Username, doc, json_body, listing, out, view
 from farm.db import request_session
 from farm.inputs.alerts import Acknowledge
-from farm.models.alerts import Alert
 from farm.permissions import allow
 from farm.services import alerts
+from farm.vocab import AlertKind, AlertSeverity, AlertState, Metric
 
 bp = Blueprint("alerts", __name__)
 
 
-class AlertOut(BaseModel):
+class AlertOut(Out):
+    """An alert; `message` says what happened, in the request's language."""
+
     id: int
-    greenhouse: str
-    device: str | None
-    kind: str
-    metric: str | None
-    severity: str
-    state: str
+    greenhouse: Code
+    device: Code | None
+    kind: AlertKind
+    metric: Metric | None
+    severity: AlertSeverity
+    state: AlertState
     started_at: datetime
     opened_at: datetime
     refreshed_at: datetime
@@ -33,29 +35,25 @@ class AlertOut(BaseModel):
     last_value: float | None
     message: str
     acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    note: str
+    acknowledged_by: Username | None
+    note: str = Field(validation_alias="ack_note")
 
-
-def alert_json(alert: Alert) -> dict:
-    return {"id": alert.id, "greenhouse": alert.greenhouse.code, "device": alert.device.code if alert.device else None,
-            "kind": alert.kind, "metric": alert.metric, "severity": alert.severity, "state": alert.state,
-            "started_at": alert.started_at, "opened_at": alert.opened_at, "refreshed_at": alert.refreshed_at,
-            "cleared_at": alert.cleared_at, "worst_value": alert.worst_value, "limit_value": alert.limit_value,
-            "last_value": alert.last_value, "message": alerts.describe(alert),
-            "acknowledged_at": alert.acknowledged_at,
-            "acknowledged_by": alert.acknowledged_by.username if alert.acknowledged_by else None,
-            "note": alert.ack_note}
+    @model_validator(mode="before")
+    @classmethod
+    def _message(cls, alert):
+        """The message is the service's description of the alert."""
+        return view(alert, message=alerts.describe(alert))
 
 
 @bp.get("/alerts")
 @allow("park.read")
 @doc("Alerts, open ones first, then the newest; the message is in the request's language", response=AlertOut,
-     many=True, tag="alerts", query={"state": "open or cleared (default: both)", "greenhouse": "a greenhouse code"})
+     many=True, tag="alerts", query={"state": Param("open or cleared (default: both)", AlertState),
+                                     "greenhouse": "a greenhouse code"})
 def list_alerts():
     state, greenhouse_id = alerts.check_filters(request_session(), request.args.get("state"),
                                                 request.args.get("greenhouse"))
-    return listing(alerts.alerts_query(state, greenhouse_id), alert_json)
+    return listing(alerts.alerts_query(state, greenhouse_id), AlertOut)
 
 
 @bp.post("/alerts/<int:alert_id>/acknowledge")
@@ -67,4 +65,4 @@ def acknowledge(alert_id: int):
     data = json_body(Acknowledge)
     alert = alerts.acknowledge(db, alert_id, g.user, data.note)
     db.commit()
-    return jsonify(plain(alert_json(alert)))
+    return out(AlertOut, alert)

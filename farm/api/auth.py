@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
-from pydantic import BaseModel
 
-from farm.api import created, doc, json_body
+from farm.api import Out, created, doc, json_body
 from farm.db import request_session
 from farm.errors import Throttled, Unauthorized
 from farm.inputs.auth import LoginIn
@@ -14,7 +13,7 @@ from farm.services import users
 bp = Blueprint("auth", __name__)
 
 
-class TokenOut(BaseModel):
+class TokenOut(Out):
     token: str
 
 
@@ -32,4 +31,4 @@ def token():
         raise
     value = users.create_token(db, user, name="api")
     db.commit()
-    return created({"token": value})
+    return created(TokenOut, None, token=value)

@@ -3,34 +3,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, jsonify, request
-from pydantic import BaseModel
+from flask import Blueprint, request
+from pydantic import model_validator
 
-from farm.api import doc, json_body, listing, plain
+from farm.api import Code, Out, doc, json_body, listing, out, view
 from farm.db import request_session
 from farm.inputs.sensors import DeviceChange
-from farm.models.sensors import Device
 from farm.permissions import allow
 from farm.services import devices
 
 bp = Blueprint("devices", __name__)
 
 
-class DeviceOut(BaseModel):
+class DeviceOut(Out):
     code: str
     name: str
-    greenhouse: str
+    greenhouse: Code
     enabled: bool
     online: bool
     last_seen_at: datetime | None
     message_count: int
     reject_count: int
 
-
-def device_json(device: Device) -> dict:
-    return {"code": device.code, "name": device.name, "greenhouse": device.greenhouse.code,
-            "enabled": device.enabled, "online": devices.is_online(device), "last_seen_at": device.last_seen_at,
-            "message_count": device.message_count, "reject_count": device.reject_count}
+    @model_validator(mode="before")
+    @classmethod
+    def _online(cls, device):
+        """Online as the service judges it (a recent message, or the device's own word)."""
+        return view(device, online=devices.is_online(device))
 
 
 @bp.get("/devices")
@@ -38,14 +37,14 @@ def device_json(device: Device) -> dict:
 @doc("Sensor devices with their greenhouse, online state, last seen time and message counts", response=DeviceOut,
      many=True, tag="sensors", query={"greenhouse": "only this greenhouse's devices"})
 def list_devices():
-    return listing(devices.list_devices(request_session(), request.args.get("greenhouse")), device_json)
+    return listing(devices.list_devices(request_session(), request.args.get("greenhouse")), DeviceOut)
 
 
 @bp.get("/devices/<code>")
 @allow("park.read")
 @doc("One device", response=DeviceOut, tag="sensors")
 def detail(code: str):
-    return jsonify(plain(device_json(devices.get_device(request_session(), code))))
+    return out(DeviceOut, devices.get_device(request_session(), code))
 
 
 @bp.patch("/devices/<code>")
@@ -56,7 +55,7 @@ def change(code: str):
     db = request_session()
     device = devices.update_device(db, code, json_body(DeviceChange))
     db.commit()
-    return jsonify(plain(device_json(device)))
+    return out(DeviceOut, device)
 
 
 @bp.delete("/devices/<code>")

@@ -1,50 +1,57 @@
 """Harvests in the API: log one (honouring Idempotency-Key), list them, correct or void one."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel
+from pydantic import Field, WithJsonSchema, computed_field
 
 from farm import units
-from farm.api import doc, json_body, listing, plain, query_date, query_int
+from farm.api import Code, Kg, Name, Out, Param, Username, doc, json_body, listing, out, query_date, query_int
 from farm.db import request_session
 from farm.errors import Malformed
 from farm.inputs.harvest import HarvestChange, HarvestIn, HarvestVoid
-from farm.models.harvest import Harvest
 from farm.permissions import SIGNED_IN, allow
 from farm.services import harvest as harvests
+from farm.vocab import Grade
 
 bp = Blueprint("harvests", __name__)
 MAX_KEY = 100
 
 
-class HarvestOut(BaseModel):
+class HarvestOut(Out):
     id: int
-    greenhouse: str
+    greenhouse: Code
     planting_id: int
-    crop: str
-    weight_kg: float
-    weight_jin: float
-    grade: str
+    crop: Code
+    weight_kg: Kg
+    grade: Grade
     crates: int | None
-    harvested_at: str
-    day: str
-    worker: int | None
-    worker_name: str | None
-    entered_by: str
+    harvested_at: datetime
+    day: date
+    worker: int | None = Field(validation_alias="worker_id")
+    worker_name: Name | None = Field(validation_alias="worker")
+    entered_by: Username
     note: str
     voided: bool
     void_reason: str
-    created_at: str
-    updated_at: str
+    created_at: datetime
+    updated_at: datetime
+
+    @computed_field
+    @property
+    def weight_jin(self) -> Annotated[Decimal, WithJsonSchema({"type": "number", "description": "斤 (2 per kg)"})]:
+        """The weight in 斤, as the pickers count it."""
+        return units.jin(self.weight_kg)
 
 
-class ChangeOut(BaseModel):
+class ChangeOut(Out):
     action: str
-    changed_by: str
-    changed_at: str
+    changed_by: Username
+    changed_at: datetime
     before: dict
     after: dict
     reason: str
@@ -52,36 +59,6 @@ class ChangeOut(BaseModel):
 
 class HarvestDetailOut(HarvestOut):
     changes: list[ChangeOut]
-
-
-def harvest_json(h: Harvest) -> dict:
-    return {
-        "id": h.id,
-        "greenhouse": h.greenhouse.code,
-        "planting_id": h.planting_id,
-        "crop": h.crop.code,
-        "weight_kg": h.weight_kg,
-        "weight_jin": units.jin(h.weight_kg),
-        "grade": h.grade,
-        "crates": h.crates,
-        "harvested_at": h.harvested_at,
-        "day": h.day,
-        "worker": h.worker_id,
-        "worker_name": h.worker.name if h.worker else None,
-        "entered_by": h.entered_by.username,
-        "note": h.note,
-        "voided": h.voided,
-        "void_reason": h.void_reason,
-        "created_at": h.created_at,
-        "updated_at": h.updated_at,
-    }
-
-
-def detail_json(h: Harvest) -> dict:
-    return {**harvest_json(h), "changes": [
-        {"action": c.action, "changed_by": c.changed_by.username, "changed_at": c.changed_at, "before": c.before,
-         "after": c.after, "reason": c.reason} for c in h.changes
-    ]}
 
 
 def _idempotency_key() -> str | None:
@@ -95,21 +72,22 @@ def _idempotency_key() -> str | None:
 @bp.post("/harvests")
 @allow("harvest.log")
 @doc("Log a harvest; a repeated POST with the same Idempotency-Key header returns the first record (200)",
-     body=HarvestIn, response=HarvestOut, status=201, tag="harvest")
+     body=HarvestIn, response=HarvestOut, status=201, tag="harvest",
+     also={200: "The Idempotency-Key was used before: the record it logged"})
 def create():
     key = _idempotency_key()
     data = json_body(HarvestIn)
     db = request_session()
     harvest, new = harvests.log_harvest(db, data, g.user, key)
     db.commit()
-    return jsonify(plain(harvest_json(harvest))), 201 if new else 200
+    return out(HarvestOut, harvest), 201 if new else 200
 
 
 @bp.get("/harvests")
 @allow(SIGNED_IN)
 @doc("Harvest records, newest first; a worker sees their own", response=HarvestOut, many=True, tag="harvest", query={
     "date": "one of the park's days, YYYY-MM-DD", "from": "first day (inclusive)", "to": "last day (exclusive)",
-    "greenhouse": "greenhouse code", "crop": "crop code", "worker": "worker id", "grade": "grade",
+    "greenhouse": "greenhouse code", "crop": "crop code", "worker": "worker id", "grade": Param("grade", Grade),
     "voided": "1 to include voided records",
 })
 def index():
@@ -124,14 +102,14 @@ def index():
         grade=harvests.check_grade(request.args.get("grade")), include_voided=request.args.get("voided") == "1",
     )
     db = request_session()
-    return listing(harvests.harvest_query(db, wanted, g.user), harvest_json)
+    return listing(harvests.harvest_query(db, wanted, g.user), HarvestOut)
 
 
 @bp.get("/harvests/<int:harvest_id>")
 @allow(SIGNED_IN)
 @doc("One harvest record with its corrections", response=HarvestDetailOut, tag="harvest")
 def detail(harvest_id: int):
-    return jsonify(plain(detail_json(harvests.get_harvest(request_session(), harvest_id, g.user))))
+    return out(HarvestDetailOut, harvests.get_harvest(request_session(), harvest_id, g.user))
 
 
 @bp.patch("/harvests/<int:harvest_id>")
@@ -143,7 +121,7 @@ def update(harvest_id: int):
     db = request_session()
     harvest = harvests.correct_harvest(db, harvest_id, data, g.user)
     db.commit()
-    return jsonify(plain(detail_json(harvest)))
+    return out(HarvestDetailOut, harvest)
 
 
 @bp.post("/harvests/<int:harvest_id>/void")
@@ -155,4 +133,4 @@ def void(harvest_id: int):
     db = request_session()
     harvest = harvests.void_harvest(db, harvest_id, data.reason, g.user)
     db.commit()
-    return jsonify(plain(detail_json(harvest)))
+    return out(HarvestDetailOut, harvest)

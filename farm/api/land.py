@@ -2,28 +2,30 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from flask import Blueprint, g, jsonify, request
-from pydantic import BaseModel
+from flask import Blueprint, g, request
+from pydantic import BeforeValidator, Field, model_validator
 
 from farm import clock
-from farm.api import created, doc, json_body, listing, plain, query_int
+from farm.api import Code, Money, Name, Number, Out, Param, created, doc, json_body, listing, out, query_int, view
 from farm.db import request_session
 from farm.inputs.land import ContractIn, HouseholdIn, PaymentIn
-from farm.models.land import Household, LandContract, RentPayment
 from farm.permissions import allow
 from farm.services import land
-from farm.services.rent import Due
+from farm.vocab import ContractStatus, DueStatus, HouseholdStatus, PaymentMethod, ReminderKind
 
 bp = Blueprint("land", __name__)
 
 
-class HouseholdOut(BaseModel):
+class HouseholdOut(Out):
+    """A household; `phone`, `id_number` and `bank_account` masked unless the reader may see them."""
+
     id: int
     name: str
     village_group: str
     members: int
-    status: str
+    status: HouseholdStatus
     phone: str
     id_number: str
     bank_name: str
@@ -31,10 +33,10 @@ class HouseholdOut(BaseModel):
     contract_period_end: date | None
 
 
-class ParcelOut(BaseModel):
+class ParcelOut(Out):
     name: str
     code: str
-    area_mu: float
+    area_mu: Number
     east: str
     south: str
     west: str
@@ -42,86 +44,89 @@ class ParcelOut(BaseModel):
     land_type: str
 
 
-class ContractOut(BaseModel):
+class EscalationOut(Out):
+    every_years: int = Field(validation_alias="escalation_every_years")
+    percent: Number = Field(validation_alias="escalation_percent")
+
+
+def _escalation(contract):
+    """A contract's rent rise, or None when its rent never rises."""
+    return contract if contract is not None and contract.escalation_every_years else None
+
+
+class ContractOut(Out):
+    """A contract; `status` reads `expired` once an active contract's end date has passed."""
+
     id: int
     number: str
     household_id: int
-    household: str
-    area_mu: float
-    rent_per_mu_year: float
+    household: Name
+    area_mu: Number
+    rent_per_mu_year: Money
     start_date: date
     end_date: date
+    delivery_date: date | None
     payment_month_day: str
-    status: str
+    escalation: Annotated[EscalationOut | None, BeforeValidator(_escalation)]
+    late_fee_per_10k: Annotated[Number | None, Field(
+        description="late fee a day, in ten-thousandths (万分之) of the rent due")]
+    deposit: Money | None
+    village_filed_on: date | None
+    township_filed_on: date | None
+    status: ContractStatus
     parcels: list[ParcelOut]
-    greenhouses: list[str]
+    greenhouses: list[Code]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _self(cls, contract):
+        """`escalation` is read from the contract's own columns."""
+        return view(contract, escalation=contract)
 
 
-class DueOut(BaseModel):
+class DueOut(Out):
     due_date: date
     period_start: date
     period_end: date
-    rent_per_mu: float
-    amount: float
-    paid: float
-    outstanding: float
-    status: str
+    rent_per_mu: Money
+    amount: Money
+    paid: Money
+    outstanding: Money
+    status: DueStatus
     days_late: int
-    late_fee: float
+    late_fee: Money
 
 
-class PaymentOut(BaseModel):
+class ScheduleAbout(Out):
+    """A contract's rent schedule in sum: what is due in all, paid, outstanding, overdue, late fees and credit."""
+
+    total: Money
+    paid: Money
+    outstanding: Money
+    overdue: Money
+    late_fees: Money
+    credit: Money
+
+
+class PaymentOut(Out):
     id: int
     contract_id: int
     paid_on: date
-    amount: float
-    method: str
+    amount: Money
+    method: PaymentMethod
     receipt_no: str
 
 
-class ReminderOut(BaseModel):
-    kind: str
+class ReminderOut(Out):
+    kind: ReminderKind
     contract_id: int
     contract_number: str
     household_id: int
     household_name: str
     on: date
-    amount: float | None
+    amount: Money | None
     days: int | None
     detail: str
-
-
-def household_json(h: Household) -> dict:
-    return {"id": h.id, "name": h.name, "village_group": h.village_group, "members": h.members,
-            "status": h.status, "bank_name": h.bank_name, "contract_period_end": h.contract_period_end,
-            **land.personal(h, g.user)}
-
-
-def contract_json(c: LandContract, today: date | None = None) -> dict:
-    return {
-        "id": c.id, "number": c.number, "household_id": c.household_id, "household": c.household.name,
-        "area_mu": c.area_mu, "rent_per_mu_year": c.rent_per_mu_year, "start_date": c.start_date,
-        "end_date": c.end_date, "delivery_date": c.delivery_date, "payment_month_day": c.payment_month_day,
-        "escalation": ({"every_years": c.escalation_every_years, "percent": c.escalation_percent}
-                       if c.escalation_every_years else None),
-        "late_fee_per_10k": c.late_fee_per_10k, "deposit": c.deposit,
-        "village_filed_on": c.village_filed_on, "township_filed_on": c.township_filed_on,
-        "status": land.effective_status(c, today),
-        "parcels": [{"name": p.name, "code": p.code, "area_mu": p.area_mu, "east": p.east, "south": p.south,
-                     "west": p.west, "north": p.north, "land_type": p.land_type} for p in c.parcels],
-        "greenhouses": [gh.code for gh in c.greenhouses],
-    }
-
-
-def due_json(d: Due) -> dict:
-    return {"due_date": d.due_date, "period_start": d.period_start, "period_end": d.period_end,
-            "rent_per_mu": d.rent_per_mu, "amount": d.amount, "paid": d.paid, "outstanding": d.outstanding,
-            "status": d.status, "days_late": d.days_late, "late_fee": d.late_fee}
-
-
-def payment_json(p: RentPayment) -> dict:
-    return {"id": p.id, "contract_id": p.contract_id, "paid_on": p.paid_on, "amount": p.amount,
-            "method": p.method, "receipt_no": p.receipt_no}
 
 
 @bp.post("/households")
@@ -132,23 +137,25 @@ def household_create():
     db = request_session()
     household = land.create_household(db, data)
     db.commit()
-    return created(household_json(household))
+    return created(HouseholdOut, household, **land.personal(household, g.user))
 
 
 @bp.get("/households")
 @allow("park.read")
 @doc("Village households; ID numbers, bank accounts and phones masked unless the role may see them",
-     response=HouseholdOut, many=True, tag="land", query={"village_group": "village group", "status": "status"})
+     response=HouseholdOut, many=True, tag="land",
+     query={"village_group": "village group", "status": Param("category", HouseholdStatus)})
 def household_list():
     rows = land.list_households(request_session(), request.args.get("village_group"), request.args.get("status"))
-    return listing(rows, household_json)
+    return listing(rows, HouseholdOut, each=lambda h: land.personal(h, g.user))
 
 
 @bp.get("/households/<int:household_id>")
 @allow("park.read")
 @doc("One household", response=HouseholdOut, tag="land")
 def household_detail(household_id: int):
-    return jsonify(plain(household_json(land.get_household(request_session(), household_id))))
+    household = land.get_household(request_session(), household_id)
+    return out(HouseholdOut, household, **land.personal(household, g.user))
 
 
 @bp.post("/contracts")
@@ -160,44 +167,44 @@ def contract_create():
     db = request_session()
     contract = land.create_contract(db, data)
     db.commit()
-    return created(contract_json(contract))
+    return created(ContractOut, contract, status=land.effective_status(contract))
 
 
 @bp.get("/contracts")
 @allow("park.read")
 @doc("Contracts", response=ContractOut, many=True, tag="land",
-     query={"status": "draft|active|expired|terminated", "village_group": "village group",
+     query={"status": Param("contract status", ContractStatus), "village_group": "village group",
             "household_id": "household id"})
 def contract_list():
     today = clock.today()
     status = land.status_filter(request.args.get("status"))
     query = land.contracts_query(status, request.args.get("village_group"),
                                  query_int("household_id", 0) or None, today=today)
-    return listing(query, lambda c: contract_json(c, today))
+    return listing(query, ContractOut, each=lambda c: {"status": land.effective_status(c, today)})
 
 
 @bp.get("/contracts/<int:contract_id>")
 @allow("park.read")
 @doc("One contract", response=ContractOut, tag="land")
 def contract_detail(contract_id: int):
-    return jsonify(plain(contract_json(land.get_contract(request_session(), contract_id))))
+    contract = land.get_contract(request_session(), contract_id)
+    return out(ContractOut, contract, status=land.effective_status(contract))
 
 
 @bp.get("/contracts/<int:contract_id>/schedule")
 @allow("park.read")
 @doc("The contract's rent schedule, payments allocated oldest due first; `credit` is paid beyond every due",
-     response=DueOut, many=True, tag="land")
+     response=DueOut, many=True, about=ScheduleAbout, tag="land")
 def contract_schedule(contract_id: int):
     plan = land.contract_schedule(request_session(), contract_id)
-    return listing(plan.dues, due_json, total=plan.total, paid=plan.paid, outstanding=plan.outstanding,
-                   overdue=plan.overdue, late_fees=plan.late_fees, credit=plan.credit)
+    return listing(plan.dues, DueOut, out(ScheduleAbout, plan))
 
 
 @bp.get("/contracts/<int:contract_id>/payments")
 @allow("park.read")
 @doc("Payments on a contract", response=PaymentOut, many=True, tag="land")
 def payment_list(contract_id: int):
-    return listing(land.get_contract(request_session(), contract_id).payments, payment_json)
+    return listing(land.get_contract(request_session(), contract_id).payments, PaymentOut)
 
 
 @bp.post("/contracts/<int:contract_id>/payments")
@@ -208,11 +215,11 @@ def payment_create(contract_id: int):
     db = request_session()
     payment = land.record_payment(db, contract_id, data, user=g.user)
     db.commit()
-    return created(payment_json(payment))
+    return created(PaymentOut, payment)
 
 
 @bp.get("/land/reminders")
 @allow("park.read")
 @doc("Rent overdue or due soon, contracts ending soon or not filed", response=ReminderOut, many=True, tag="land")
 def reminder_list():
-    return listing(land.reminders(request_session()), lambda r: dict(r.__dict__))
+    return listing(land.reminders(request_session()), ReminderOut)

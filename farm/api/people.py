@@ -1,74 +1,101 @@
 """Workers, the job board with attendance, and payroll in the API (docs/api.md)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
-from pydantic import BaseModel
+import datetime as dt
+from typing import Annotated
+
+from flask import Blueprint, g, request
+from pydantic import BeforeValidator, Field
 from sqlalchemy import select
 
 from farm import clock
-from farm.api import created, doc, json_body, listing, plain, query_date, query_int
+from farm.api import (
+    Code,
+    Kg,
+    Money,
+    Name,
+    Number,
+    Out,
+    Param,
+    created,
+    doc,
+    json_body,
+    listing,
+    out,
+    query_date,
+    query_int,
+    query_month,
+    view,
+)
 from farm.db import request_session
 from farm.inputs.people import AdjustmentIn, AttendanceIn, JobIn, PieceRateIn, TrainingIn, WageIn, WorkerIn
 from farm.models.crops import Crop
-from farm.models.people import Job, Worker
+from farm.models.people import Worker
 from farm.permissions import allow
 from farm.services import payroll, people
+from farm.vocab import Grade, JobKind, PayLineKind, WorkerStatus
 
 bp = Blueprint("people", __name__)
 
 
-class WorkerOut(BaseModel):
+class WorkerOut(Out):
+    """A worker; `phone` and `id_number` masked unless the reader may see them (`people.personal`)."""
+
     id: int
     name: str
     phone: str
     village_group: str
     household_id: int | None
-    daily_wage: float | None
+    daily_wage: Money | None
     id_number: str
     skills: str
-    status: str
-    started_on: str | None
+    status: WorkerStatus
+    started_on: dt.date | None
 
 
-class AssignmentOut(BaseModel):
+class AssignmentOut(Out):
     worker_id: int
-    worker: str
+    worker: Name
     present: bool | None
-    hours: float
+    hours: Number
 
 
-class JobOut(BaseModel):
+def _worker_ids(assignments) -> list[int]:
+    return [a.worker_id for a in assignments]
+
+
+class JobOut(Out):
     id: int
-    kind: str
-    greenhouse: str | None
-    date: str
-    hours: float
+    kind: JobKind
+    greenhouse: Code | None
+    date: dt.date = Field(validation_alias="day")
+    hours: Number
     note: str
-    done: bool
-    workers: list[int]
+    done: Annotated[bool, BeforeValidator(lambda at: at is not None)] = Field(validation_alias="done_at")
+    workers: Annotated[list[int], BeforeValidator(_worker_ids)] = Field(validation_alias="assignments")
     assignments: list[AssignmentOut]
 
 
-class PayrollItemOut(BaseModel):
+class PayrollItemOut(Out):
     worker_id: int
     name: str
     days: int
-    hours: float
-    piece_kg: float
+    hours: Number
+    piece_kg: Kg
     crates: int
-    wage: float
-    piece_pay: float
-    adjustments: float
-    total: float
+    wage: Money
+    piece_pay: Money
+    adjustments: Money
+    total: Money
 
 
-class LineOut(BaseModel):
-    kind: str
+class LineOut(Out):
+    kind: PayLineKind
     crop: str | None
-    grade: str | None
-    quantity: float
-    rate: float
-    amount: float
+    grade: Grade | None
+    quantity: Number
+    rate: Annotated[Number, Field(description="yuan per day, kg or crate")]
+    amount: Money
     note: str
 
 
@@ -78,36 +105,22 @@ class PayslipOut(PayrollItemOut):
     lines: list[LineOut]
 
 
-class IdOut(BaseModel):
+class PayrollAbout(Out):
+    """What a month's pay list says about the month."""
+
+    month: str
+    closed: bool
+
+
+class IdOut(Out):
     id: int
 
 
-class ClosedOut(BaseModel):
+class ClosedOut(Out):
     month: str
     closed: bool
     workers: int
-    total: float
-
-
-def worker_json(w: Worker) -> dict:
-    seen = people.personal(w, g.user)
-    return {"id": w.id, "name": w.name, "phone": seen["phone"], "village_group": w.village_group,
-            "household_id": w.household_id, "daily_wage": w.daily_wage, "id_number": seen["id_number"],
-            "skills": w.skills, "status": w.status, "started_on": w.started_on}
-
-
-def job_json(j: Job) -> dict:
-    return {"id": j.id, "kind": j.kind, "greenhouse": j.greenhouse.code if j.greenhouse else None, "date": j.day,
-            "hours": j.hours, "note": j.note, "done": j.done_at is not None,
-            "workers": [a.worker_id for a in j.assignments],
-            "assignments": [{"worker_id": a.worker_id, "worker": a.worker.name, "present": a.present,
-                             "hours": a.hours} for a in j.assignments]}
-
-
-def item_json(pay: payroll.WorkerPay, names: dict) -> dict:
-    return {"worker_id": pay.worker_id, "name": names.get(pay.worker_id, ""), "days": pay.days, "hours": pay.hours,
-            "piece_kg": pay.piece_kg, "crates": pay.crates, "wage": pay.wage, "piece_pay": pay.piece_pay,
-            "adjustments": pay.adjustments, "total": pay.total}
+    total: Money
 
 
 def _own_or_manager(worker_id: int) -> None:
@@ -119,20 +132,22 @@ def _own_or_manager(worker_id: int) -> None:
 
 @bp.post("/workers")
 @allow("people.manage")
-@doc("Add a worker", body=WorkerIn, response=IdOut, status=201, tag="people")
+@doc("Add a worker", body=WorkerIn, response=WorkerOut, status=201, tag="people")
 def create_worker():
     db = request_session()
     worker = people.create_worker(db, json_body(WorkerIn))
     db.commit()
-    return created({"id": worker.id, **worker_json(worker)})
+    return created(WorkerOut, worker, **people.personal(worker, g.user))
 
 
 @bp.get("/workers")
 @allow("people.read")
-@doc("Workers", response=WorkerOut, many=True, tag="people", query={"status": "active or left"})
+@doc("Workers", response=WorkerOut, many=True, tag="people",
+     query={"status": Param("active or left", WorkerStatus)})
 def list_workers():
     status = request.args.get("status") or None
-    return listing(people.list_workers(request_session(), status), worker_json)
+    return listing(people.list_workers(request_session(), status), WorkerOut,
+                   each=lambda w: people.personal(w, g.user))
 
 
 @bp.get("/workers/<int:worker_id>")
@@ -140,7 +155,8 @@ def list_workers():
 @doc("One worker; a worker may read their own record", response=WorkerOut, tag="people")
 def worker(worker_id: int):
     _own_or_manager(worker_id)
-    return jsonify(plain(worker_json(people.get_worker(request_session(), worker_id))))
+    worker = people.get_worker(request_session(), worker_id)
+    return out(WorkerOut, worker, **people.personal(worker, g.user))
 
 
 @bp.patch("/workers/<int:worker_id>")
@@ -150,7 +166,7 @@ def update_worker(worker_id: int):
     db = request_session()
     worker = people.update_worker(db, worker_id, json_body(WorkerIn))
     db.commit()
-    return jsonify(plain(worker_json(worker)))
+    return out(WorkerOut, worker, **people.personal(worker, g.user))
 
 
 @bp.post("/workers/<int:worker_id>/wages")
@@ -161,7 +177,7 @@ def set_wage(worker_id: int):
     data = json_body(WageIn)
     row = people.set_wage(db, worker_id, data.daily_wage, data.valid_from)
     db.commit()
-    return created({"id": row.id})
+    return created(IdOut, row)
 
 
 @bp.post("/workers/<int:worker_id>/trainings")
@@ -171,7 +187,7 @@ def add_training(worker_id: int):
     db = request_session()
     row = people.add_training(db, worker_id, json_body(TrainingIn))
     db.commit()
-    return created({"id": row.id})
+    return created(IdOut, row)
 
 
 # --- jobs ------------------------------------------------------------------------------------------
@@ -183,7 +199,7 @@ def create_job():
     db = request_session()
     job = people.create_job(db, json_body(JobIn))
     db.commit()
-    return created(job_json(job))
+    return created(JobOut, job)
 
 
 @bp.get("/jobs")
@@ -193,14 +209,14 @@ def create_job():
 def list_jobs():
     day = query_date("date") or clock.today()
     worker_id = people.readable_worker(g.user, query_int("worker", 0, minimum=1) if request.args.get("worker") else None)
-    return listing(people.jobs_on(request_session(), day, worker_id), job_json)
+    return listing(people.jobs_on(request_session(), day, worker_id), JobOut)
 
 
 @bp.get("/jobs/<int:job_id>")
 @allow("people.read")
 @doc("One job", response=JobOut, tag="people")
 def job(job_id: int):
-    return jsonify(plain(job_json(people.get_job(request_session(), job_id))))
+    return out(JobOut, people.get_job(request_session(), job_id))
 
 
 @bp.post("/jobs/<int:job_id>/attendance")
@@ -210,7 +226,7 @@ def attendance(job_id: int):
     db = request_session()
     job = people.job_attendance(db, job_id, json_body(AttendanceIn).entries)
     db.commit()
-    return jsonify(plain(job_json(job)))
+    return out(JobOut, job)
 
 
 @bp.post("/jobs/<int:job_id>/done")
@@ -220,7 +236,7 @@ def done(job_id: int):
     db = request_session()
     job = people.mark_done(db, job_id)
     db.commit()
-    return jsonify(plain(job_json(job)))
+    return out(JobOut, job)
 
 
 @bp.delete("/jobs/<int:job_id>")
@@ -235,23 +251,19 @@ def delete_job(job_id: int):
 
 # --- payroll ---------------------------------------------------------------------------------------
 
-def _month_arg() -> str:
-    raw = request.args.get("month")
-    return payroll.parse_month(raw) if raw else payroll.month_of(clock.today())
-
-
 @bp.get("/payroll")
 @allow("people.own")
 @doc("A month's pay per worker; a worker sees only their own line", response=PayrollItemOut, many=True,
-     tag="people", query={"month": "YYYY-MM, default this month", "worker": "worker id"})
+     about=PayrollAbout, tag="people", query={"month": "YYYY-MM, default this month", "worker": "worker id"})
 def payroll_list():
-    month = _month_arg()
+    month = query_month("month", default=clock.month_of(clock.today()))
     worker_id = people.readable_worker(g.user, query_int("worker", 0, minimum=1) if request.args.get("worker") else None)
     db = request_session()
     pays = payroll.payroll(db, month, worker_id)
     names = dict(db.execute(people_names(list(pays))).all()) if pays else {}
-    items = [item_json(p, names) for _, p in sorted(pays.items())]
-    return listing(items, lambda row: row, month=month, closed=payroll.closed(db, month) is not None)
+    about = out(PayrollAbout, None, month=month, closed=payroll.closed(db, month) is not None)
+    return listing([p for _, p in sorted(pays.items())], PayrollItemOut, about,
+                   each=lambda p: {"name": names.get(p.worker_id, "")})
 
 
 def people_names(ids: list[int]):
@@ -263,15 +275,13 @@ def people_names(ids: list[int]):
 @doc("One worker's payslip for a month, line by line", response=PayslipOut, tag="people")
 def payslip(month: str, worker_id: int):
     _own_or_manager(worker_id)
-    month = payroll.parse_month(month)
+    month = clock.parse_month(month)
     db = request_session()
     pay = payroll.get_worker_pay(db, month, worker_id)
-    worker = db.get(Worker, worker_id)
     crops = {c.id: c.code for c in _crops(db)}
-    lines = [{"kind": line.kind, "crop": crops.get(line.crop_id), "grade": line.grade, "quantity": line.quantity,
-              "rate": line.rate, "amount": line.amount, "note": line.note} for line in pay.lines]
-    return jsonify(plain({**item_json(pay, {worker_id: worker.name}), "month": month,
-                          "closed": payroll.closed(db, month) is not None, "lines": lines}))
+    lines = [view(line, crop=crops.get(line.crop_id)) for line in pay.lines]
+    return out(PayslipOut, pay, name=db.get(Worker, worker_id).name, month=month,
+               closed=payroll.closed(db, month) is not None, lines=lines)
 
 
 def _crops(db):
@@ -287,8 +297,8 @@ def close(month: str):
     record = payroll.close_month(db, month, g.user.id)
     db.commit()
     pays = payroll.payroll(db, record.month)
-    return created({"month": record.month, "closed": True, "workers": len(pays),
-                    "total": sum((p.total for p in pays.values()), payroll.ZERO)})
+    return created(ClosedOut, record, closed=True, workers=len(pays),
+                   total=sum((p.total for p in pays.values()), payroll.ZERO))
 
 
 @bp.post("/payroll/adjustments")
@@ -300,7 +310,7 @@ def adjustment():
     data = json_body(AdjustmentIn)
     row = payroll.add_adjustment(db, data.worker_id, data.month, data.amount, data.reason, g.user.id)
     db.commit()
-    return created({"id": row.id})
+    return created(IdOut, row)
 
 
 @bp.post("/payroll/piece-rates")
@@ -312,4 +322,4 @@ def piece_rate():
     data = json_body(PieceRateIn)
     row = payroll.set_piece_rate(db, data.crop, data.grade, data.valid_from, data.rate)
     db.commit()
-    return created({"id": row.id})
+    return created(IdOut, row)

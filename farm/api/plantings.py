@@ -1,43 +1,30 @@
 """Plantings in the API: start one, change one, end one."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
-from pydantic import BaseModel
+from datetime import date
 
-from farm.api import created, doc, json_body, plain
+from flask import Blueprint
+
+from farm.api import Code, Number, Out, created, doc, json_body, out
 from farm.db import request_session
 from farm.inputs.park import PlantingChange, PlantingEnd, PlantingIn
-from farm.models.crops import Planting
 from farm.permissions import allow
 from farm.services import plantings
+from farm.vocab import PlantingStatus
 
 bp = Blueprint("plantings", __name__)
 
 
-class PlantingOut(BaseModel):
+class PlantingOut(Out):
     id: int
-    greenhouse: str
-    crop: str
+    greenhouse: Code
+    crop: Code
     variety: str
-    planted_on: str
-    area_m2: float
-    expected_harvest_on: str | None
-    ended_on: str | None
-    status: str
-
-
-def planting_json(p: Planting) -> dict:
-    return {
-        "id": p.id,
-        "greenhouse": p.greenhouse.code,
-        "crop": p.crop.code,
-        "variety": p.variety,
-        "planted_on": p.planted_on,
-        "area_m2": p.area_m2,
-        "expected_harvest_on": p.expected_harvest_on,
-        "ended_on": p.ended_on,
-        "status": p.status,
-    }
+    planted_on: date
+    area_m2: Number
+    expected_harvest_on: date | None
+    ended_on: date | None
+    status: PlantingStatus
 
 
 @bp.post("/plantings")
@@ -48,14 +35,14 @@ def create():
     db = request_session()
     planting = plantings.start_planting(db, data)
     db.commit()
-    return created(planting_json(planting))
+    return created(PlantingOut, planting)
 
 
 @bp.get("/plantings/<int:planting_id>")
 @allow("park.read")
 @doc("One planting", response=PlantingOut, tag="park")
 def detail(planting_id: int):
-    return jsonify(plain(planting_json(plantings.get_planting(request_session(), planting_id))))
+    return out(PlantingOut, plantings.get_planting(request_session(), planting_id))
 
 
 @bp.patch("/plantings/<int:planting_id>")
@@ -66,7 +53,7 @@ def update(planting_id: int):
     db = request_session()
     planting = plantings.update_planting(db, planting_id, data)
     db.commit()
-    return jsonify(plain(planting_json(planting)))
+    return out(PlantingOut, planting)
 
 
 @bp.post("/plantings/<int:planting_id>/end")
@@ -77,4 +64,4 @@ def end(planting_id: int):
     db = request_session()
     planting = plantings.end_planting(db, planting_id, data)
     db.commit()
-    return jsonify(plain(planting_json(planting)))
+    return out(PlantingOut, planting)

@@ -2,23 +2,27 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel
+from pydantic import Field
 
 from farm import clock
-from farm.api import doc, listing, plain
+from farm.api import Out, Param, doc, listing, out
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.permissions import allow
 from farm.services import devices
 from farm.services import readings as reading_service
+from farm.vocab import Metric
 
 bp = Blueprint("readings", __name__)
 
 
-class Point(BaseModel):
+class Point(Out):
+    """A raw point has `ts` and `value`; a rolled-up one `ts` (the period's start), `min`, `mean`, `max`, `count`."""
+
     ts: datetime
     value: float | None = None
     min: float | None = None
@@ -27,15 +31,17 @@ class Point(BaseModel):
     count: int | None = None
 
 
-class ReadingsOut(BaseModel):
+class ReadingsOut(Out):
     greenhouse: str
-    metric: str
-    resolution: str
+    metric: Metric
+    resolution: Literal[tuple(reading_service.RESOLUTIONS)]
     device: str | None
+    from_: datetime = Field(validation_alias="start", serialization_alias="from")
+    to: datetime = Field(validation_alias="end")
     points: list[Point]
 
 
-class RejectOut(BaseModel):
+class RejectOut(Out):
     id: int
     received_at: datetime
     topic: str
@@ -60,7 +66,7 @@ def query_time(name: str, default: datetime) -> datetime:
         if "T" in raw:
             msg = _l("Give the time's UTC offset, e.g. +08:00.")
             raise Invalid(msg, {name: msg})
-        value = datetime.combine(value.date(), datetime.min.time(), tzinfo=current_app.config["FARM"].tz)
+        return clock.at_local(value.date())
     return value.astimezone(timezone.utc)
 
 
@@ -69,12 +75,13 @@ def query_time(name: str, default: datetime) -> datetime:
 @doc("Readings of one metric in one greenhouse: raw points, or min/mean/max/count per period read from the rollups "
      "(merged over the greenhouse's devices; the newest minutes not yet rolled up are added from raw readings)",
      response=ReadingsOut,
-     tag="sensors", query={"greenhouse": "greenhouse code (required)", "metric": "temperature, humidity, "
-                           "soil_moisture, soil_temperature, co2 or light (required)",
+     tag="sensors", query={"greenhouse": Param("greenhouse code", required=True),
+                           "metric": Param("the metric", Metric, required=True),
                            "from": "ISO-8601 time with offset, inclusive (default: 24 hours ago); a period counts "
                                    "when it starts in [from, to)",
                            "to": "ISO-8601 time with offset, exclusive (default: now)",
-                           "resolution": "raw (default), 5m, 1h or 1d (a park day from local midnight)",
+                           "resolution": Param("raw (default), 5m, 1h or 1d (a park day from local midnight)",
+                                               tuple(reading_service.RESOLUTIONS)),
                            "device": "one device's code"})
 def readings():
     greenhouse = (request.args.get("greenhouse") or "").strip()
@@ -86,13 +93,9 @@ def readings():
     end = query_time("to", clock.now())
     start = query_time("from", end - timedelta(days=1))
     q = reading_service.ReadingQuery(greenhouse=greenhouse, metric=metric, start=start, end=end,
-                                     resolution=(request.args.get("resolution") or "raw").strip(),
-                                     device=(request.args.get("device") or "").strip() or None)
-    # Points are made JSON-ready here: plain()'s walk over every value would be most of a long range's time.
-    points = [{**p, "ts": p["ts"].isoformat()} for p in reading_service.points(request_session(), q)]
-    body = plain({"greenhouse": greenhouse.upper(), "metric": metric, "resolution": q.resolution,
-                  "device": q.device, "from": start, "to": end})
-    return jsonify({**body, "points": points})
+                             resolution=(request.args.get("resolution") or "raw").strip(),
+                             device=(request.args.get("device") or "").strip() or None)
+    return out(ReadingsOut, q, greenhouse=greenhouse.upper(), points=reading_service.points(request_session(), q))
 
 
 @bp.get("/ingest/rejects")
@@ -101,5 +104,4 @@ def readings():
      tag="sensors", query={"reason": "only this reason code"})
 def rejects():
     query = devices.rejects_query((request.args.get("reason") or "").strip() or None)
-    return listing(query, lambda r: {"id": r.id, "received_at": r.received_at, "topic": r.topic,
-                                     "payload": r.payload, "reason": r.reason, "detail": r.detail})
+    return listing(query, RejectOut)
