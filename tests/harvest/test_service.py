@@ -17,6 +17,9 @@ from farm.models.people import Worker
 from farm.services import harvest as harvests
 from farm.services import settings
 
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 def entry(**fields) -> HarvestIn:
     return parse(HarvestIn, {"greenhouse": "GH-001", "weight_kg": "12.5", "grade": "grade1", **fields})

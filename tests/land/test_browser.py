@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from farm import clock
+from tests.conftest import PHONE
 from tests.factories import PASSWORD, make_park, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
 
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture

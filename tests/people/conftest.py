@@ -9,7 +9,7 @@ import pytest
 
 from farm.models.harvest import Harvest
 from farm.models.people import Worker
-from tests.factories import bearer, make_crop, make_park, make_planting, make_users, token_for
+from tests.factories import make_crop, make_park, make_planting, make_users
 
 
 @dataclass
@@ -35,12 +35,6 @@ def farm(session) -> Farm:
     session.add(bob)
     session.commit()
     return Farm(park, crop, planting, users, alice, bob)
-
-
-@pytest.fixture
-def auth(session, farm):
-    """Bearer headers per role."""
-    return {role: bearer(token_for(session, user)) for role, user in farm.users.items()}
 
 
 def add_harvest(session, farm, worker, day: date, kg: str, grade: str = "premium", crates: int | None = None,

@@ -15,6 +15,9 @@ from farm.services import settings as park_settings
 from farm.services.payroll import DayWork, Picked, Timeline, fen, price
 from tests.people.conftest import add_harvest
 
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 D = Decimal
 
 
