@@ -227,13 +227,28 @@ def _load(database_url: str, backend: str, template: str) -> None:
     admin.dispose()
 
 
+_TABLES = list(reversed(metadata.sorted_tables))  # children before parents
+# The tables holding rows, in one round trip: most tests write to a handful of the tables.
+_USED = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in _TABLES)
+# Every sequence back to 1, as TRUNCATE ... RESTART IDENTITY would.
+_RESTART = ("SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND last_value IS NOT NULL")
+
+
 def _empty(database: Database) -> None:
-    tables = [t for t in reversed(metadata.sorted_tables)]
+    """Delete every row a test left, and restart the ids.
+
+    On PostgreSQL, deleting from the few tables that hold rows is several times quicker than a TRUNCATE of all
+    of them (which makes new files for every table and index)."""
     with database.engine.begin() as conn:
         if database.dialect == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            used = set(conn.execute(text(_USED)).scalars())
+            for table in _TABLES:
+                if table.name in used:
+                    conn.execute(table.delete())
+            conn.execute(text(_RESTART))
         else:
-            for table in tables:
+            for table in _TABLES:
                 conn.execute(table.delete())
 
 
@@ -245,11 +260,10 @@ def database(request, backend, database_url):
         _load(database_url, backend, request.getfixturevalue("demo_template")[0])
     db = Database(database_url)
     yield db
-    if demo and backend == "sqlite":
+    if demo:
         # Copying the empty template back is quicker than deleting the demo's many rows.
         db.dispose()
-        _sqlite_load(Path(_migrated_template(backend, _shared_dir(request.getfixturevalue("tmp_path_factory")))),
-                     database_url)
+        _load(database_url, backend, _migrated_template(backend, _shared_dir(request.getfixturevalue("tmp_path_factory"))))
         return
     _empty(db)
     db.dispose()
