@@ -34,7 +34,7 @@ from farm.db import Database, make_engine
 from farm.migrate import upgrade
 from farm.models import metadata
 from farm.services import users as user_service
-from tests.factories import bearer, make_users, token_for
+from tests.factories import PASSWORD, bearer, make_users, token_for
 
 # Production hashes with scrypt; one PBKDF2 round keeps a login in a test from costing a tenth of a second.
 TEST_PASSWORD_METHOD = "pbkdf2:sha256:1"
@@ -464,6 +464,15 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+
+
+def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login page in a browser tab."""
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("form button[type=submit].primary")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from farm.demo import DEMO_LOGINS
+from tests import conftest
 from tests.conftest import PHONE
 
 pytestmark = pytest.mark.browser
@@ -28,11 +29,8 @@ def phone(browser):
 
 
 def log_in(page, base: str, username: str, password: str | None = None) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password or PASSWORDS[username])
-    with page.expect_navigation():
-        page.click("form button[type=submit].primary")
+    """Log in; by default with the demo park's password of that login."""
+    conftest.log_in(page, base, username, password or PASSWORDS[username])
 
 
 def fits_the_phone(page) -> None:

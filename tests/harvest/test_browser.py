@@ -9,19 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from farm.models.harvest import Harvest
-from tests.conftest import PHONE
-from tests.factories import PASSWORD
+from tests.conftest import PHONE, log_in
 
 pytestmark = pytest.mark.browser
-
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit].primary")
 
 
 def stored(session) -> list[Harvest]:
