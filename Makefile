@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
+# pytest-xdist workers for `make test` (0: one process). Two on a 2-core machine; a third only adds switching.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test venv deps dev-deps clean
 
@@ -28,7 +30,7 @@ run: $(VENV)/.deps
 	exec $(PY) -m farm all
 
 test: $(VENV)/.dev-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,75 +1,312 @@
 """Fixtures: a migrated database per backend (SQLite always, PostgreSQL when FARM_TEST_DATABASE_URL is set),
-the app and its client, a real Mosquitto broker, and Chromium through Playwright."""
+the app and its client, the demo park, a frozen clock, one login per role, a real Mosquitto broker, and Chromium
+through Playwright.
+
+Speed matters here, since every database test runs on both backends:
+- passwords are hashed with one round of PBKDF2 instead of scrypt (`farm.services.users.PASSWORD_METHOD`);
+- the migrations run once per run into a template (a SQLite file, a PostgreSQL template database), and each
+  pytest-xdist worker copies it;
+- the demo park is seeded once per run the same way, and copied into the database of each test that asks for it.
+"""
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
 import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from farm import create_app
+from farm import clock, create_app
 from farm.config import Config
 from farm.db import Database, make_engine
 from farm.migrate import upgrade
 from farm.models import metadata
+from farm.services import users as user_service
+from tests.factories import PASSWORD, bearer, make_users, token_for
+
+# Production hashes with scrypt; one PBKDF2 round keeps a login in a test from costing a tenth of a second.
+TEST_PASSWORD_METHOD = "pbkdf2:sha256:1"
+user_service.PASSWORD_METHOD = TEST_PASSWORD_METHOD
 
 PG_URL = os.environ.get("FARM_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not PG_URL, reason="FARM_TEST_DATABASE_URL is not set: PostgreSQL tests skipped"))]
 
+# One name per run, shared by the xdist workers (they inherit the environment of the process that starts them),
+# for the PostgreSQL template databases; the starting process drops them at the end (pytest_unconfigure).
+RUN = os.environ.setdefault("FARM_TEST_RUN", uuid.uuid4().hex[:8])
+TEMPLATE_PREFIX = f"farm_test_{RUN}_"
 
-def _pg_database(base_url: str):
-    """Create a throwaway database next to FARM_TEST_DATABASE_URL's, so parallel runs never collide."""
-    url = make_url(base_url)
-    name = f"farm_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return url.set(database=name).render_as_string(hide_password=False), admin, name
+# The moment the demo park is seeded at and its tests run at: the clock stands still there (10:00 in the park).
+DEMO_NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request, tmp_path_factory):
-    """A migrated, empty database on each backend, for the whole test session."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'farm.db'}"
-        upgrade(url)
-        yield url
-        return
-    url, admin, name = _pg_database(PG_URL)
-    upgrade(url)
-    yield url
+# --- the run's shared templates -------------------------------------------------------------------------------
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this run sees (the run's base temporary folder)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _locked(folder: Path, name: str):
+    """Hold a lock across the xdist workers, so one makes a template while the others wait for it."""
+    with open(folder / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _admin():
+    return make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_create(admin, name: str, template: str | None = None) -> None:
+    """CREATE DATABASE, from a template; retried while another worker is still copying the same template."""
+    sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+    for attempt in range(50):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(sql))
+            return
+        except Exception as error:  # "source database is being accessed by other users"
+            if "being accessed" not in str(error) or attempt == 49:
+                raise
+            time.sleep(0.2)
+
+
+def _pg_drop(admin, name: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _sqlite_close(url: str) -> None:
+    """Fold the write-ahead log into the file, so the file alone is the database and can be copied."""
+    with sqlite3.connect(make_url(url).database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def _sqlite_load(template: Path, url: str) -> None:
+    """Replace the contents of a SQLite database with a template's, through SQLite's backup (safe while open)."""
+    source, target = sqlite3.connect(template), sqlite3.connect(make_url(url).database)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
+def _migrated_template(backend: str, shared: Path) -> str:
+    """The run's migrated, empty database (a file path on SQLite, a database name on PostgreSQL), made once."""
+    with _locked(shared, f"migrated-{backend}"):
+        if backend == "sqlite":
+            path = shared / "migrated.db"
+            if not path.exists():
+                url = f"sqlite:///{shared / 'migrating.db'}"
+                upgrade(url)
+                _sqlite_close(url)
+                (shared / "migrating.db").rename(path)
+            return str(path)
+        name = TEMPLATE_PREFIX + "migrated"
+        done = shared / f"{name}.done"
+        if not done.exists():
+            admin = _admin()
+            _pg_drop(admin, name)
+            _pg_create(admin, name)
+            upgrade(_pg_url(name))
+            admin.dispose()
+            done.touch()
+        return name
+
+
+def _demo_template(backend: str, shared: Path) -> tuple[str, dict]:
+    """The run's database holding the demo park, seeded once at DEMO_NOW; with what it holds and how long it took."""
+    from farm.demo import seed_demo
+
+    migrated = _migrated_template(backend, shared)
+    with _locked(shared, f"demo-{backend}"):
+        done = shared / f"demo-{backend}.done"
+        name = str(shared / "demo.db") if backend == "sqlite" else TEMPLATE_PREFIX + "demo"
+        if not done.exists():
+            admin = None
+            if backend == "sqlite":
+                shutil.copyfile(migrated, name)
+                url = f"sqlite:///{name}"
+            else:
+                admin = _admin()
+                _pg_create(admin, name, template=migrated)
+                url = _pg_url(name)
+            database = Database(url)
+            started = time.monotonic()
+            with clock.frozen(DEMO_NOW), database.session_scope() as session:
+                summary = seed_demo(session)
+            seconds = time.monotonic() - started
+            database.dispose()
+            if backend == "sqlite":
+                _sqlite_close(url)
+            else:
+                admin.dispose()
+            done.write_text(repr({"summary": summary, "seconds": seconds}))
+        return name, eval(done.read_text())  # noqa: S307 - written just above by this suite
+
+
+def pytest_unconfigure(config):
+    """The process that started the run drops the run's PostgreSQL templates."""
+    if PG_URL and not hasattr(config, "workerinput"):
+        admin = _admin()
+        try:
+            with admin.connect() as conn:
+                names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                     {"p": TEMPLATE_PREFIX + "%"}).scalars().all()
+            for name in names:
+                _pg_drop(admin, name)
+        except Exception:  # the server went away: nothing to clean
+            pass
+        admin.dispose()
+
+
+# --- the database, the app ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    """A migrated, empty database on each backend, for the whole test session (each xdist worker has its own)."""
+    template = _migrated_template(backend, _shared_dir(tmp_path_factory))
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "farm.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"farm_test_{uuid.uuid4().hex[:10]}"
+    admin = _admin()
+    _pg_create(admin, name, template=template)
+    yield _pg_url(name)
+    _pg_drop(admin, name)
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_template(backend, database_url, tmp_path_factory):
+    """The demo park seeded once per run (per backend), to copy into the tests that use `demo`."""
+    return _demo_template(backend, _shared_dir(tmp_path_factory))
+
+
+def _load(database_url: str, backend: str, template: str) -> None:
+    """Replace the session database's contents with a template's (before any connection of the test is made)."""
+    if backend == "sqlite":
+        _sqlite_load(Path(template), database_url)
+        return
+    admin = _admin()
+    name = make_url(database_url).database
+    _pg_drop(admin, name)
+    _pg_create(admin, name, template=template)
+    admin.dispose()
+
+
+_TABLES = list(reversed(metadata.sorted_tables))  # children before parents
+# The tables holding rows, in one round trip: most tests write to a handful of the tables.
+_USED = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in _TABLES)
+# Every sequence back to 1, as TRUNCATE ... RESTART IDENTITY would.
+_RESTART = ("SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND last_value IS NOT NULL")
+
+
 def _empty(database: Database) -> None:
-    tables = [t for t in reversed(metadata.sorted_tables)]
+    """Delete every row a test left, and restart the ids.
+
+    On PostgreSQL, deleting from the few tables that hold rows is several times quicker than a TRUNCATE of all
+    of them (which makes new files for every table and index)."""
     with database.engine.begin() as conn:
         if database.dialect == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            used = set(conn.execute(text(_USED)).scalars())
+            for table in _TABLES:
+                if table.name in used:
+                    conn.execute(table.delete())
+            conn.execute(text(_RESTART))
         else:
-            for table in tables:
+            for table in _TABLES:
                 conn.execute(table.delete())
 
 
 @pytest.fixture
-def database(database_url):
-    """The session's database, emptied after each test."""
+def database(request, backend, database_url):
+    """The session's database, emptied after each test; holding the demo park for tests that use `demo`."""
+    demo = "demo" in request.fixturenames
+    if demo:
+        _load(database_url, backend, request.getfixturevalue("demo_template")[0])
     db = Database(database_url)
     yield db
+    if demo:
+        # Copying the empty template back is quicker than deleting the demo's many rows.
+        db.dispose()
+        _load(database_url, backend, _migrated_template(backend, _shared_dir(request.getfixturevalue("tmp_path_factory"))))
+        return
     _empty(db)
     db.dispose()
+
+
+@pytest.fixture
+def demo(database, demo_template):
+    """The demo park in this test's database (seeded once per run and copied), with the clock at DEMO_NOW.
+
+    Gives what the seeding made (`summary`) and how long it took (`seconds`)."""
+    with clock.frozen(DEMO_NOW):
+        yield demo_template[1]
+
+
+class FrozenClock:
+    """The park's clock, stopped for one test; `advance` and `set` move it."""
+
+    def __init__(self, at: datetime):
+        self.set(at)
+
+    def set(self, at: datetime) -> datetime:
+        self.at = at
+        clock.freeze(at)
+        return at
+
+    def advance(self, **delta) -> datetime:
+        return self.set(self.at + timedelta(**delta))
+
+    def now(self) -> datetime:
+        return self.at
+
+    def today(self):
+        return clock.park_day(self.at)
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock stopped at the moment the test starts (to the second): "now" and "today" cannot move under it."""
+    frozen = FrozenClock(clock.now().replace(microsecond=0))
+    try:
+        yield frozen
+    finally:
+        clock.freeze(None)
 
 
 @pytest.fixture
@@ -95,6 +332,28 @@ def session(database):
     s = database.session()
     yield s
     s.close()
+
+
+# --- logins -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def users(session) -> dict:
+    """One login per role, named after the role, with the password factories.PASSWORD; committed."""
+    made = make_users(session)
+    session.commit()
+    return made
+
+
+@pytest.fixture
+def tokens(session, users) -> dict:
+    """Bearer headers per role, for the logins of `users`."""
+    return {role: bearer(token_for(session, user)) for role, user in users.items()}
+
+
+@pytest.fixture
+def auth(session, farm) -> dict:
+    """Bearer headers per role, for the logins of the area's `farm` fixture."""
+    return {role: bearer(token_for(session, user)) for role, user in farm.users.items()}
 
 
 # --- logging in -------------------------------------------------------------------------------
@@ -176,6 +435,7 @@ def broker(tmp_path):
 # --- a real browser ------------------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PHONE = {"width": 360, "height": 740}  # the smallest phone the pages must fit
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -204,3 +464,22 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+
+
+def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login page in a browser tab."""
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("form button[type=submit].primary")
+
+
+@pytest.fixture
+def phone(browser):
+    """A 360 px touch phone whose browser asks for Chinese: (context, page)."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield context, page
+    context.close()

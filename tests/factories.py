@@ -47,6 +47,16 @@ def make_users(session) -> dict:
     return {role: make_user(session, role) for role in ("admin", "manager", "worker", "viewer")}
 
 
+def make_farm(session, planted_on: date = date(2026, 9, 1)) -> tuple:
+    """The areas' small park: cucumbers in GH-001 since `planted_on`, GH-002 and GH-003 empty, one login per role.
+
+    Gives (park, crop, planting, users); not committed."""
+    park = make_park(session)
+    crop = make_crop(session)
+    planting = make_planting(session, park.greenhouses[0], crop, planted_on=planted_on)
+    return park, crop, planting, make_users(session)
+
+
 def token_for(session, user) -> str:
     token = users.create_token(session, user)
     session.commit()

@@ -14,13 +14,14 @@ from farm.services import settings
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_users
 
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
-def admin(client, session):
-    made = make_users(session)
-    session.commit()
+def admin(client, users):
     login(client, "admin", PASSWORD)
-    return made
+    return users
 
 
 def _user(session, username):

@@ -13,6 +13,9 @@ from farm.models.park import Greenhouse
 from tests.factories import bearer, make_crop, make_park, make_planting, make_users, token_for
 from tests.test_openapi import check_response
 
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def park(session):

@@ -5,22 +5,17 @@ import re
 
 import pytest
 
-from farm.demo import DEMO_LOGINS, seed_demo
+from farm.demo import DEMO_LOGINS
+from tests import conftest
+from tests.conftest import PHONE
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
 PASSWORDS = {username: password for username, _role, password in DEMO_LOGINS}
 
 # Everything a finger has to hit; inline links inside running text are not on this list.
 TAP_TARGETS = ("button:visible, .button:visible, select:visible, .gh-tile:visible, .crumbs a:visible, td > a:visible, "
                "input:visible:not([type=hidden]):not([type=checkbox])")
-
-
-@pytest.fixture
-def demo_park(session):
-    seed_demo(session)
-    session.commit()
 
 
 @pytest.fixture
@@ -34,11 +29,8 @@ def phone(browser):
 
 
 def log_in(page, base: str, username: str, password: str | None = None) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password or PASSWORDS[username])
-    with page.expect_navigation():
-        page.click("form button[type=submit].primary")
+    """Log in; by default with the demo park's password of that login."""
+    conftest.log_in(page, base, username, password or PASSWORDS[username])
 
 
 def fits_the_phone(page) -> None:
@@ -52,7 +44,7 @@ def fits_the_phone(page) -> None:
     assert not small, f"touch targets under 44 px on {page.url}: {small}"
 
 
-def test_browser_manager_sees_the_park_in_chinese_and_switches_to_english(live_server, demo_park, phone):
+def test_browser_manager_sees_the_park_in_chinese_and_switches_to_english(live_server, demo, phone):
     page = phone
     page.goto(live_server + "/login")
     assert page.get_attribute("html", "lang") == "zh-CN"
@@ -105,7 +97,7 @@ def test_browser_manager_sees_the_park_in_chinese_and_switches_to_english(live_s
     fits_the_phone(page)
 
 
-def test_browser_foundation_pages_fit_a_phone(live_server, demo_park, phone):
+def test_browser_foundation_pages_fit_a_phone(live_server, demo, phone):
     page = phone
     log_in(page, live_server, "manager")
     for path in ("/park", "/park?status=empty", "/greenhouses/GH-001", "/crops", "/crops/cucumber/edit"):
@@ -143,7 +135,7 @@ def test_browser_foundation_pages_fit_a_phone(live_server, demo_park, phone):
         fits_the_phone(page)
 
 
-def test_browser_wrong_password_shows_the_chinese_error(live_server, demo_park, phone):
+def test_browser_wrong_password_shows_the_chinese_error(live_server, demo, phone):
     page = phone
     log_in(page, live_server, "manager", "not-the-password")
     assert page.url.endswith("/login")

@@ -10,16 +10,15 @@ from farm.inputs.park import CropIn
 from farm.models.crops import Crop
 from farm.services import crops
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_crop, make_users
+from tests.factories import PASSWORD, make_crop
 
 RANGES = {"day_temp_min": Decimal(25), "day_temp_max": Decimal(29), "night_temp_min": Decimal(18),
           "night_temp_max": Decimal(22), "humidity_min": Decimal(60), "humidity_max": Decimal(85)}
 
 
 @pytest.fixture
-def cucumber(session):
+def cucumber(session, users):
     crop = make_crop(session, **RANGES)
-    make_users(session)
     session.commit()
     return crop
 

@@ -1,7 +1,6 @@
 """The demo park (docs/domain.md, The demo park: the park, its greenhouses, plantings and logins)."""
 from __future__ import annotations
 
-import time
 from collections import Counter
 from decimal import Decimal
 
@@ -15,14 +14,6 @@ from farm.services import park as park_service
 from tests.conftest import login
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture
-def demo(session):
-    started = time.monotonic()
-    summary = seed_demo(session)
-    session.commit()
-    return {"summary": summary, "seconds": time.monotonic() - started}
 
 
 def test_demo_has_104_greenhouses_numbered_in_order(session, demo):

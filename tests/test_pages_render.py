@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from sqlalchemy import select
 
 from farm import clock
-from farm.demo import DEMO_LOGINS, seed_demo
+from farm.demo import DEMO_LOGINS
 from farm.models.park import Greenhouse
 from farm.models.sensors import LatestReading
 from tests.conftest import login
@@ -57,9 +57,7 @@ def _page_urls(app):
         yield rule.build(values, append_unknown=False)[1]
 
 
-def test_pages_render_for_every_role(app, session):
-    seed_demo(session)
-    session.commit()
+def test_pages_render_for_every_role(app, session, demo):
     urls = sorted(set(_page_urls(app)))
     assert len(urls) > 20
     for username, role, password in DEMO_LOGINS:
@@ -78,8 +76,7 @@ def test_pages_render_for_every_role(app, session):
 
 
 
-def test_pages_greenhouse_shows_metric_names_in_chinese(client, session):
-    seed_demo(session)
+def test_pages_greenhouse_shows_metric_names_in_chinese(client, session, demo):
     greenhouse = session.scalar(select(Greenhouse).where(Greenhouse.code == "GH-001"))
     session.add(LatestReading(greenhouse_id=greenhouse.id, metric="co2", value=812.0, ts=clock.now()))
     session.commit()

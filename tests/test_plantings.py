@@ -17,6 +17,9 @@ from farm.services import plantings
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_crop, make_park, make_planting, make_users
 
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def park(session):

@@ -19,7 +19,22 @@ from farm.vocab import Role
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "farm_"
-_DUMMY_HASH = generate_password_hash("not a real password")
+# How passwords are hashed (werkzeug's method string). The test suite swaps in a one-round method, since scrypt
+# for every login a test makes would be most of its run time; production never changes this.
+PASSWORD_METHOD = "scrypt"
+_dummy_hashes: dict[str, str] = {}
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a password, hashed with PASSWORD_METHOD."""
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def _dummy_hash() -> str:
+    """A hash in the current method to check unknown names against, made once per method."""
+    if PASSWORD_METHOD not in _dummy_hashes:
+        _dummy_hashes[PASSWORD_METHOD] = hash_password("not a real password")
+    return _dummy_hashes[PASSWORD_METHOD]
 
 
 def hash_token(token: str) -> str:
@@ -62,7 +77,7 @@ def create_user(
     user = User(
         username=username,
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         display_name=display_name or (worker.name if worker else username),
         worker_id=worker.id if worker else None,
     )
@@ -73,7 +88,7 @@ def create_user(
 
 def set_password(session: Session, user: User, password: str) -> None:
     check_new_password(password)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
 
 
 def _recent_failures(session: Session, username: str) -> int:
@@ -103,7 +118,7 @@ def authenticate(session: Session, username: str, password: str, remote_addr: st
         raise Throttled(_l("Too many failed logins. Try again in %(minutes)d minutes.", minutes=minutes))
     user = session.scalar(select(User).where(func.lower(User.username) == username))
     # An unknown name costs the same hashing time as a known one, so timing does not reveal which names exist.
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     ok = check_password_hash(stored, password or "") and user is not None and user.active
     session.add(LoginAttempt(username=username, remote_addr=remote_addr[:64], success=ok))
     if not ok:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 
 from farm.services import daily_report
+from tests.conftest import PHONE
 from tests.daily_report.helpers import DAY, build_land, build_park, local
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
 
 
 def test_browser_daily_report_fits_a_phone(browser, session, live_server):

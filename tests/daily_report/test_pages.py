@@ -16,6 +16,9 @@ from tests.conftest import csrf_token, login
 from tests.daily_report.helpers import DAY, alert, build_land, build_park, local
 from tests.factories import PASSWORD, make_user
 
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 URL = f"/reports/daily/{DAY.isoformat()}"
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.factories import make_crop, make_park, make_planting, make_users
+from tests.factories import make_farm
 
 
 @dataclass
@@ -24,9 +24,6 @@ class Farm:
 @pytest.fixture
 def farm(session) -> Farm:
     """GH-001 grows cucumbers since 2026-09-01; GH-002 and GH-003 stand empty."""
-    park = make_park(session)
-    crop = make_crop(session)
-    planting = make_planting(session, park.greenhouses[0], crop, planted_on=date(2026, 9, 1))
-    users = make_users(session)
+    farm = Farm(*make_farm(session, planted_on=date(2026, 9, 1)))
     session.commit()
-    return Farm(park, crop, planting, users)
+    return farm

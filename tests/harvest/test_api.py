@@ -1,7 +1,7 @@
 """The harvest API: POST/GET/PATCH /api/v1/harvests (the correction rule holds for tokens too), GET /reports/yield."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +11,10 @@ from farm.models.crops import Planting
 from farm.models.harvest import Harvest
 from farm.models.people import PayrollMonth, Worker
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, bearer, token_for
+from tests.factories import PASSWORD
+
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 BODY = {"greenhouse": "GH-001", "weight_kg": 12.5, "grade": "grade1", "crates": 1}
 
@@ -19,12 +22,6 @@ BODY = {"greenhouse": "GH-001", "weight_kg": 12.5, "grade": "grade1", "crates": 
 def stored(session) -> int:
     session.expire_all()
     return session.scalar(select(func.count()).select_from(Harvest))
-
-
-@pytest.fixture
-def auth(session, farm):
-    """Bearer headers per role."""
-    return {role: bearer(token_for(session, user)) for role, user in farm.users.items()}
 
 
 def test_post_harvest_answers_201_with_crop_and_planting(client, session, farm, auth):

@@ -9,28 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from farm.models.harvest import Harvest
-from tests.factories import PASSWORD
+from tests.conftest import PHONE, log_in
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield context, page
-    context.close()
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit].primary")
 
 
 def stored(session) -> list[Harvest]:

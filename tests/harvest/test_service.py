@@ -18,6 +18,9 @@ from farm.services import harvest as harvests
 from farm.services import settings
 from tests.factories import make_crop, make_planting
 
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 def entry(**fields) -> HarvestIn:
     return parse(HarvestIn, {"greenhouse": "GH-001", "weight_kg": "12.5", "grade": "grade1", **fields})

@@ -7,15 +7,11 @@ import pytest
 
 from farm import clock
 from farm.models.land import Household, LandContract, RentPayment
-from tests.factories import bearer, make_park, make_users, token_for
+from tests.factories import make_park
 from tests.land.factories import contract_data, make_contract, make_household
 
-
-@pytest.fixture
-def tokens(session):
-    users = make_users(session)
-    session.commit()
-    return {role: bearer(token_for(session, user)) for role, user in users.items()}
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _counts(session):

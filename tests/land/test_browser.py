@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from farm import clock
-from tests.factories import PASSWORD, make_park, make_user
+from tests.conftest import PHONE, log_in
+from tests.factories import make_park, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
 
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
@@ -22,11 +22,7 @@ def manager_tab(browser, session, live_server):
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(live_server + "/login")
-    page.fill("#username", "manager")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit].primary")
+    log_in(page, live_server, "manager")
     yield page
     context.close()
 

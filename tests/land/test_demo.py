@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from farm.demo import seed_demo
 from farm.models.land import Household, LandContract
 from farm.services import land
 from farm.services.rent import schedule
@@ -15,9 +14,7 @@ from farm.services.rent import schedule
 TODAY = date(2026, 11, 28)
 
 
-def test_demo_land(session):
-    seed_demo(session, today=TODAY)
-    session.commit()
+def test_demo_land(session, demo):
     contracts = list(session.scalars(select(LandContract)))
     assert sum(c.area_mu for c in contracts) == Decimal("840.00")
     assert all(Decimal(500) <= c.rent_per_mu_year <= Decimal(1000) for c in contracts)

@@ -10,15 +10,11 @@ from openpyxl import load_workbook
 from farm import clock
 from farm.models.land import Household, LandContract, RentPayment
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_park, make_users
+from tests.factories import PASSWORD, make_park
 from tests.land.factories import make_contract, make_household
 
-
-@pytest.fixture
-def users(session):
-    found = make_users(session)
-    session.commit()
-    return found
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _as(client, role):

@@ -9,7 +9,7 @@ import pytest
 
 from farm.models.harvest import Harvest
 from farm.models.people import Worker
-from tests.factories import bearer, make_crop, make_park, make_planting, make_users, token_for
+from tests.factories import make_farm
 
 
 @dataclass
@@ -24,10 +24,7 @@ class Farm:
 
 @pytest.fixture
 def farm(session) -> Farm:
-    park = make_park(session)
-    crop = make_crop(session)
-    planting = make_planting(session, park.greenhouses[0], crop, planted_on=date(2026, 8, 1))
-    users = make_users(session)
+    park, crop, planting, users = make_farm(session, planted_on=date(2026, 8, 1))
     alice = users["worker"].worker
     alice.name, alice.daily_wage, alice.started_on = "王秀英", Decimal("150.00"), date(2026, 1, 1)
     bob = Worker(name="李建国", daily_wage=Decimal("160.00"), started_on=date(2026, 9, 10), phone="13900001111",
@@ -35,12 +32,6 @@ def farm(session) -> Farm:
     session.add(bob)
     session.commit()
     return Farm(park, crop, planting, users, alice, bob)
-
-
-@pytest.fixture
-def auth(session, farm):
-    """Bearer headers per role."""
-    return {role: bearer(token_for(session, user)) for role, user in farm.users.items()}
 
 
 def add_harvest(session, farm, worker, day: date, kg: str, grade: str = "premium", crates: int | None = None,

@@ -8,21 +8,12 @@ import pytest
 from farm import clock
 from farm.inputs.people import JobIn
 from farm.services import payroll, people
+from tests.conftest import PHONE
 from tests.factories import PASSWORD
 from tests.people.conftest import add_harvest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_clock")]
 
-PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield context, page
-    context.close()
 
 
 def test_browser_worker_opens_todays_jobs_and_payslip(live_server, session, farm, phone):

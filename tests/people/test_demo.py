@@ -5,7 +5,6 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from farm.demo import seed_demo
 from farm.models.auth import User
 from farm.models.land import Household
 from farm.models.people import Job, PayrollMonth, Training, Worker
@@ -14,9 +13,7 @@ from farm.services import payroll, people
 TODAY = date(2026, 11, 28)
 
 
-def test_demo_people(session):
-    seed_demo(session, today=TODAY)
-    session.commit()
+def test_demo_people(session, demo):
     workers = list(session.scalars(select(Worker)))
     assert 55 <= len(workers) <= 70
     lifted = session.scalar(select(func.count()).select_from(Worker).join(Household, Worker.household_id == Household.id)

@@ -5,12 +5,16 @@ import io
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from farm import clock
 from farm.models.people import Assignment, Job, PayrollMonth, Worker
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD
+
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def manager(client):

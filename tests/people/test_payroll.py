@@ -16,6 +16,9 @@ from farm.services.payroll import DayWork, Picked, Timeline, price
 from farm.units import fen
 from tests.people.conftest import add_harvest
 
+# "Today" and "now" stand still through each test (and cannot roll over midnight under it).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 D = Decimal
 
 

@@ -6,12 +6,12 @@ from datetime import datetime, timezone
 import pytest
 
 from farm.models.sensors import IngestReject
-from tests.test_browser_foundation import demo_park, fits_the_phone, log_in, phone  # noqa: F401 - fixtures
+from tests.test_browser_foundation import fits_the_phone, log_in, phone  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 
 
-def test_browser_sensor_pages_fit_a_phone_and_a_device_is_renamed(live_server, demo_park, phone, session):  # noqa: F811
+def test_browser_sensor_pages_fit_a_phone_and_a_device_is_renamed(live_server, demo, phone, session):  # noqa: F811
     session.add(IngestReject(received_at=datetime.now(timezone.utc), topic="farm/yawei/GH-001/th-001/telemetry",
                              payload='{"temperature": "warm", "humidity": ' + "9" * 400 + "}",
                              reason="not_a_number", detail="temperature=warm"))
