@@ -1,7 +1,7 @@
 """The harvest API: POST/GET/PATCH /api/v1/harvests (the correction rule holds for tokens too), GET /reports/yield."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
