@@ -48,15 +48,8 @@ READ_ELSEWHERE = {
 
 # Breaches in today's tree: (importing module, imported module or prefix) -> why it is there and who removes it.
 KNOWN = {
-    ("farm.services.rollups", "sensors.payloads"):
-        "METRICS from the ingest's payloads; farm.vocab.Metric is its home (sensors helper)",
-    ("farm.services.sensors", "sensors.payloads"):
-        "METRICS from the ingest's payloads; farm.vocab.Metric is its home (sensors helper)",
     ("farm.web.scheduler", "farm.jobs"):
-        "the scheduler page lists JOBS and reads their state from the scheduler module (alerts helper)",
-    ("farm.web.reports", "farm.api.reports"):
-        "default_range() of the yield report lives in the API; it belongs in services/yield_report.py "
-        "(harvest helper)",
+        "the scheduler page lists the jobs and their labels from the scheduler module, where they are defined",
 }
 
 # The one thing pages and API share on purpose: the API document's decorator, used by /healthz, which is a page
