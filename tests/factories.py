@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from farm import clock
 from farm.models.crops import Crop, Planting
 from farm.models.park import Greenhouse, Park
 from farm.services import users
@@ -70,11 +71,10 @@ def bearer(token: str) -> dict:
 def make_device(session, greenhouse: Greenhouse, code: str | None = None, last_seen_at=None, enabled: bool = True,
                 created_at=None):
     """A sensor device in a greenhouse (alerts area)."""
-    from farm.models.base import utcnow
     from farm.models.sensors import Device
 
     device = Device(code=code or f"th-{greenhouse.code[-3:].lower()}", greenhouse_id=greenhouse.id, enabled=enabled,
-                    last_seen_at=last_seen_at, created_at=created_at or last_seen_at or utcnow())
+                    last_seen_at=last_seen_at, created_at=created_at or last_seen_at or clock.now())
     session.add(device)
     session.flush()
     return device

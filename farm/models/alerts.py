@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from farm import clock
 from farm.models.auth import User
-from farm.models.base import Base, utcnow
+from farm.models.base import Base
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device
 from farm.vocab import AlertKind, AlertSeverity, AlertState, NotificationChannel, NotificationState
@@ -94,7 +95,7 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(10), default=NotificationState.PENDING.value, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")

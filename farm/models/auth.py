@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from farm.models.base import Base, utcnow
+from farm import clock
+from farm.models.base import Base
 from farm.vocab import Role
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class User(Base):
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), unique=True)
     language: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[datetime | None]
 
     worker: Mapped["Worker | None"] = relationship()
@@ -44,7 +45,7 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
@@ -60,4 +61,4 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(80), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     success: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)

@@ -7,8 +7,6 @@ from decimal import Decimal
 from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
-from farm import clock
-
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -55,11 +53,6 @@ def Weight() -> Numeric:  # noqa: N802
 def Area() -> Numeric:  # noqa: N802
     """Square metres or mu with two decimals, returned as Decimal."""
     return Numeric(12, 2, asdecimal=True)
-
-
-def utcnow() -> datetime:
-    """Now, from the park's one clock (so a test that freezes it freezes the timestamps too)."""
-    return clock.now()
 
 
 class Base(DeclarativeBase):

@@ -7,7 +7,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from farm.models.base import Area, Base, utcnow
+from farm import clock
+from farm.models.base import Area, Base
 from farm.models.park import Greenhouse
 from farm.vocab import CropCategory, PlantingStatus
 
@@ -55,7 +56,7 @@ class Crop(Base):
     co2_min: Mapped[Decimal | None] = _climate()
     co2_max: Mapped[Decimal | None] = _climate()
     notes: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     varieties: Mapped[list["CropVariety"]] = relationship(
         back_populates="crop", order_by="CropVariety.name", cascade="all, delete-orphan"
@@ -94,7 +95,7 @@ class Planting(Base):
     ended_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default=PlantingStatus.GROWING.value, index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     greenhouse: Mapped[Greenhouse] = relationship(back_populates="plantings")
     crop: Mapped[Crop] = relationship()

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from farm.models.base import Base, Weight, utcnow
+from farm import clock
+from farm.models.base import Base, Weight
 from farm.vocab import Grade
 
 if TYPE_CHECKING:
@@ -45,8 +46,8 @@ class Harvest(Base):
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     voided_at: Mapped[datetime | None]
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     void_reason: Mapped[str] = mapped_column(Text, default="")
@@ -75,7 +76,7 @@ class HarvestChange(Base):
     harvest_id: Mapped[int] = mapped_column(ForeignKey("harvests.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(10))  # correct | void
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(default=clock.now)
     before: Mapped[dict] = mapped_column(JSON)
     after: Mapped[dict] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -11,7 +11,8 @@ from decimal import Decimal
 from sqlalchemy import Column, ForeignKey, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from farm.models.base import Area, Base, Money, utcnow
+from farm import clock
+from farm.models.base import Area, Base, Money
 from farm.models.park import Greenhouse
 from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
 
@@ -43,7 +44,7 @@ class Household(Base):
     # End of the household's own land-contract period (承包期); a lease may not run past it.
     contract_period_end: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     contracts: Mapped[list["LandContract"]] = relationship(
         back_populates="household", order_by="LandContract.start_date"
@@ -77,7 +78,7 @@ class LandContract(Base):
     status: Mapped[str] = mapped_column(String(20), default=ContractStatus.ACTIVE.value, index=True)
     terminated_on: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     household: Mapped[Household] = relationship(back_populates="contracts")
     parcels: Mapped[list["Parcel"]] = relationship(
@@ -127,6 +128,6 @@ class RentPayment(Base):
     receipt_no: Mapped[str] = mapped_column(String(60), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     contract: Mapped[LandContract] = relationship(back_populates="payments")

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from farm.models.base import Area, Base, utcnow
+from farm import clock
+from farm.models.base import Area, Base
 from farm.vocab import GreenhouseKind, GreenhouseStatus
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class Park(Base):
     name: Mapped[str] = mapped_column(String(200))
     location: Mapped[str] = mapped_column(String(200), default="")
     area_mu: Mapped[Decimal | None] = mapped_column(Area())
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     greenhouses: Mapped[list["Greenhouse"]] = relationship(back_populates="park", order_by="Greenhouse.code")
 
@@ -46,7 +47,7 @@ class Greenhouse(Base):
     kind: Mapped[str] = mapped_column(String(20), default=GreenhouseKind.SOLAR.value)
     status: Mapped[str] = mapped_column(String(20), default=GreenhouseStatus.ACTIVE.value)
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     park: Mapped[Park] = relationship(back_populates="greenhouses")
     plantings: Mapped[list["Planting"]] = relationship(

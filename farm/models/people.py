@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from farm.models.base import Base, Money, Weight, utcnow
+from farm import clock
+from farm.models.base import Base, Money, Weight
 from farm.vocab import Grade, JobKind, PayLineKind, RateKind, WorkerStatus
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class Worker(Base):
     daily_wage: Mapped[Decimal | None] = mapped_column(Money())
     started_on: Mapped[date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     id_number: Mapped[str] = mapped_column(String(40), default="")
     skills: Mapped[str] = mapped_column(String(200), default="")
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
@@ -70,7 +71,7 @@ class Job(Base):
     hours: Mapped[Decimal] = mapped_column(Hours())
     note: Mapped[str] = mapped_column(Text, default="")
     done_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     greenhouse: Mapped["Greenhouse | None"] = relationship()
     assignments: Mapped[list["Assignment"]] = relationship(
@@ -110,7 +111,7 @@ class PayRate(Base):
     grade: Mapped[str | None] = mapped_column(String(10))
     valid_from: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 4, asdecimal=True))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class PayrollMonth(Base):
@@ -120,7 +121,7 @@ class PayrollMonth(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7), unique=True)
-    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime] = mapped_column(default=clock.now)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     lines: Mapped[list["PayrollLine"]] = relationship(
@@ -161,4 +162,4 @@ class PayAdjustment(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     reason: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from farm.models.base import Base, utcnow
+from farm import clock
+from farm.models.base import Base
 from farm.models.park import Greenhouse
 from farm.vocab import Metric, RejectReason
 
@@ -29,7 +30,7 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None]
     message_count: Mapped[int] = mapped_column(BigInteger, default=0)
     reject_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     greenhouse: Mapped[Greenhouse] = relationship()
 

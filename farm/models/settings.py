@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from farm.models.base import Base, utcnow
+from farm import clock
+from farm.models.base import Base
 
 
 class Setting(Base):
@@ -20,4 +21,4 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
     valid_from: Mapped[date | None]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from farm import clock
 from farm.clock import month_of, month_range, parse_month
 from farm.errors import Conflict, Invalid, NotFound
-from farm.models.base import utcnow
 from farm.models.crops import Crop
 from farm.models.harvest import Harvest
 from farm.models.people import Assignment, PayAdjustment, PayRate, PayrollLine, PayrollMonth, Worker
@@ -295,7 +294,7 @@ def close_month(session: Session, month: str, user_id: int | None = None, today:
     if month_range(month)[1] > (today or clock.today()):
         msg = _l("%(month)s has not ended yet; a month is closed after its last day.", month=month)
         raise Conflict(msg, {"month": msg})
-    record = PayrollMonth(month=month, closed_at=utcnow(), closed_by_id=user_id)
+    record = PayrollMonth(month=month, closed_at=clock.now(), closed_by_id=user_id)
     session.add(record)
     for worker_id, pay in sorted(compute(session, month).items()):
         for line in pay.lines:

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from farm import clock
 from farm.errors import Conflict, Forbidden, Invalid, NotFound
-from farm.models.base import utcnow
 from farm.models.land import Household
 from farm.models.park import Greenhouse
 from farm.models.people import Assignment, Job, PayRate, Training, Worker
@@ -205,7 +204,7 @@ def delete_job(session: Session, job_id: int) -> None:
 def mark_done(session: Session, job_id: int, done: bool = True) -> Job:
     job = get_job(session, job_id)
     payroll.ensure_open(session, job.day)
-    job.done_at = utcnow() if done else None
+    job.done_at = clock.now() if done else None
     session.flush()
     return job
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from farm import clock
 from farm.errors import Conflict, Invalid, NotFound, Throttled, Unauthorized
 from farm.models.auth import ApiToken, LoginAttempt, User
-from farm.models.base import utcnow
 from farm.models.people import Worker
 from farm.services import settings
 from farm.vocab import Role
@@ -93,7 +93,7 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def _recent_failures(session: Session, username: str) -> int:
     pause = timedelta(minutes=settings.get(session, "login.pause_minutes"))
-    since = utcnow() - pause
+    since = clock.now() - pause
     last_success = session.scalar(
         select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.success.is_(True))
     )
@@ -123,7 +123,7 @@ def authenticate(session: Session, username: str, password: str, remote_addr: st
     session.add(LoginAttempt(username=username, remote_addr=remote_addr[:64], success=ok))
     if not ok:
         raise Unauthorized(_l("Wrong username or password."))
-    user.last_login_at = utcnow()
+    user.last_login_at = clock.now()
     return user
 
 
@@ -142,7 +142,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.active:
         return None
-    now = utcnow()
+    now = clock.now()
     # Touch last_used_at at most once a minute to keep reads cheap.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         row.last_used_at = now
