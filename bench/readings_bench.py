@@ -33,7 +33,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -42,9 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch import scratch_urls  # noqa: E402
 from farm import clock, create_app  # noqa: E402
 from farm.config import Config  # noqa: E402
-from farm.db import Database, make_engine  # noqa: E402
+from farm.db import Database  # noqa: E402
 from farm.migrate import upgrade  # noqa: E402
 from farm.models.rollups import RollupMark  # noqa: E402
 from farm.models.sensors import Device  # noqa: E402
@@ -240,25 +240,6 @@ def prepare(url: str, label: str, days: int, raw_days: int, now: datetime) -> di
     return ops
 
 
-def scratch_urls(base: str | None, tmp: Path) -> tuple[list[str], callable]:
-    if not base or base == "sqlite":
-        return [f"sqlite:///{tmp / f'bench-{name}.db'}" for name in ("day", "year")], lambda: None
-    url = make_url(base)
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    names = [f"farm_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return [url.set(database=n).render_as_string(hide_password=False) for n in names], drop
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("FARM_BENCH_DATABASE_URL")
@@ -269,7 +250,7 @@ def main() -> int:
     args = parser.parse_args()
     now = clock.now().replace(second=0, microsecond=0)
     with tempfile.TemporaryDirectory(dir=os.environ.get("FARM_BENCH_TMP")) as tmp:
-        urls, drop = scratch_urls(args.database_url, Path(tmp))
+        urls, drop = scratch_urls(args.database_url, Path(tmp), ("day", "year"))
         backend = make_url(urls[0]).get_backend_name()
         try:
             print(f"readings benchmark on {backend}: {GREENHOUSES} greenhouses x {len(METRICS)} metrics, "

@@ -1,12 +1,23 @@
 """Tables as downloads: the responses around farm.services.workbook (CSV with a BOM, or Excel), named files."""
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, abort, request
 
 from farm.services import workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
+
+
+FORMATS = ("csv", "xlsx")
+
+
+def export_format() -> str:
+    """The download format a page asked for (?format=csv|xlsx, Excel by default); 404 for any other."""
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in FORMATS:
+        abort(404)
+    return fmt
 
 
 def download(data: bytes, filename: str, mimetype: str = XLSX) -> Response:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -15,7 +15,7 @@ from farm.permissions import allow
 from farm.services import yield_report
 from farm.vocab import Grade, YieldGrouping
 from farm.web import field_errors, nav
-from farm.web.exports import send_table
+from farm.web.exports import export_format, send_table
 
 bp = Blueprint("reports", __name__)
 nav("reports.yield_", _l("Yield report"), "reports.read", 30)
@@ -79,9 +79,7 @@ def yield_():
 @bp.get("/reports/yield/export")
 @allow("reports.read")
 def yield_export():
-    fmt = request.args.get("format", "xlsx")
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
+    fmt = export_format()
     since, until, by, _values = _yield_args()
     report = yield_report.yield_report(request_session(), since, until, by, current_language())
     headers = [YieldGrouping(by).label, _("Weight (kg)"), _("Weight (jin)"), _("Entries")]

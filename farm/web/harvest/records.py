@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, g, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -17,7 +17,7 @@ from farm.services import harvest as harvests
 from farm.services import park
 from farm.vocab import Grade
 from farm.web import field_errors
-from farm.web.exports import send_table
+from farm.web.exports import export_format, send_table
 from farm.web.harvest import bp
 
 PAGE = 100
@@ -72,9 +72,7 @@ def index():
 @bp.get("/harvests/export")
 @allow("reports.read")
 def export():
-    fmt = request.args.get("format", "xlsx")
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
+    fmt = export_format()
     db = request_session()
     wanted, values, errors = _filters()
     if errors:
