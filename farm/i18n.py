@@ -99,10 +99,11 @@ def local_date(value: date | None) -> str:
 
 
 def number(value, digits: int = 1) -> str:
-    """A number with grouping in the user's locale, or an empty string."""
+    """A number with grouping in the user's locale, or an empty string; rounded half up (units.rounded), as the
+    page scripts round, not Babel's half-even."""
     if value is None:
         return ""
-    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
+    return format_decimal(units.rounded(value, digits), format="#,##0" + ("." + "0" * digits if digits else ""))
 
 
 def crop_name(crop) -> str:

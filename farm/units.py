@@ -26,7 +26,7 @@ def decimal(value) -> Decimal:
 
 def kg(value) -> Decimal:
     """A weight in kilograms rounded to the gram, halves up."""
-    return decimal(value).quantize(GRAM, rounding=ROUND_HALF_UP)
+    return rounded(value, 3)
 
 
 def kg_from_jin(value) -> Decimal:
@@ -52,9 +52,14 @@ def to_kg(value, unit: str = "kg") -> Decimal:
     return kg_from_jin(amount) if unit == "jin" else kg(amount)
 
 
+def rounded(value, digits: int) -> Decimal:
+    """A number rounded to `digits` decimals, halves up: how the park shows any figure."""
+    return decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def fen(value) -> Decimal:
     """An amount in yuan rounded to the fen, halves up (the park's one rounding of money)."""
-    return decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+    return rounded(value, 2)
 
 
 def yuan_text(value) -> str:
