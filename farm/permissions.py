@@ -21,6 +21,8 @@ POLICY: dict[str, frozenset[str]] = {
     "park.manage": frozenset({ADMIN, MANAGER}),
     "reports.read": frozenset({ADMIN, MANAGER, VIEWER}),
     "harvest.log": frozenset({ADMIN, MANAGER, WORKER}),
+    # Correct any field of anyone's harvest record (a worker corrects only some fields of their own: services.harvest).
+    "harvest.correct_any": frozenset({ADMIN, MANAGER}),
     "self.read": frozenset({WORKER}),
     "people.read": frozenset({ADMIN, MANAGER}),
     "people.manage": frozenset({ADMIN, MANAGER}),

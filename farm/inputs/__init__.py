@@ -10,13 +10,28 @@ from decimal import Decimal
 from typing import Annotated, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, WithJsonSchema
 
+from farm import clock
 from farm.errors import Invalid, Malformed
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _month(value: str) -> str:
+    """A month read by the park's one month parser (farm.clock), its message kept for the field."""
+    try:
+        return clock.parse_month(value)
+    except Invalid as exc:
+        raise ValueError(exc.message) from None
+
+
+# "YYYY-MM", checked by clock.parse_month; the document states the same shape.
+Month = Annotated[str, StringConstraints(strip_whitespace=True, max_length=7), AfterValidator(_month),
+                  WithJsonSchema({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM"})]
 # Money in yuan to the fen, never negative; weights in kg to the gram, above zero.
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Kilograms = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]

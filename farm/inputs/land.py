@@ -8,11 +8,10 @@ from typing import Annotated, Literal
 from flask_babel import lazy_gettext as _l
 from pydantic import Field, StringConstraints, field_validator
 
-from farm.inputs import Code, Input, LongText, OptionalDate, Text
+from farm.inputs import Code, Input, LongText, Name, OptionalDate, Text
 from farm.services.rent import parse_month_day
 from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Mu = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
 PositiveYuan = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]

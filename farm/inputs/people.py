@@ -7,12 +7,10 @@ from typing import Annotated
 
 from pydantic import AliasChoices, Field, StringConstraints
 
-from farm.inputs import Input, LongText, Text, Yuan
+from farm.inputs import Input, LongText, Month, Name, Text, Yuan
 from farm.vocab import Grade, JobKind, WorkerStatus
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Month = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 # Hours of one worker on one job: never negative, never above a day.
 Hours = Annotated[Decimal, Field(ge=0, le=24, max_digits=4, decimal_places=2)]
 # A rate in yuan with up to four decimals (piece rates of 0.15 元/kg and less).

@@ -24,6 +24,7 @@ from farm.models.harvest import Harvest
 from farm.models.harvest import HarvestChange as ChangeRecord
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
+from farm.permissions import can
 from farm.services import park, payroll, settings
 from farm.services.settings import SettingSpec, _decimal, _int, register
 from farm.vocab import Grade, Role, WorkerStatus
@@ -39,7 +40,6 @@ CORRECTION_MINUTES = register(SettingSpec(
 
 # A phone's clock may run a little fast; a harvest "in the future" beyond this is refused.
 CLOCK_SKEW = timedelta(minutes=5)
-MANAGERS = (Role.ADMIN.value, Role.MANAGER.value)
 
 # What may be corrected on a record: a manager every field; a worker only what they weighed and graded (never
 # where or when it was picked, nor whose harvest it is: those decide pay and the daily totals).
@@ -49,8 +49,8 @@ FIELD_LABELS = {"greenhouse": _l("Greenhouse"), "harvested_at": _l("Harvested at
 
 
 def is_manager(user: User) -> bool:
-    """True for the roles that may correct every field of any record."""
-    return user.role in MANAGERS
+    """True for the roles that may correct every field of any record (the permission policy says which)."""
+    return can(user, "harvest.correct_any")
 
 
 def _fields_of(user: User) -> tuple[str, ...]:
