@@ -37,13 +37,15 @@ class FormState:
                                **context), self.status
 
 
-def form_action(values: dict, save: Callable[[], tuple[str, str]]) -> FormState | Response:
+def form_action(values: dict, save: Callable[[], tuple[str, str | None]],
+                category: str = "success") -> FormState | Response:
     """A form page's POST, once: `save()` parses the form and calls the service, returning where to go next and
     what to tell the user. Then the request's session commits, the message is flashed and the browser is sent on.
 
     A refusal (DomainError) rolls back and comes back as the state to show again: the typed values, the field
     errors, the message and the status (404, 409, 422 ...). On GET nothing runs and the state shows `values`.
     Use: `state = form_action(values, save)`; return it when it is a Response, else `state.render(template, ...)`.
+    A message of None flashes nothing; `category` is the flash's (some areas say "ok").
     """
     if request.method != "POST":
         return FormState(values)
@@ -54,8 +56,24 @@ def form_action(values: dict, save: Callable[[], tuple[str, str]]) -> FormState 
     except DomainError as exc:
         db.rollback()
         return FormState(request.form.to_dict(), field_errors(exc), str(exc.message), exc.status)
-    flash(str(done), "success")
+    if done is not None:
+        flash(str(done), category)
     return redirect(target)
+
+
+def act_and_redirect(do: Callable[[], str], back_url: str, category: str = "success") -> Response:
+    """A POST that goes back to a page either way: `do()` acts and returns the message; a refusal is flashed."""
+    db = request_session()
+    try:
+        done = do()
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        # These forms sit inside another page, which cannot show errors per field: they go after the message.
+        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
+        return redirect(back_url)
+    flash(str(done), category)
+    return redirect(back_url)
 
 
 @dataclass(frozen=True)

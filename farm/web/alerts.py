@@ -18,7 +18,7 @@ from farm.permissions import allow
 from farm.services import alerts, notify, notify_channels
 from farm.services import park as park_service
 from farm.vocab import AlertState
-from farm.web import field_errors, form_input, nav
+from farm.web import FormState, field_errors, form_action, form_input, nav
 from farm.web.dashboard import panel
 
 log = logging.getLogger(__name__)
@@ -89,17 +89,16 @@ def detail(alert_id: int):
 @allow("sensors.manage")
 def acknowledge(alert_id: int):
     db = request_session()
-    try:
-        data = form_input(Acknowledge)
-        alerts.acknowledge(db, alert_id, g.user, data.note)
-        db.commit()
-    except DomainError as exc:
-        db.rollback()
-        if exc.status == 404:
-            raise
-        return _detail(alert_id, request.form.to_dict(), field_errors(exc), str(exc.message), exc.status)
-    flash(_("Alert acknowledged."), "success")
-    return redirect(url_for("alerts.detail", alert_id=alert_id))
+    alerts.get_alert(db, alert_id)  # no such alert is the 404 page, never a form shown again
+
+    def save():
+        alerts.acknowledge(db, alert_id, g.user, form_input(Acknowledge).note)
+        return url_for("alerts.detail", alert_id=alert_id), _("Alert acknowledged.")
+
+    state = form_action({}, save)
+    if not isinstance(state, FormState):
+        return state
+    return _detail(alert_id, state.values, state.errors, state.message, state.status)
 
 
 @bp.get("/notifications")

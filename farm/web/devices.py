@@ -6,12 +6,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from farm.db import request_session
-from farm.errors import DomainError
 from farm.inputs.sensors import DeviceChange
 from farm.permissions import allow
 from farm.services import devices, park
 from farm.vocab import RejectReason
-from farm.web import field_errors, form_input, nav
+from farm.web import FormState, form_action, form_input, nav
 from farm.web.dashboard import panel
 
 bp = Blueprint("devices", __name__)
@@ -40,20 +39,19 @@ def edit(code: str):
     db = request_session()
     device = devices.get_device(db, code)
     values = {"name": device.name, "greenhouse": device.greenhouse.code, "enabled": device.enabled}
-    errors, message, status = {}, None, 200
+
+    def save():
+        devices.update_device(db, code, form_input(DeviceChange, enabled="enabled" in request.form,
+                                                   name=request.form.get("name", "").strip() or ""))
+        return url_for("devices.index"), _("Device saved.")
+
+    state = form_action(values, save)
+    if not isinstance(state, FormState):
+        return state
     if request.method == "POST":
-        values = {**request.form.to_dict(), "enabled": "enabled" in request.form}
-        try:
-            devices.update_device(db, code, form_input(DeviceChange, enabled="enabled" in request.form,
-                                                       name=request.form.get("name", "").strip() or ""))
-            db.commit()
-            flash(_("Device saved."), "success")
-            return redirect(url_for("devices.index"))
-        except DomainError as exc:
-            db.rollback()
-            errors, message, status = field_errors(exc), str(exc.message), exc.status
-    return render_template("sensors/edit.html", device=device, values=values, errors=errors, message=message,
-                           greenhouses=park.list_greenhouses(db)), status
+        # The box as a boolean, as on GET: an unticked box is not in the submitted form at all.
+        state.values["enabled"] = "enabled" in request.form
+    return state.render("sensors/edit.html", device=device, greenhouses=park.list_greenhouses(db))
 
 
 @bp.post("/devices/<code>/delete")

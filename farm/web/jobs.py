@@ -4,21 +4,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from farm import clock
 from farm.db import request_session
-from farm.errors import DomainError, Invalid
+from farm.errors import Invalid
 from farm.inputs import parse
 from farm.inputs.people import CopyDayIn, JobIn
 from farm.models.park import Greenhouse
 from farm.permissions import allow
 from farm.services import payroll, people
 from farm.vocab import JobKind
-from farm.web import field_errors, nav
+from farm.web import FormState, form_action, nav
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 nav("jobs.board", _l("Job board"), "people.read", 45)
@@ -56,17 +56,17 @@ def board():
 @allow("people.manage")
 def create():
     db = request_session()
-    day = _day() or clock.today()
-    values = request.form.to_dict()
-    try:
-        data = parse(JobIn, {**values, "workers": request.form.getlist("workers")})
+
+    def save():
+        data = parse(JobIn, {**request.form.to_dict(), "workers": request.form.getlist("workers")})
         people.create_job(db, data)
-        db.commit()
-        flash(_("Job added."), "ok")
-        return redirect(url_for("jobs.board", date=data.day.isoformat()))
-    except DomainError as exc:
-        db.rollback()
-        return _board(day, values, field_errors(exc), exc.message, exc.status)
+        return url_for("jobs.board", date=data.day.isoformat()), _("Job added.")
+
+    state = form_action({}, save, "ok")
+    if not isinstance(state, FormState):
+        return state
+    # The typed job stays in the form after a refusal.
+    return _board(_day() or clock.today(), state.values, state.errors, state.message, state.status)
 
 
 @bp.post("/copy")
@@ -74,17 +74,18 @@ def create():
 def copy():
     db = request_session()
     day = None
-    try:
+
+    def save():
+        nonlocal day  # the board shows the day asked for, when it was one, after a refusal
         day = clock.parse_day(request.values.get("date"), "to", default=clock.today())
         data = parse(CopyDayIn, {"from": request.form.get("from") or (day - timedelta(days=1)).isoformat(),
                                  "to": day.isoformat()})
         copies = people.copy_day(db, data.source, data.target)
-        db.commit()
-        flash(_("%(n)d jobs copied from %(day)s.", n=len(copies), day=data.source.isoformat()), "ok")
-        return redirect(url_for("jobs.board", date=day.isoformat()))
-    except DomainError as exc:
-        db.rollback()
-        return _board(day or clock.today(), None, field_errors(exc), exc.message, exc.status)
+        return (url_for("jobs.board", date=day.isoformat()),
+                _("%(n)d jobs copied from %(day)s.", n=len(copies), day=data.source.isoformat()))
+
+    state = form_action({}, save, "ok")
+    return _refused(state, day or clock.today())
 
 
 @bp.post("/attendance")
@@ -110,16 +111,15 @@ def attendance():
             errors[f"hours_{booking}"] = _("Enter a number.")
             continue
         entries.append((booking, present, hours))
-    try:
+
+    def save():
         if errors:
             raise Invalid(_l("Some fields are not valid."), errors)
         people.record_attendance(db, entries)
-        db.commit()
-        flash(_("Attendance saved."), "ok")
-        return redirect(url_for("jobs.board", date=day.isoformat()))
-    except DomainError as exc:
-        db.rollback()
-        return _board(day, None, field_errors(exc), exc.message, exc.status)
+        return url_for("jobs.board", date=day.isoformat()), _("Attendance saved.")
+
+    state = form_action({}, save, "ok")
+    return _refused(state, day)
 
 
 @bp.post("/<int:job_id>/done")
@@ -127,14 +127,13 @@ def attendance():
 def done(job_id: int):
     db = request_session()
     day = _day() or clock.today()
-    try:
+
+    def save():
         job = people.mark_done(db, job_id, request.form.get("undo") != "1")
-        day = job.day
-        db.commit()
-        return redirect(url_for("jobs.board", date=day.isoformat()))
-    except DomainError as exc:
-        db.rollback()
-        return _board(day, None, field_errors(exc), exc.message, exc.status)
+        return url_for("jobs.board", date=job.day.isoformat()), None  # the ticked box says it; no message
+
+    state = form_action({}, save, "ok")
+    return _refused(state, day)
 
 
 @bp.post("/<int:job_id>/delete")
@@ -142,11 +141,17 @@ def done(job_id: int):
 def delete(job_id: int):
     db = request_session()
     day = _day() or clock.today()
-    try:
+
+    def save():
         people.delete_job(db, job_id)
-        db.commit()
-        flash(_("Job removed."), "ok")
-        return redirect(url_for("jobs.board", date=day.isoformat()))
-    except DomainError as exc:
-        db.rollback()
-        return _board(day, None, field_errors(exc), exc.message, exc.status)
+        return url_for("jobs.board", date=day.isoformat()), _("Job removed.")
+
+    state = form_action({}, save, "ok")
+    return _refused(state, day)
+
+
+def _refused(state, day: date):
+    """The redirect after a saved board action, or the board again with the refusal; its job form starts afresh."""
+    if not isinstance(state, FormState):
+        return state
+    return _board(day, None, state.errors, state.message, state.status)

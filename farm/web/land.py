@@ -4,13 +4,12 @@ from __future__ import annotations
 import re
 from typing import get_args
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from farm import clock
 from farm.db import request_session
-from farm.errors import DomainError
 from farm.inputs import parse
 from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, NewContractStatus, PaymentIn
 from farm.models.land import LandContract
@@ -18,7 +17,7 @@ from farm.permissions import allow
 from farm.services import land, park, settings
 from farm.services.rent import schedule, yuan_in_words
 from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
-from farm.web import field_errors, form_input, nav
+from farm.web import FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
 
 bp = Blueprint("land", __name__, url_prefix="/land")
@@ -65,28 +64,26 @@ def household(household_id: int):
 
 def _household_form(household=None):
     db = request_session()
-    values, errors, message, status = {"members": 1, "status": HouseholdStatus.NONE}, {}, None, 200
+    values = {"members": 1, "status": HouseholdStatus.NONE}
     if household is not None:
         values = {name: getattr(household, name) for name in HouseholdIn.model_fields}
         values["contract_period_end"] = household.contract_period_end.isoformat() if household.contract_period_end \
             else ""
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            data = form_input(HouseholdIn)
-            if household is None:
-                household = land.create_household(db, data)
-            else:
-                land.update_household(db, household.id, data)
-            db.commit()
-            flash(_("Household saved."), "success")
-            return redirect(url_for("land.household", household_id=household.id))
-        except DomainError as exc:
-            db.rollback()
-            errors, message, status = field_errors(exc), str(exc.message), exc.status
-    return render_template("land/household_form.html", household=household, values=values, errors=errors,
-                           message=message, groups=land.village_groups(db),
-                           status_options=HouseholdStatus.choices()), status
+
+    def save():
+        data = form_input(HouseholdIn)
+        if household is None:
+            saved_id = land.create_household(db, data).id
+        else:
+            land.update_household(db, household.id, data)
+            saved_id = household.id
+        return url_for("land.household", household_id=saved_id), _("Household saved.")
+
+    state = form_action(values, save)
+    if not isinstance(state, FormState):
+        return state
+    return state.render("land/household_form.html", household=household, groups=land.village_groups(db),
+                        status_options=HouseholdStatus.choices())
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
@@ -189,25 +186,25 @@ def _contract_form(contract=None):
               "use": "设施农业（日光温室蔬菜种植）"}
     if contract is not None:
         values = _contract_values(contract)
-    errors, message, status = {}, None, 200
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            data = parse(ContractIn, _contract_data(request.form))
-            if contract is None:
-                contract = land.create_contract(db, data)
-            else:
-                land.update_contract(db, contract.id, data)
-            db.commit()
-            flash(_("Contract saved."), "success")
-            return redirect(url_for("land.contract", contract_id=contract.id))
-        except DomainError as exc:
-            db.rollback()
-            errors, message, status = _renumber(field_errors(exc), request.form), str(exc.message), exc.status
-    return render_template("land/contract_form.html", contract=contract, values=values, errors=errors,
-                           message=message, households=land.list_households(db), rows=_parcel_rows(values),
-                           methods=PaymentMethod.choices(),
-                           statuses=[(s.value, s.label) for s in get_args(NewContractStatus)]), status
+
+    def save():
+        data = parse(ContractIn, _contract_data(request.form))
+        if contract is None:
+            saved_id = land.create_contract(db, data).id
+        else:
+            land.update_contract(db, contract.id, data)
+            saved_id = contract.id
+        return url_for("land.contract", contract_id=saved_id), _("Contract saved.")
+
+    state = form_action(values, save)
+    if not isinstance(state, FormState):
+        return state
+    # Errors name parcels among the filled rows; the form shows them on its own row numbers.
+    state.errors = _renumber(state.errors, request.form)
+    # As many parcel rows as the typed (or stored) values use, so none is lost after a refusal.
+    return state.render("land/contract_form.html", contract=contract, households=land.list_households(db),
+                        rows=_parcel_rows(state.values), methods=PaymentMethod.choices(),
+                        statuses=[(s.value, s.label) for s in get_args(NewContractStatus)])
 
 
 @bp.route("/contracts/new", methods=["GET", "POST"])
@@ -227,14 +224,12 @@ def contract_edit(contract_id: int):
 def contract_status(contract_id: int):
     db = request_session()
     land.get_contract(db, contract_id)
-    try:
+
+    def do():
         land.change_status(db, contract_id, form_input(ContractStatusIn))
-        db.commit()
-        flash(_("Contract status changed."), "success")
-    except DomainError as exc:
-        db.rollback()
-        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
-    return redirect(url_for("land.contract", contract_id=contract_id))
+        return _("Contract status changed.")
+
+    return act_and_redirect(do, url_for("land.contract", contract_id=contract_id))
 
 
 @bp.post("/contracts/<int:contract_id>/filing")
@@ -242,14 +237,12 @@ def contract_status(contract_id: int):
 def contract_filing(contract_id: int):
     db = request_session()
     land.get_contract(db, contract_id)
-    try:
+
+    def do():
         land.record_filing(db, contract_id, form_input(ContractFiling))
-        db.commit()
-        flash(_("Filing dates saved."), "success")
-    except DomainError as exc:
-        db.rollback()
-        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
-    return redirect(url_for("land.contract", contract_id=contract_id))
+        return _("Filing dates saved.")
+
+    return act_and_redirect(do, url_for("land.contract", contract_id=contract_id))
 
 
 @bp.route("/contracts/<int:contract_id>/payments/new", methods=["GET", "POST"])
@@ -262,20 +255,18 @@ def payment_new(contract_id: int):
     next_due = plan.next_open()
     values = {"paid_on": today.isoformat(), "method": c.payment_method,
               "amount": next_due.outstanding if next_due else ""}
-    errors, message, status = {}, None, 200
+
+    def save():
+        land.record_payment(db, contract_id, form_input(PaymentIn), today=today, user=g.user)
+        return url_for("land.contract", contract_id=contract_id), _("Payment recorded.")
+
+    state = form_action(values, save)
+    if not isinstance(state, FormState):
+        return state
     if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            land.record_payment(db, contract_id, form_input(PaymentIn), today=today, user=g.user)
-            db.commit()
-            flash(_("Payment recorded."), "success")
-            return redirect(url_for("land.contract", contract_id=contract_id))
-        except DomainError as exc:
-            db.rollback()
-            c = land.get_contract(db, contract_id)
-            errors, message, status = field_errors(exc), str(exc.message), exc.status
-    return render_template("land/payment_form.html", contract=c, plan=plan, next_due=next_due, values=values,
-                           errors=errors, message=message, methods=PaymentMethod.choices()), status
+        c = land.get_contract(db, contract_id)  # the contract as it stands after the rollback
+    return state.render("land/payment_form.html", contract=c, plan=plan, next_due=next_due,
+                        methods=PaymentMethod.choices())
 
 
 @bp.get("/contracts/<int:contract_id>/print")

@@ -1,7 +1,7 @@
 """Payroll pages: the month per worker with closing and adjustments, the Excel export, and payslips."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from farm.models.people import PayAdjustment, Worker
 from farm.permissions import allow
 from farm.services import payroll, people
 from farm.vocab import Grade
-from farm.web import field_errors, form_input, nav
+from farm.web import FormState, form_action, form_input, nav
 from farm.web.exports import send_table
 
 bp = Blueprint("payroll", __name__, url_prefix="/payroll")
@@ -63,14 +63,15 @@ def month():
 @allow("people.manage")
 def close(month: str):
     db = request_session()
-    try:
+
+    def save():
         payroll.close_month(db, month, g.user.id)
-        db.commit()
-        flash(_("The payroll of %(month)s is closed.", month=month), "ok")
-        return redirect(url_for("payroll.month", month=month))
-    except DomainError as exc:
-        db.rollback()
-        return _page(_shown(month), None, field_errors(exc), exc.message, exc.status)
+        return url_for("payroll.month", month=month), _("The payroll of %(month)s is closed.", month=month)
+
+    state = form_action({}, save, "ok")
+    if not isinstance(state, FormState):
+        return state
+    return _page(_shown(month), None, state.errors, state.message, state.status)
 
 
 def _shown(month: str | None) -> str:
@@ -85,33 +86,34 @@ def _shown(month: str | None) -> str:
 @allow("people.manage")
 def adjustment():
     db = request_session()
-    values = request.form.to_dict()
-    try:
+
+    def save():
         data = form_input(AdjustmentIn)
         payroll.add_adjustment(db, data.worker_id, data.month, data.amount, data.reason, g.user.id)
-        db.commit()
-        flash(_("Adjustment saved."), "ok")
-        return redirect(url_for("payroll.month", month=data.month))
-    except DomainError as exc:
-        db.rollback()
-        return _page(_shown(values.get("shown")), values, field_errors(exc), exc.message, exc.status)
+        return url_for("payroll.month", month=data.month), _("Adjustment saved.")
+
+    state = form_action({}, save, "ok")
+    if not isinstance(state, FormState):
+        return state
+    # The typed adjustment stays in its form.
+    return _page(_shown(state.values.get("shown")), state.values, state.errors, state.message, state.status)
 
 
 @bp.post("/piece-rates")
 @allow("people.manage")
 def piece_rate():
     db = request_session()
-    values = request.form.to_dict()
-    shown = _shown(values.get("shown"))
-    try:
+    shown = _shown(request.form.get("shown"))
+
+    def save():
         data = form_input(PieceRateIn)
         payroll.set_piece_rate(db, data.crop, data.grade, data.valid_from, data.rate)
-        db.commit()
-        flash(_("Piece rate saved."), "ok")
-        return redirect(url_for("payroll.month", month=shown))
-    except DomainError as exc:
-        db.rollback()
-        return _page(shown, None, field_errors(exc), exc.message, exc.status)
+        return url_for("payroll.month", month=shown), _("Piece rate saved.")
+
+    state = form_action({}, save, "ok")
+    if not isinstance(state, FormState):
+        return state
+    return _page(shown, None, state.errors, state.message, state.status)
 
 
 @bp.get("/<month>.xlsx")

@@ -1,18 +1,17 @@
 """Worker pages: the list, a worker's record with training and wage history (managers)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from farm import clock
 from farm.db import request_session
-from farm.errors import DomainError
 from farm.inputs.people import TrainingIn, WageIn, WorkerIn
 from farm.permissions import allow
 from farm.services import people
 from farm.vocab import WorkerStatus
-from farm.web import field_errors, form_input, nav
+from farm.web import FormState, act_and_redirect, form_action, form_input, nav
 
 bp = Blueprint("people", __name__, url_prefix="/workers")
 nav("people.index", _l("Workers"), "people.read", 50)
@@ -31,27 +30,21 @@ def index():
 
 def _form(worker=None):
     db = request_session()
-    values, errors, message, status = {"status": WorkerStatus.ACTIVE}, {}, None, 200
+    values = {"status": WorkerStatus.ACTIVE}
     if worker is not None:
         values = {name: getattr(worker, name) for name in WorkerIn.model_fields}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            data = form_input(WorkerIn)
-            if worker is None:
-                worker = people.create_worker(db, data)
-            else:
-                people.update_worker(db, worker.id, data)
-            db.commit()
-            flash(_("Saved."), "ok")
-            return redirect(url_for("people.edit", worker_id=worker.id))
-        except DomainError as exc:
-            db.rollback()
-            errors, message, status = field_errors(exc), exc.message, exc.status
-    return render_template("people/edit.html", worker=worker, values=values, errors=errors, message=message,
-                           households=people.households(db), statuses=WorkerStatus.choices(),
-                           wages=people.wage_history(db, worker.id) if worker else [],
-                           today=clock.today()), status
+
+    def save():
+        data = form_input(WorkerIn)
+        saved = people.create_worker(db, data) if worker is None else people.update_worker(db, worker.id, data)
+        return url_for("people.edit", worker_id=saved.id), _("Saved.")
+
+    state = form_action(values, save, "ok")
+    if not isinstance(state, FormState):
+        return state
+    return state.render("people/edit.html", worker=worker, households=people.households(db),
+                        statuses=WorkerStatus.choices(),
+                        wages=people.wage_history(db, worker.id) if worker else [], today=clock.today())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -70,26 +63,22 @@ def edit(worker_id: int):
 @allow("people.manage")
 def training(worker_id: int):
     db = request_session()
-    try:
+
+    def do():
         people.add_training(db, worker_id, form_input(TrainingIn))
-        db.commit()
-        flash(_("Training recorded."), "ok")
-    except DomainError as exc:
-        db.rollback()
-        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
-    return redirect(url_for("people.edit", worker_id=worker_id))
+        return _("Training recorded.")
+
+    return act_and_redirect(do, url_for("people.edit", worker_id=worker_id), "ok")
 
 
 @bp.post("/<int:worker_id>/wages")
 @allow("people.manage")
 def wage(worker_id: int):
     db = request_session()
-    try:
+
+    def do():
         data = form_input(WageIn)
         people.set_wage(db, worker_id, data.daily_wage, data.valid_from)
-        db.commit()
-        flash(_("Daily wage saved."), "ok")
-    except DomainError as exc:
-        db.rollback()
-        flash(" ".join([str(exc.message), *field_errors(exc).values()]), "error")
-    return redirect(url_for("people.edit", worker_id=worker_id))
+        return _("Daily wage saved.")
+
+    return act_and_redirect(do, url_for("people.edit", worker_id=worker_id), "ok")

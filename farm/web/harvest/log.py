@@ -19,7 +19,7 @@ from farm.models.harvest import Harvest
 from farm.permissions import SIGNED_IN, allow, can
 from farm.services import harvest as harvests
 from farm.vocab import Grade
-from farm.web import field_errors
+from farm.web import FormState, form_action
 from farm.web.harvest import bp
 
 
@@ -58,25 +58,23 @@ def log():
     db = request_session()
     values = {"greenhouse": (request.args.get("gh") or "").upper(), "unit": request.cookies.get("harvest_unit", "kg"),
               "grade": Grade.GRADE1.value}
-    if request.method == "GET":
-        return _log_context(db, values, {}, None)
-    values = request.form.to_dict()
-    form = dict(values, weight_kg=weight_in_kg(values.get("weight"), values.get("unit")))
-    if g.user.role == "worker":
-        form.pop("worker", None)  # a worker logs for themself
-    try:
-        data = parse(HarvestIn, form)
-        harvest, _new = harvests.log_harvest(db, data, g.user, (values.get("key") or "")[:100] or None)
-        db.commit()
-    except DomainError as exc:
-        db.rollback()
-        errors = field_errors(exc)
-        if "weight_kg" in errors:
-            errors["weight"] = errors.pop("weight_kg")
-        return _log_context(db, values, errors, str(exc.message), exc.status)
-    flash(_("Saved: %(kg)s kg (%(jin)s jin).", kg=harvest.weight_kg.normalize(),
-            jin=units.jin(harvest.weight_kg).normalize()), "success")
-    return redirect(url_for("harvest.log", gh=harvest.greenhouse.code))
+
+    def save():
+        sent = request.form.to_dict()
+        form = dict(sent, weight_kg=weight_in_kg(sent.get("weight"), sent.get("unit")))
+        if g.user.role == "worker":
+            form.pop("worker", None)  # a worker logs for themself
+        harvest, _new = harvests.log_harvest(db, parse(HarvestIn, form), g.user, (sent.get("key") or "")[:100] or None)
+        return (url_for("harvest.log", gh=harvest.greenhouse.code),
+                _("Saved: %(kg)s kg (%(jin)s jin).", kg=harvest.weight_kg.normalize(),
+                  jin=units.jin(harvest.weight_kg).normalize()))
+
+    state = form_action(values, save)
+    if not isinstance(state, FormState):
+        return state
+    if "weight_kg" in state.errors:
+        state.errors["weight"] = state.errors.pop("weight_kg")  # the form's field is the typed weight, kg or 斤
+    return _log_context(db, state.values, state.errors, state.message, state.status)
 
 
 def _change_form_values(h: Harvest) -> dict:
@@ -94,29 +92,28 @@ def edit(harvest_id: int):
     harvest = harvests.get_harvest(db, harvest_id, g.user)
     fields = harvests.correctable_fields(db, g.user, harvest)
     manager = harvests.is_manager(g.user)
-    values, errors, message, status = _change_form_values(harvest), {}, None, 200
-    if request.method == "POST":
-        values = request.form.to_dict()
+
+    def save():
         # Only the fields the form offers are read; the service refuses the rest from any other caller.
-        form = {k: v for k, v in values.items() if k in fields or k == "reason"}
-        try:
-            harvests.correct_harvest(db, harvest_id, parse(HarvestChange, form), g.user)
-            db.commit()
-            flash(_("Correction saved."), "success")
-            return redirect(url_for("harvest.detail", harvest_id=harvest_id) if manager else url_for("harvest.log"))
-        except DomainError as exc:
-            db.rollback()
-            harvest = harvests.get_harvest(db, harvest_id, g.user)
-            fields = harvests.correctable_fields(db, g.user, harvest)
-            errors, message, status = field_errors(exc), str(exc.message), exc.status
+        form = {k: v for k, v in request.form.to_dict().items() if k in fields or k == "reason"}
+        harvests.correct_harvest(db, harvest_id, parse(HarvestChange, form), g.user)
+        return (url_for("harvest.detail", harvest_id=harvest_id) if manager else url_for("harvest.log"),
+                _("Correction saved."))
+
+    state = form_action(_change_form_values(harvest), save)
+    if not isinstance(state, FormState):
+        return state
+    if request.method == "POST":
+        # After the rollback: the record and what may still be corrected, as they stand now.
+        harvest = harvests.get_harvest(db, harvest_id, g.user)
+        fields = harvests.correctable_fields(db, g.user, harvest)
     elif not fields:
-        message, status = _("This record can no longer be changed here; ask a manager."), 403
-    return render_template(
-        "harvest/edit.html", harvest=harvest, values=values, errors=errors, message=message, manager=manager,
-        fields=fields, grades=list(Grade), status=status,
-        workers=harvests.worker_choices(db) if "worker" in fields else [],
+        state.message, state.status = _("This record can no longer be changed here; ask a manager."), 403
+    return state.render(
+        "harvest/edit.html", harvest=harvest, manager=manager, fields=fields, grades=list(Grade),
+        status=state.status, workers=harvests.worker_choices(db) if "worker" in fields else [],
         houses=harvests.greenhouses_for_logging(db, g.user) if "greenhouse" in fields else [],
-    ), status
+    )
 
 
 @bp.post("/harvests/<int:harvest_id>/void")
