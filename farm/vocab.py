@@ -166,6 +166,14 @@ class HouseholdStatus(Term):
     MONITORED = "monitored", _l("Monitored (监测户)"), "warn"
 
 
+class MonitorKind(Term):
+    """Why a monitored household (监测户) is watched: the three kinds of 防止返贫监测."""
+
+    UNSTABLE = "unstable", _l("Unstable after lifting out of poverty (脱贫不稳定户)"), "warn"
+    EDGE = "edge", _l("At the edge of poverty (边缘易致贫户)"), "warn"
+    HARDSHIP = "hardship", _l("Sudden severe hardship (突发严重困难户)"), "bad"
+
+
 class ContractStatus(Term):
     DRAFT = "draft", _l("Draft"), "warn"
     ACTIVE = "active", _l("Active"), "ok"
@@ -309,6 +317,7 @@ VOCABULARIES: dict[str, type[Term]] = {
     "rate_kind": RateKind,
     "pay_line_kind": PayLineKind,
     "household_status": HouseholdStatus,
+    "monitor_kind": MonitorKind,
     "contract_status": ContractStatus,
     "due_status": DueStatus,
     "payment_method": PaymentMethod,

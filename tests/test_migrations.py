@@ -25,11 +25,18 @@ def test_migrations_upgrade_is_repeatable(database_url, database):
 # The heads before the vocabulary CHECK constraints: a park running the earlier release has these.
 BEFORE_VOCAB = ("0001_foundation", "0101_harvest", "0201_sensors", "0301_land", "0402_people_links",
                 "0504_rollup_backlog")
+# What was added since, newest of each branch first: undone one by one, they leave a park at BEFORE_VOCAB.
+SINCE = ("0303_household_labour", "0302_land_vocab", "0002_foundation_vocab", "0102_harvest_vocab",
+         "0202_sensors_vocab", "0403_people_vocab", "0505_alerts_vocab")
 
 
 def test_migrations_upgrading_a_populated_sqlite_park_keeps_every_row(tmp_path):
-    """Adding a CHECK on SQLite rebuilds the table; no ON DELETE action may run and take rows with it."""
+    """Adding a CHECK on SQLite rebuilds the table; no ON DELETE action may run and take rows with it.
+
+    The park is seeded with today's models, then the revisions since BEFORE_VOCAB are undone (their downgrades
+    rebuild the same tables and must keep every row too), so the demo needs no columns an old schema lacks."""
     from alembic import command
+    from alembic.script import ScriptDirectory
     from sqlalchemy import inspect, text
 
     from farm.db import Database
@@ -37,9 +44,7 @@ def test_migrations_upgrading_a_populated_sqlite_park_keeps_every_row(tmp_path):
     from farm.migrate import alembic_config, upgrade
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    command.upgrade(alembic_config(url), BEFORE_VOCAB[0])
-    for head in BEFORE_VOCAB[1:]:
-        command.upgrade(alembic_config(url), head)
+    upgrade(url)
     db = Database(url)
     with db.session() as session:
         seed_demo(session)
@@ -50,7 +55,17 @@ def test_migrations_upgrading_a_populated_sqlite_park_keeps_every_row(tmp_path):
             return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar()
                     for t in inspect(conn).get_table_names() if t != "alembic_version"}
 
+    seeded = counts()
+    config = alembic_config(url)
+    for revision in SINCE:
+        command.downgrade(config, f"{revision}@-1")
+    with db.engine.connect() as conn:
+        heads = set(MigrationContext.configure(conn).get_current_heads())
+    script = ScriptDirectory.from_config(config)
+    reached = {rev.revision for head in heads for rev in script.iterate_revisions(head, "base")}
+    assert reached == {rev.revision for head in BEFORE_VOCAB for rev in script.iterate_revisions(head, "base")}
     before = counts()
+    assert before == seeded
     assert before["harvest_changes"] and before["api_tokens"] >= 0 and before["harvests"]
     upgrade(url)
     assert counts() == before

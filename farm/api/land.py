@@ -10,10 +10,10 @@ from pydantic import BeforeValidator, Field, model_validator
 from farm import clock
 from farm.api import Code, Money, Name, Number, Out, Param, created, doc, json_body, listing, out, query_int, view
 from farm.db import request_session
-from farm.inputs.land import ContractIn, HouseholdIn, PaymentIn
+from farm.inputs.land import ContractIn, HouseholdChange, HouseholdIn, PaymentIn
 from farm.permissions import allow
 from farm.services import land
-from farm.vocab import ContractStatus, DueStatus, HouseholdStatus, PaymentMethod, ReminderKind
+from farm.vocab import ContractStatus, DueStatus, HouseholdStatus, MonitorKind, PaymentMethod, ReminderKind
 
 bp = Blueprint("land", __name__)
 
@@ -25,7 +25,9 @@ class HouseholdOut(Out):
     name: str
     village_group: str
     members: int
+    labour: int
     status: HouseholdStatus
+    monitor_kind: MonitorKind | None
     phone: str
     id_number: str
     bank_name: str
@@ -155,6 +157,18 @@ def household_list():
 @doc("One household", response=HouseholdOut, tag="land")
 def household_detail(household_id: int):
     household = land.get_household(request_session(), household_id)
+    return out(HouseholdOut, household, **land.personal(household, g.user))
+
+
+@bp.patch("/households/<int:household_id>")
+@allow("land.manage")
+@doc("Change a household; only the fields given change. `monitor_kind` is kept only while `status` is "
+     "`monitored` (null otherwise)", body=HouseholdChange, response=HouseholdOut, tag="land")
+def household_update(household_id: int):
+    data = json_body(HouseholdChange)
+    db = request_session()
+    household = land.update_household(db, household_id, data)
+    db.commit()
     return out(HouseholdOut, household, **land.personal(household, g.user))
 
 

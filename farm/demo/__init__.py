@@ -48,6 +48,7 @@ STEPS: list[Step] = [
     park.add_devices,
     people.add_people,
     sensors.add_sensor_history,
+    land.add_livelihoods,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}

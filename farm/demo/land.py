@@ -11,14 +11,16 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.services.rent import dues
 from farm.units import fen
-from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
+from farm.vocab import ContractStatus, HouseholdStatus, MonitorKind, PaymentMethod
 
 SEED = 7301
+LIVELIHOODS_SEED = 7302
 TOTAL_MU = Decimal("840")
 GROUPS = ("曙光村一组", "曙光村二组", "曙光村三组", "曙光村四组", "曙光村五组", "曙光村六组")
 NAMES = (
@@ -151,4 +153,24 @@ def add_land(session: Session, ctx: dict) -> None:
             session.add(RentPayment(contract=contract, paid_on=min(paid_on, today), amount=due.amount,
                                     method=rng.choice((PaymentMethod.BANK,) * 3 + (PaymentMethod.CASH,)),
                                     receipt_no=f"SJ{receipt:05d}"))
+    session.flush()
+
+
+def add_livelihoods(session: Session, ctx: dict) -> None:
+    """Each household's labour (1 to its members), about a third of them lifted out of poverty and three
+    monitored, each with its kind of monitoring. A later step with its own generator, so nothing drawn before
+    (the land, the workers) changes: the households already lifted or monitored stay so."""
+    rng = random.Random(LIVELIHOODS_SEED)
+    households = list(session.scalars(select(Household).order_by(Household.id)))
+    for household in households:
+        household.labour = rng.randint(1, household.members)
+    plain = [h for h in households if h.status == HouseholdStatus.NONE]
+    monitored = [h for h in households if h.status == HouseholdStatus.MONITORED]
+    monitored += rng.sample(plain, max(3 - len(monitored), 0))
+    lifted_now = sum(h.status == HouseholdStatus.LIFTED for h in households)
+    more_lifted = [h for h in plain if h not in monitored]
+    for household in rng.sample(more_lifted, max(len(households) // 3 - lifted_now, 0)):
+        household.status = HouseholdStatus.LIFTED
+    for household, kind in zip(monitored, (MonitorKind.UNSTABLE, MonitorKind.EDGE, MonitorKind.HARDSHIP)):
+        household.status, household.monitor_kind = HouseholdStatus.MONITORED, kind
     session.flush()

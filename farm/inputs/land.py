@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from flask_babel import lazy_gettext as _l
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, Strict, StringConstraints, WithJsonSchema, field_validator
 
 from farm.inputs import Code, Input, LongText, Name, OptionalDate, Text
 from farm.services.rent import parse_month_day
-from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
+from farm.vocab import ContractStatus, HouseholdStatus, MonitorKind, PaymentMethod
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Mu = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
@@ -20,36 +20,89 @@ OptionalYuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] 
 NewContractStatus = Literal[ContractStatus.ACTIVE, ContractStatus.DRAFT]
 
 
+def _id_number(value: str) -> str:
+    value = value.upper()
+    if value and not (len(value) == 18 and value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
+        raise ValueError(_l("An ID number has 18 characters: 17 digits and a digit or X."))
+    return value
+
+
+def _bank_account(value: str) -> str:
+    value = value.replace(" ", "")
+    if value and not (value.isdigit() and 8 <= len(value) <= 30):
+        raise ValueError(_l("A bank account number has 8 to 30 digits."))
+    return value
+
+
+def _members(value: int) -> int:
+    if value < 1:
+        raise ValueError(_l("A household has at least one member."))
+    return value
+
+
+def _labour(value: int) -> int:
+    if value < 0:
+        raise ValueError(_l("Labour is a number of members: 0 or more."))
+    return value
+
+
+VillageGroup = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+\- ]*$")]
+IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_id_number)]
+BankAccount = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_bank_account)]
+# Members and labour: whole numbers; a form sends them as text, a JSON body as numbers (Strict: "3" and true are
+# not numbers there).
+Members = Annotated[int, Field(le=30), AfterValidator(_members),
+                    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 30})]
+Labour = Annotated[int, Field(le=30), AfterValidator(_labour),
+                   WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 30})]
+StrictMembers = Annotated[int, Strict(), Field(le=30), AfterValidator(_members),
+                          WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 30})]
+StrictLabour = Annotated[int, Strict(), Field(le=30), AfterValidator(_labour),
+                         WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 30})]
+
+
 class HouseholdIn(Input):
-    """A village household: head, group, members, poverty status, contact, bank account, 承包期 end."""
+    """A village household: head, group, members and labour, poverty status (and, when monitored, its kind),
+    contact, bank account, 承包期 end. A monitor kind goes with the status `monitored` only (farm.services.land)."""
 
     name: Name
-    village_group: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
-    members: Annotated[int, Field(ge=1, le=30)] = 1
+    village_group: VillageGroup = ""
+    members: Members = 1
+    labour: Labour = 0
     status: HouseholdStatus = HouseholdStatus.NONE
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+\- ]*$")] = ""
-    id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    monitor_kind: MonitorKind | None = None
+    phone: Phone = ""
+    id_number: IdNumber = ""
     address: Text = ""
     bank_name: Short = ""
-    bank_account: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    bank_account: BankAccount = ""
     contract_period_end: OptionalDate = None
     notes: LongText = ""
 
-    @field_validator("id_number")
-    @classmethod
-    def _id_number(cls, value: str) -> str:
-        value = value.upper()
-        if value and not (len(value) == 18 and value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
-            raise ValueError(_l("An ID number has 18 characters: 17 digits and a digit or X."))
-        return value
 
-    @field_validator("bank_account")
+class HouseholdChange(Input):
+    """Change a household; only the fields given change. `monitor_kind` null clears it; a text given as null
+    becomes empty; name, members, labour and status need a value. Whole numbers must be JSON numbers."""
+
+    name: Name | None = None
+    village_group: VillageGroup | None = None
+    members: StrictMembers | None = None
+    labour: StrictLabour | None = None
+    status: HouseholdStatus | None = None
+    monitor_kind: MonitorKind | None = None
+    phone: Phone | None = None
+    id_number: IdNumber | None = None
+    address: Text | None = None
+    bank_name: Short | None = None
+    bank_account: BankAccount | None = None
+    contract_period_end: OptionalDate = None
+    notes: LongText | None = None
+
     @classmethod
-    def _bank_account(cls, value: str) -> str:
-        value = value.replace(" ", "")
-        if value and not (value.isdigit() and 8 <= len(value) <= 30):
-            raise ValueError(_l("A bank account number has 8 to 30 digits."))
-        return value
+    def whole(cls, data: HouseholdIn) -> "HouseholdChange":
+        """The change that makes a household what a whole record (the page's form) says: every field given."""
+        return cls.model_validate(data.model_dump())
 
 
 class ParcelIn(Input):

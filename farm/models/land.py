@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from farm import clock
 from farm.models.base import Area, Base, Money
 from farm.models.park import Greenhouse
-from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
+from farm.vocab import ContractStatus, HouseholdStatus, MonitorKind, PaymentMethod
 
 # Which greenhouses stand on a contract's land.
 contract_greenhouses = Table(
@@ -29,13 +29,17 @@ class Household(Base):
     """A village household (农户) that leases land to the park; named after its head."""
 
     __tablename__ = "households"
-    __table_args__ = (HouseholdStatus.check("status"),)
+    __table_args__ = (HouseholdStatus.check("status"), MonitorKind.check("monitor_kind", nullable=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     village_group: Mapped[str] = mapped_column(String(60), default="", index=True)
     members: Mapped[int] = mapped_column(default=1)
+    # Members able to work (劳动力); as many of them, or more, may work in the park.
+    labour: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), default=HouseholdStatus.NONE.value)
+    # Only for a monitored household (farm.services.land keeps it null otherwise); may be unknown yet.
+    monitor_kind: Mapped[str | None] = mapped_column(String(20))
     phone: Mapped[str] = mapped_column(String(40), default="")
     id_number: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(200), default="")

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
-from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, PaymentIn
+from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdChange, HouseholdIn, PaymentIn
 from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.park import Greenhouse
+from farm.models.people import Worker
 from farm.services import privacy, settings, workbook
 from farm.services.rent import ZERO, Schedule, schedule, term_end
 from farm.services.settings import SettingSpec
-from farm.vocab import ContractStatus, DueStatus, ReminderKind, label
+from farm.vocab import ContractStatus, DueStatus, HouseholdStatus, ReminderKind, label
 
 settings.register(SettingSpec("land.remind_due_days", 30, int, _l("Remind of rent due within"), _l("days"),
                               Decimal(1)))
@@ -64,32 +65,63 @@ def village_groups(session: Session) -> list[str]:
     return [g for g in rows if g]
 
 
-def _check_household(session: Session, data: HouseholdIn, household: Household | None = None) -> None:
-    if data.contract_period_end is None or household is None:
+def _check_household(session: Session, period_end: date | None, household: Household | None = None) -> None:
+    if period_end is None or household is None:
         return
     for contract in household.contracts:
         if (contract.status in (ContractStatus.DRAFT, ContractStatus.ACTIVE)
-                and contract.end_date > data.contract_period_end):
+                and contract.end_date > period_end):
             msg = _l("Contract %(number)s runs until %(date)s, past this land-contract period.",
                      number=contract.number, date=contract.end_date.isoformat())
             raise Invalid(msg, {"contract_period_end": msg})
 
 
+def _monitor_kind(status: str, kind: str | None) -> str | None:
+    """A monitor kind belongs to a monitored household only (which may have none yet); otherwise it is null."""
+    return kind if status == HouseholdStatus.MONITORED else None
+
+
 def create_household(session: Session, data: HouseholdIn) -> Household:
     """Register a household."""
-    household = Household(**data.model_dump())
+    values = data.model_dump()
+    values["monitor_kind"] = _monitor_kind(data.status, data.monitor_kind)
+    household = Household(**values)
     session.add(household)
     session.flush()
     return household
 
 
-def update_household(session: Session, household_id: int, data: HouseholdIn) -> Household:
+# Fields of a household that cannot be emptied: null for one of them is refused; a text given as null is emptied.
+REQUIRED_HOUSEHOLD_FIELDS = ("name", "members", "labour", "status")
+TEXT_HOUSEHOLD_FIELDS = ("village_group", "phone", "id_number", "address", "bank_name", "bank_account", "notes")
+
+
+def update_household(session: Session, household_id: int, data: HouseholdChange) -> Household:
+    """Change the fields `data` gives (the page's form gives them all: `HouseholdChange.whole`). A monitor kind
+    is kept only while the household is monitored; a land-contract period may not end before a contract does."""
     household = get_household(session, household_id)
-    _check_household(session, data, household)
-    for name, value in data.model_dump().items():
+    changes = data.model_dump(exclude_unset=True)
+    required = {name: _l("This field is required.") for name in REQUIRED_HOUSEHOLD_FIELDS
+                if name in changes and changes[name] is None}
+    if required:
+        raise Invalid(_l("Some fields are not valid."), required)
+    for name in TEXT_HOUSEHOLD_FIELDS:
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    if "contract_period_end" in changes:
+        _check_household(session, changes["contract_period_end"], household)
+    status = changes.get("status", household.status)
+    changes["monitor_kind"] = _monitor_kind(status, changes.get("monitor_kind", household.monitor_kind))
+    for name, value in changes.items():
         setattr(household, name, value)
     session.flush()
     return household
+
+
+def household_workers(session: Session, household_id: int) -> list[Worker]:
+    """The park's workers who belong to a household, those working first, then by name."""
+    return list(session.scalars(select(Worker).where(Worker.household_id == household_id)
+                                .order_by(Worker.status, Worker.name, Worker.id)))
 
 
 # --- contracts -----------------------------------------------------------------------------------

@@ -11,12 +11,20 @@ from flask_babel import lazy_gettext as _l
 from farm import clock
 from farm.db import request_session
 from farm.inputs import parse
-from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdIn, NewContractStatus, PaymentIn
+from farm.inputs.land import (
+    ContractFiling,
+    ContractIn,
+    ContractStatusIn,
+    HouseholdChange,
+    HouseholdIn,
+    NewContractStatus,
+    PaymentIn,
+)
 from farm.models.land import LandContract
 from farm.permissions import allow
 from farm.services import land, park, settings
 from farm.services.rent import schedule, yuan_in_words
-from farm.vocab import ContractStatus, HouseholdStatus, PaymentMethod
+from farm.vocab import ContractStatus, HouseholdStatus, MonitorKind, PaymentMethod, WorkerStatus
 from farm.web import FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
 
@@ -57,14 +65,18 @@ def households():
 @bp.get("/households/<int:household_id>")
 @allow("park.read")
 def household(household_id: int):
-    h = land.get_household(request_session(), household_id)
+    db = request_session()
+    h = land.get_household(db, household_id)
+    workers = land.household_workers(db, h.id)
     return render_template("land/household.html", household=h, seen=land.personal(h, g.user),
-                           effective_status=land.effective_status, today=clock.today())
+                           workers=workers, working=sum(w.status == WorkerStatus.ACTIVE for w in workers),
+                           effective_status=land.effective_status,
+                           today=clock.today())
 
 
 def _household_form(household=None):
     db = request_session()
-    values = {"members": 1, "status": HouseholdStatus.NONE}
+    values = {"members": 1, "labour": 0, "status": HouseholdStatus.NONE}
     if household is not None:
         values = {name: getattr(household, name) for name in HouseholdIn.model_fields}
         values["contract_period_end"] = household.contract_period_end.isoformat() if household.contract_period_end \
@@ -75,7 +87,7 @@ def _household_form(household=None):
         if household is None:
             saved_id = land.create_household(db, data).id
         else:
-            land.update_household(db, household.id, data)
+            land.update_household(db, household.id, HouseholdChange.whole(data))
             saved_id = household.id
         return url_for("land.household", household_id=saved_id), _("Household saved.")
 
@@ -83,7 +95,8 @@ def _household_form(household=None):
     if not isinstance(state, FormState):
         return state
     return state.render("land/household_form.html", household=household, groups=land.village_groups(db),
-                        status_options=HouseholdStatus.choices())
+                        status_options=HouseholdStatus.choices(),
+                        monitor_options=[("", "")] + MonitorKind.choices())
 
 
 @bp.route("/households/new", methods=["GET", "POST"])

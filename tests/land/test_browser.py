@@ -95,3 +95,23 @@ def test_browser_manager_household_contract_payment(manager_tab, live_server):
     assert page.inner_text("[data-total=paid]") == "8,000.00"
     assert "SJ-0001" in page.inner_text("table.payments")
     _fits(page)
+
+
+def test_browser_manager_edits_labour_and_monitoring_on_a_phone(manager_tab, live_server, session):
+    from farm.models.people import Worker
+    from tests.land.factories import make_household
+
+    household = make_household(session, name="李桂兰", status="monitored")
+    session.add(Worker(name="李小军", household_id=household.id, started_on=clock.today() - timedelta(days=90)))
+    session.commit()
+    page = manager_tab
+    page.goto(f"{live_server}/land/households/{household.id}/edit")
+    page.fill("#f-labour", "2")
+    page.select_option("#f-monitor_kind", "edge")
+    _fits(page)
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    facts = page.inner_text("dl.facts")
+    assert "劳动力" in facts and "边缘易致贫户" in facts and "监测户" in facts
+    assert "李小军" in page.inner_text("main")
+    _fits(page)

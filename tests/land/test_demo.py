@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from farm.models.land import Household, LandContract
+from farm.models.people import Worker
 from farm.services import land
 from farm.services.rent import schedule
 
@@ -29,3 +30,19 @@ def test_demo_land(session, demo):
     assert len(late) >= 3
     totals = land.totals(session, TODAY)
     assert totals.area_mu == Decimal("840.00") and totals.overdue > 0 and totals.paid_this_year > 0
+
+
+def test_demo_households_livelihoods(session, demo):
+    """Each household has labour (1 to its members); about a third are lifted out of poverty; three are
+    monitored, each with its kind of monitoring; workers still come from lifted and monitored households."""
+    households = list(session.scalars(select(Household)))
+    assert all(1 <= h.labour <= h.members for h in households)
+    assert len({h.labour for h in households}) > 1
+    lifted = [h for h in households if h.status == "lifted"]
+    monitored = [h for h in households if h.status == "monitored"]
+    assert abs(len(lifted) - len(households) / 3) <= 1
+    assert len(monitored) in (2, 3) and all(h.monitor_kind for h in monitored)
+    assert all(h.monitor_kind is None for h in households if h.status != "monitored")
+    from_watched = session.scalars(select(Worker).join(Household, Worker.household_id == Household.id)
+                                   .where(Household.status.in_(("lifted", "monitored")))).all()
+    assert from_watched
