@@ -168,7 +168,7 @@ def json_body(model: type[Input]):
     data = request.get_json(silent=True)
     if data is None:
         raise Malformed(_l("The request body must be JSON (Content-Type: application/json)."))
-    return parse(model, data)
+    return parse(model, data, strict=True)
 
 
 def query_int(name: str, default: int, minimum: int = 0, maximum: int = 2_000_000_000) -> int:

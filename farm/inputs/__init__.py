@@ -5,12 +5,21 @@ Each area keeps its input models in its own module here (park, auth, ...).
 """
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from farm import clock
 from farm.errors import Invalid, Malformed
@@ -94,13 +103,20 @@ def _message(error: dict):
     return _MESSAGES.get(kind, _l("This value is not valid."))
 
 
-def parse(model: type[M], data) -> M:
-    """Parse a mapping into `model`; raise Malformed for a non-object and Invalid for bad fields."""
+def parse(model: type[M], data, strict: bool = False) -> M:
+    """Parse a mapping into `model`; raise Malformed for a non-object and Invalid for bad fields.
+
+    A form sends text, so it is read leniently ("3" is 3) and an empty field means "not given". A JSON body is read
+    with `strict`: a value of the wrong JSON type is refused rather than converted ("3" is not a count, true is not
+    an id, 0 is not a date), and an empty string is a value like any other. Amounts and weights may come as a
+    number or as decimal text ("1234.50"), as the document says: text keeps the fen exact.
+    """
     if not isinstance(data, dict):
         raise Malformed(_l("The request body must be a JSON object."))
-    # An empty form field means "not given", the same as a missing JSON key.
-    cleaned = {k: v for k, v in data.items() if not (isinstance(v, str) and v.strip() == "")}
     try:
+        if strict:
+            return model.model_validate_json(json.dumps(data), strict=True)
+        cleaned = {k: v for k, v in data.items() if not (isinstance(v, str) and v.strip() == "")}
         return model.model_validate(cleaned)
     except ValidationError as exc:
         fields = {}
