@@ -25,7 +25,7 @@ from farm.models.harvest import HarvestChange as ChangeRecord
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
 from farm.permissions import can
-from farm.services import park, payroll, settings
+from farm.services import park, payroll, plantings, settings
 from farm.services.settings import SettingSpec, _decimal, _int, register
 from farm.vocab import Grade, Role, WorkerStatus
 
@@ -81,13 +81,20 @@ def _greenhouse(session: Session, code: str) -> Greenhouse:
         raise Invalid(msg, {"greenhouse": msg}) from None
 
 
-def _planting(greenhouse: Greenhouse) -> Planting:
-    planting = park.current_planting(greenhouse)
-    if planting is None:
-        msg = _l("Greenhouse %(code)s has no active planting, so nothing can be harvested there; start a planting first.",
-                 code=greenhouse.code)
-        raise Invalid(msg, {"greenhouse": msg})
-    return planting
+def _planting(greenhouse: Greenhouse, moment: datetime) -> Planting:
+    """The planting a harvest at `moment` comes from: the main one in the ground on that park day
+    (services.plantings), so a late entry for an ended planting's last days is credited to that planting and crop."""
+    day = clock.park_day(moment)
+    planting = plantings.current_planting(greenhouse, day)
+    if planting is not None:
+        return planting
+    standing = plantings.current_planting(greenhouse)
+    if standing is not None and day < standing.planted_on:
+        msg = _l("The harvest time is before the planting started (%(date)s).", date=standing.planted_on.isoformat())
+        raise Invalid(msg, {"harvested_at": msg})
+    msg = _l("Greenhouse %(code)s has no active planting, so nothing can be harvested there; start a planting first.",
+             code=greenhouse.code)
+    raise Invalid(msg, {"greenhouse": msg})
 
 
 def _worker_for(session: Session, user: User, worker_id: int | None) -> Worker | None:
@@ -116,8 +123,8 @@ def _check_weight(session: Session, weight: Decimal) -> Decimal:
     return units.kg(weight)
 
 
-def _harvest_time(value: datetime | None, planting: Planting) -> datetime:
-    """An aware UTC time (a time without offset is the park's local time), not in the future, not before planting."""
+def _harvest_time(value: datetime | None) -> datetime:
+    """An aware UTC time (a time without offset is the park's local time), not in the future."""
     now = clock.now()
     if value is None:
         value = now
@@ -126,9 +133,6 @@ def _harvest_time(value: datetime | None, planting: Planting) -> datetime:
     value = value.astimezone(timezone.utc)
     if value > now + CLOCK_SKEW:
         msg = _l("The harvest time is in the future.")
-        raise Invalid(msg, {"harvested_at": msg})
-    if clock.park_day(value) < planting.planted_on:
-        msg = _l("The harvest time is before the planting started (%(date)s).", date=planting.planted_on.isoformat())
         raise Invalid(msg, {"harvested_at": msg})
     return value
 
@@ -149,8 +153,8 @@ def log_harvest(session: Session, data: HarvestIn, user: User, key: str | None =
     worker = _worker_for(session, user, data.worker)
     weight = _check_weight(session, data.weight_kg)
     greenhouse = _greenhouse(session, data.greenhouse)
-    planting = _planting(greenhouse)
-    harvested_at = _harvest_time(data.harvested_at, planting)
+    harvested_at = _harvest_time(data.harvested_at)
+    planting = _planting(greenhouse, harvested_at)
     now = clock.now()
     harvest = Harvest(
         greenhouse_id=greenhouse.id, planting_id=planting.id, crop_id=planting.crop_id, weight_kg=weight,
@@ -250,15 +254,10 @@ def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user
     before = snapshot(harvest)
     given = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"reason"}).items() if v is not None}
     _refuse_fields(given, _fields_of(user))
-    planting = harvest.planting
     if "greenhouse" in given:
         greenhouse = _greenhouse(session, given["greenhouse"])
         if greenhouse.id != harvest.greenhouse_id:
-            planting = _planting(greenhouse)
             harvest.greenhouse = greenhouse
-            harvest.planting = planting
-            harvest.crop_id = planting.crop_id
-            harvest.crop = planting.crop
     if "weight_kg" in given:
         harvest.weight_kg = _check_weight(session, given["weight_kg"])
     if "grade" in given:
@@ -271,9 +270,12 @@ def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user
         worker = _worker_for(session, user, given["worker"])
         harvest.worker_id = worker.id if worker else None
     if "harvested_at" in given or "greenhouse" in given:
-        moment = given.get("harvested_at", harvest.harvested_at)
-        harvest.harvested_at = _harvest_time(moment, planting)
+        # A new place or time may mean another planting (and crop): the one in that greenhouse on that day.
+        harvest.harvested_at = _harvest_time(given.get("harvested_at", harvest.harvested_at))
         harvest.day = clock.park_day(harvest.harvested_at)
+        planting = _planting(harvest.greenhouse, harvest.harvested_at)
+        harvest.planting, harvest.crop = planting, planting.crop
+        harvest.planting_id, harvest.crop_id = planting.id, planting.crop_id
     after = snapshot(harvest)
     changed = [k for k in after if after[k] != before[k]]
     if not changed:

@@ -360,3 +360,34 @@ def test_the_database_refuses_an_unknown_grade(session, farm):
         session.flush()
     assert "grade_vocab" in str(exc.value) or "CHECK" in str(exc.value)
     session.rollback()
+
+
+def test_a_late_entry_is_credited_to_the_planting_in_the_ground_that_day(app, session, farm):
+    # The cucumbers ended yesterday and tomatoes went in today: a harvest dated two days ago is cucumbers'.
+    today = clock.today()
+    farm.planting.status, farm.planting.ended_on = "ended", today - timedelta(days=1)
+    tomato = make_crop(session, code="tomato", name_zh="西红柿", name_en="Tomato")
+    tomatoes = make_planting(session, farm.park.greenhouses[0], tomato, planted_on=today)
+    session.flush()
+    two_days_ago = clock.at_local(today - timedelta(days=2), datetime.min.time().replace(hour=9))
+    with app.test_request_context():
+        late, _ = harvests.log_harvest(session, entry(harvested_at=two_days_ago.isoformat()), farm.users["manager"])
+        fresh, _ = harvests.log_harvest(session, entry(), farm.users["manager"])
+        # Moved to today, the late entry becomes the tomatoes'; a time before any planting is refused.
+        harvests.correct_harvest(session, late.id, parse(HarvestChange, {"harvested_at": clock.now().isoformat()}),
+                                 farm.users["manager"])
+        with pytest.raises(Invalid) as exc:
+            harvests.log_harvest(session, entry(harvested_at="2026-01-01T09:00"), farm.users["manager"])
+    assert (fresh.planting_id, fresh.crop_id) == (tomatoes.id, tomato.id)
+    assert (late.planting_id, late.crop_id) == (tomatoes.id, tomato.id)
+    assert "harvested_at" in exc.value.fields or "greenhouse" in exc.value.fields
+
+
+def test_a_late_entry_keeps_the_ended_plantings_crop(app, session, farm):
+    today = clock.today()
+    farm.planting.status, farm.planting.ended_on = "ended", today - timedelta(days=1)
+    session.flush()
+    yesterday = clock.at_local(today - timedelta(days=1), datetime.min.time().replace(hour=9))
+    with app.test_request_context():
+        late, _ = harvests.log_harvest(session, entry(harvested_at=yesterday.isoformat()), farm.users["manager"])
+    assert (late.planting_id, late.crop_id) == (farm.planting.id, farm.crop.id)
