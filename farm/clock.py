@@ -111,6 +111,16 @@ def previous_month(month: str) -> str:
 
 # --- reading what people type -----------------------------------------------------------------------------
 
+# Years a typed day or month may fall in: the park's records, with room on both sides. Beyond them a next day or
+# month would leave the calendar (9999-12-31 + 1 day), so they are refused where they are read.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def _in_years(year: int, field: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        msg = _l("Enter a year between %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+        raise Invalid(msg, {field: msg})
+
 def parse_day(text: str | None, field: str = "date", default: date | None = None,
               required: bool = False) -> date | None:
     """A 'YYYY-MM-DD' day from a query or a form, `default` when empty; Invalid (with `field`) otherwise."""
@@ -122,10 +132,12 @@ def parse_day(text: str | None, field: str = "date", default: date | None = None
     try:
         if len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         msg = _l("Enter a date as YYYY-MM-DD.")
         raise Invalid(msg, {field: msg}) from None
+    _in_years(day.year, field)
+    return day
 
 
 def parse_month(text: str | None, field: str = "month", default: str | None = None) -> str:
@@ -141,5 +153,6 @@ def parse_month(text: str | None, field: str = "month", default: str | None = No
     except ValueError:
         msg = _l("Enter a month as YYYY-MM.")
         raise Invalid(msg, {field: msg}) from None
+    _in_years(int(raw[:4]), field)
     return raw
 

@@ -67,6 +67,11 @@ def yuan_text(value) -> str:
     return f"{fen(value):f}"
 
 
+def short_text(value) -> str:
+    """A number as text without trailing zeros and never in exponent form: 100.000 is "100", 12.500 is "12.5"."""
+    return format(decimal(value).normalize(), "f")
+
+
 def mu_from_m2(value) -> Decimal:
     """Square metres as mu to two decimals."""
     return (decimal(value) / M2_PER_MU).quantize(FEN, rounding=ROUND_HALF_UP)

@@ -46,3 +46,9 @@ def test_units_shown_figures_round_half_up_like_the_page_scripts(app):
 def test_units_mu_from_square_metres():
     assert units.mu_from_m2(Decimal("666.7")) == Decimal("1.00")
     assert units.mu_from_m2(1000) == Decimal("1.50")
+
+
+def test_units_short_text_never_uses_an_exponent():
+    assert units.short_text(Decimal("100.000")) == "100"
+    assert units.short_text(Decimal("12.500")) == "12.5"
+    assert units.short_text(units.jin(Decimal("50.000"))) == "100"

@@ -185,7 +185,7 @@ def worse(kind: Kind, value: float, than: float | None) -> bool:
 
 def judging_config(session: Session, now: datetime) -> dict:
     """The settings in force on the park day of `now`, as plain numbers."""
-    on = clock.local(now).date()
+    on = clock.park_day(now)
 
     def get(spec):
         return settings.get(session, spec.key, on=on)

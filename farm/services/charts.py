@@ -73,12 +73,13 @@ def chart_ticks(resolution: str, start: datetime, end: datetime) -> list[int]:
 
 def day_windows(session: Session, start: datetime, end: datetime) -> list[list[int]] | None:
     """[[from ms, to ms]] of the crops' day hours within [start, end), so the chart's temperature band switches
-    between the day and the night range when the climate alerts do (both read services.daylight)."""
-    hours = daylight.hours(session)
-    morning, evening = hours.day_starts, hours.night_starts
+    between the day and the night range when the climate alerts do (both read services.daylight, each day with the
+    hours in force that day)."""
     windows = []
     day = clock.park_day(start) - timedelta(days=1)
     while True:
+        hours = daylight.hours(session, on=day)
+        morning, evening = hours.day_starts, hours.night_starts
         begin = clock.at_local(day, morning)
         finish = clock.at_local(day + timedelta(days=1 if evening <= morning else 0), evening)
         if begin >= end:

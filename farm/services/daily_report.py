@@ -238,7 +238,7 @@ def parse_day(text: str) -> date:
 def generate(session: Session, day: date, now: datetime | None = None) -> DailyReport:
     """Make (or make again, replacing it) the report of a park day that has begun; flushes, never commits."""
     now = now or clock.now()
-    check_day(day, clock.local(now).date())
+    check_day(day, clock.park_day(now))
     data = build(session, day)
     report = session.get(DailyReport, day)
     if report is None:
@@ -326,7 +326,7 @@ def run_daily_report(session: Session, now: datetime) -> dict:
     When `report.send` is on, queues a short summary of each report it makes on the notification channels, under
     the key "daily-report:<day>", so a day is sent at most once.
     """
-    today = clock.local(now).date()
+    today = clock.park_day(now)
     made = []
     for back in range(CATCH_UP_DAYS, -1, -1):
         day = today - timedelta(days=back)

@@ -79,7 +79,7 @@ def mark_interrupted(session: Session, holder: str, now: datetime, own: bool = F
 
 def prune(session: Session, now: datetime) -> int:
     """Delete runs that started more than `scheduler.runs_days` ago."""
-    days = settings.get(session, RUNS_DAYS.key, on=clock.local(now).date())
+    days = settings.get(session, RUNS_DAYS.key, on=clock.park_day(now))
     result = session.execute(delete(JobRun).where(JobRun.started_at < now - timedelta(days=days),
                                                   JobRun.outcome != JobOutcome.RUNNING))
     return result.rowcount or 0

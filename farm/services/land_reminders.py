@@ -49,7 +49,7 @@ def run_land_reminders(session: Session, now: datetime) -> dict:
     A reminder counts as notified once the outbox took it; while no channel is on, the outbox takes nothing and
     the reminder waits for the next run.
     """
-    today = clock.local(now).date()
+    today = clock.park_day(now)
     current = [r for r in land.reminders(session, today) if r.kind in REMINDED]
     keys = [reminder_key(r) for r in current]
     records = {r.key: r for r in session.scalars(

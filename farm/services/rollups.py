@@ -178,7 +178,7 @@ def run_rollups(session: Session, now: datetime) -> dict:
     delivered later than that window; idempotent."""
     end = floor5(now)
     mark = session.get(RollupMark, MARK)
-    late = timedelta(hours=settings.get(session, LATE_HOURS.key, on=clock.local(now).date()))
+    late = timedelta(hours=settings.get(session, LATE_HOURS.key, on=clock.park_day(now)))
     if mark is None:
         first = session.scalar(select(func.min(Reading.ts)))
         if first is None:
@@ -199,7 +199,7 @@ def run_rollups(session: Session, now: datetime) -> dict:
 
 def purge_raw(session: Session, now: datetime, commit_each: bool = True) -> int:
     """Delete raw readings older than `readings.raw_days`, one device/metric/6-hour slice at a time."""
-    days = settings.get(session, RAW_DAYS.key, on=clock.local(now).date())
+    days = settings.get(session, RAW_DAYS.key, on=clock.park_day(now))
     cutoff = now - timedelta(days=days)
     removed = 0
     for (device_id,) in session.execute(select(Device.id)).all():

@@ -241,3 +241,13 @@ def test_form_reads_jin_with_the_one_rounding(client, session, farm):
     post_form(client, weight="1.001", unit="jin")
     post_form(client, weight="12,3456", unit="kg")
     assert [h.weight_kg for h in records(session)] == [Decimal("0.501"), Decimal("12.346")]
+
+
+@pytest.mark.parametrize("query", ["worker=%C2%B2", "worker=99999999999999999999", "offset=99999999999999999999",
+                                   "offset=%C2%B2", "from=9999-12-31", "to=0001-01-01"])
+def test_manager_list_answers_odd_queries_without_failing(client, farm, query):
+    login(client, "manager", PASSWORD)
+    response = client.get(f"/harvests?{query}")
+    assert response.status_code == 200
+    if query.startswith(("worker", "from", "to")):
+        assert "error" in response.get_data(as_text=True)

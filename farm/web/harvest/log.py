@@ -66,8 +66,8 @@ def log():
             form.pop("worker", None)  # a worker logs for themself
         harvest, _new = harvests.log_harvest(db, parse(HarvestIn, form), g.user, (sent.get("key") or "")[:100] or None)
         return (url_for("harvest.log", gh=harvest.greenhouse.code),
-                _("Saved: %(kg)s kg (%(jin)s jin).", kg=harvest.weight_kg.normalize(),
-                  jin=units.jin(harvest.weight_kg).normalize()))
+                _("Saved: %(kg)s kg (%(jin)s jin).", kg=units.short_text(harvest.weight_kg),
+                  jin=units.short_text(units.jin(harvest.weight_kg))))
 
     state = form_action(values, save)
     if not isinstance(state, FormState):
@@ -79,7 +79,7 @@ def log():
 
 def _change_form_values(h: Harvest) -> dict:
     return {
-        "greenhouse": h.greenhouse.code, "weight_kg": h.weight_kg.normalize(), "grade": h.grade,
+        "greenhouse": h.greenhouse.code, "weight_kg": units.short_text(h.weight_kg), "grade": h.grade,
         "crates": h.crates if h.crates is not None else "", "worker": h.worker_id or "",
         "harvested_at": clock.local(h.harvested_at).strftime("%Y-%m-%dT%H:%M"), "note": h.note,
     }

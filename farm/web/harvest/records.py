@@ -7,7 +7,7 @@ from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from farm import clock, units
+from farm import MAX_ID, clock, units
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.i18n import current_language
@@ -35,6 +35,8 @@ def _filters() -> tuple[harvests.HarvestFilter, dict, dict]:
         since = clock.parse_day(values["from"], "from", since_default)
         until = clock.parse_day(values["to"], "to", until_default)
         worker = int(values["worker"]) if values["worker"] else None
+        if worker is not None and not 0 < worker <= MAX_ID:
+            raise ValueError(values["worker"])
         grade = harvests.check_grade(values["grade"])
     except (Invalid, ValueError) as exc:
         errors = field_errors(exc) if isinstance(exc, Invalid) else {"worker": _("Enter a whole number.")}
@@ -54,7 +56,8 @@ def index():
     query = harvests.harvest_query(db, wanted, g.user)
     total_kg, count = harvests.totals(db, query)
     raw_offset = request.args.get("offset", "0")
-    offset = int(raw_offset) if raw_offset.isdigit() else 0
+    # Only ASCII digits, and no further than any list reaches ("²" is a digit to Python; 10**20 overflows SQL).
+    offset = int(raw_offset) if raw_offset.isascii() and raw_offset.isdigit() and len(raw_offset) <= 9 else 0
     rows = list(db.scalars(query.offset(offset).limit(PAGE + 1)))
     more = len(rows) > PAGE
     args = {k: v for k, v in request.args.items() if k != "offset"}
