@@ -154,6 +154,7 @@ def _demo_template(backend: str, shared: Path) -> tuple[str, dict]:
                 url = f"sqlite:///{name}"
             else:
                 admin = _admin()
+                _pg_drop(admin, name)  # left by a seeding that failed earlier in this run: start again
                 _pg_create(admin, name, template=migrated)
                 url = _pg_url(name)
             database = Database(url)
@@ -201,7 +202,8 @@ def database_url(backend, tmp_path_factory):
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    name = f"farm_test_{uuid.uuid4().hex[:10]}"
+    # Under the run's prefix, so the end-of-run sweep drops it even when this worker dies before its teardown.
+    name = f"{TEMPLATE_PREFIX}w_{uuid.uuid4().hex[:10]}"
     admin = _admin()
     _pg_create(admin, name, template=template)
     yield _pg_url(name)
@@ -408,12 +410,19 @@ class Broker:
                                      stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
+                continue
+            # Something answers; make sure it is ours and not another worker's broker that took the port first.
+            time.sleep(0.1)
+            if self.proc.poll() is None:
+                return
+            break
+        raise RuntimeError(f"mosquitto did not start on port {self.port} (the port may be taken)")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
