@@ -130,7 +130,7 @@ def init_app(app) -> None:
         crop_name=crop_name,
     )
     app.jinja_env.filters.update(local_time=local_time, local_date=local_date, number=number, jin=jin,
-                                 yuan=units.fen, kg=units.kg)
+                                 yuan=units.fen)
 
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
