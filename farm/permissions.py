@@ -12,7 +12,7 @@ from farm.vocab import Role
 PUBLIC = "public"  # no login needed
 SIGNED_IN = "signed_in"  # any role
 
-ADMIN, MANAGER, WORKER, VIEWER = Role.ADMIN, Role.MANAGER, Role.WORKER, Role.VIEWER
+ADMIN, MANAGER, WORKER, VIEWER, OFFICIAL = Role.ADMIN, Role.MANAGER, Role.WORKER, Role.VIEWER, Role.OFFICIAL
 
 # permission -> roles that hold it (the README's table of roles says the same in words)
 POLICY: dict[str, frozenset[str]] = {
@@ -29,6 +29,17 @@ POLICY: dict[str, frozenset[str]] = {
     # Pay and jobs: managers read everyone's, a worker only their own (the view narrows it).
     "people.own": frozenset({ADMIN, MANAGER, WORKER}),
     "land.manage": frozenset({ADMIN, MANAGER}),
+    # Households, land contracts and rent (the village official files and follows them too).
+    "land.read": frozenset({ADMIN, MANAGER, VIEWER, OFFICIAL}),
+    # A named household's income, its warnings and follow-ups (the viewer sees totals only: livelihoods.totals).
+    "livelihoods.read": frozenset({ADMIN, MANAGER, OFFICIAL}),
+    # Record other income, follow up and close warnings.
+    "livelihoods.record": frozenset({ADMIN, MANAGER, OFFICIAL}),
+    # The income and 联农带农 reports as totals, without a named household.
+    "livelihoods.totals": frozenset({ADMIN, MANAGER, VIEWER, OFFICIAL}),
+    # The asset ledgers (三本账), their returns and distributions.
+    "assets.read": frozenset({ADMIN, MANAGER, VIEWER, OFFICIAL}),
+    "assets.manage": frozenset({ADMIN}),
     "sensors.manage": frozenset({ADMIN, MANAGER}),
     "users.manage": frozenset({ADMIN}),
     "settings.manage": frozenset({ADMIN}),

@@ -121,6 +121,7 @@ class Role(Term):
     MANAGER = "manager", _l("Manager")
     WORKER = "worker", _l("Worker")
     VIEWER = "viewer", _l("Viewer")
+    OFFICIAL = "official", _l("Village official")
 
 
 # --- people, jobs and pay -------------------------------------------------------------------------------

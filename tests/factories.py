@@ -45,7 +45,7 @@ def make_user(session, role: str, username: str | None = None, password: str = P
 
 def make_users(session) -> dict:
     """One login per role, named after the role."""
-    return {role: make_user(session, role) for role in ("admin", "manager", "worker", "viewer")}
+    return {role: make_user(session, role) for role in ("admin", "manager", "worker", "viewer", "official")}
 
 
 def make_farm(session, planted_on: date = date(2026, 9, 1)) -> tuple:

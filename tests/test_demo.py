@@ -54,7 +54,7 @@ def test_demo_one_login_per_role_that_works(app, session, demo):
     roles = Counter(session.scalars(select(User.role)).all())
     for role in ("admin", "manager", "worker", "viewer"):
         assert roles[role] >= 1, role
-    assert {role for _, role, _ in DEMO_LOGINS} == {"admin", "manager", "worker", "viewer"}
+    assert {role for _, role, _ in DEMO_LOGINS} == {"admin", "manager", "worker", "viewer", "official"}
     for username, _role, password in DEMO_LOGINS:
         client = app.test_client()
         assert login(client, username, password).status_code == 302, username

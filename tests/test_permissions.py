@@ -16,7 +16,7 @@ from tests.factories import (
     token_for,
 )
 
-ROLES = [None, "admin", "manager", "worker", "viewer"]
+ROLES = [None, "admin", "manager", "worker", "viewer", "official"]
 # Values for URL arguments; anything else gets "1".
 ARGS = {"code": "GH-001", "key": "login.max_failures"}
 

@@ -143,7 +143,7 @@ def household_create():
 
 
 @bp.get("/households")
-@allow("park.read")
+@allow("land.read")
 @doc("Village households; ID numbers, bank accounts and phones masked unless the role may see them",
      response=HouseholdOut, many=True, tag="land",
      query={"village_group": "village group", "status": Param("category", HouseholdStatus)})
@@ -153,7 +153,7 @@ def household_list():
 
 
 @bp.get("/households/<int:household_id>")
-@allow("park.read")
+@allow("land.read")
 @doc("One household", response=HouseholdOut, tag="land")
 def household_detail(household_id: int):
     household = land.get_household(request_session(), household_id)
@@ -185,7 +185,7 @@ def contract_create():
 
 
 @bp.get("/contracts")
-@allow("park.read")
+@allow("land.read")
 @doc("Contracts", response=ContractOut, many=True, tag="land",
      query={"status": Param("contract status", ContractStatus), "village_group": "village group",
             "household_id": "household id"})
@@ -198,7 +198,7 @@ def contract_list():
 
 
 @bp.get("/contracts/<int:contract_id>")
-@allow("park.read")
+@allow("land.read")
 @doc("One contract", response=ContractOut, tag="land")
 def contract_detail(contract_id: int):
     contract = land.get_contract(request_session(), contract_id)
@@ -206,7 +206,7 @@ def contract_detail(contract_id: int):
 
 
 @bp.get("/contracts/<int:contract_id>/schedule")
-@allow("park.read")
+@allow("land.read")
 @doc("The contract's rent schedule, payments allocated oldest due first; `credit` is paid beyond every due",
      response=DueOut, many=True, about=ScheduleAbout, tag="land")
 def contract_schedule(contract_id: int):
@@ -215,7 +215,7 @@ def contract_schedule(contract_id: int):
 
 
 @bp.get("/contracts/<int:contract_id>/payments")
-@allow("park.read")
+@allow("land.read")
 @doc("Payments on a contract", response=PaymentOut, many=True, tag="land")
 def payment_list(contract_id: int):
     return listing(land.get_contract(request_session(), contract_id).payments, PaymentOut)
@@ -233,7 +233,7 @@ def payment_create(contract_id: int):
 
 
 @bp.get("/land/reminders")
-@allow("park.read")
+@allow("land.read")
 @doc("Rent overdue or due soon, contracts ending soon or not filed", response=ReminderOut, many=True, tag="land")
 def reminder_list():
     return listing(land.reminders(request_session()), ReminderOut)

@@ -20,12 +20,14 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("manager", Role.MANAGER, "manager-demo-2026"),
     ("worker", Role.WORKER, "worker-demo-2026"),
     ("viewer", Role.VIEWER, "viewer-demo-2026"),
+    ("official", Role.OFFICIAL, "official-demo-2026"),
 ]
 DEMO_DISPLAY_NAMES = {
     "admin": "系统管理员",
     "manager": "刘海峰",
     "worker": "王秀英",
     "viewer": "曙光村村委会",
+    "official": "赵志刚（镇乡村振兴办）",
 }
 
 PARK_NAME = "乌海市海南区曙光村高效农业示范园"

@@ -29,9 +29,9 @@ from farm.web import FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
 
 bp = Blueprint("land", __name__, url_prefix="/land")
-nav("land.contracts", _l("Land contracts"), "park.read", 60)
-nav("land.households", _l("Households"), "park.read", 61)
-nav("land.reminders", _l("Rent reminders"), "park.read", 62)
+nav("land.contracts", _l("Land contracts"), "land.read", 60)
+nav("land.households", _l("Households"), "land.read", 61)
+nav("land.reminders", _l("Rent reminders"), "land.read", 62)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARCEL_FIELDS = ("name", "code", "area_mu", "east", "south", "west", "north", "land_type", "remarks")
@@ -43,14 +43,14 @@ def _panel(session) -> dict:
     return {"totals": land.totals(session, today), "reminders": items[:5], "more": max(len(items) - 5, 0)}
 
 
-panel("land/_dashboard.html", _panel, "park.read", 40)
+panel("land/_dashboard.html", _panel, "land.read", 40)
 bp.add_app_template_filter(yuan_in_words, "yuan_in_words")
 
 
 # --- households ----------------------------------------------------------------------------------
 
 @bp.get("/households")
-@allow("park.read")
+@allow("land.read")
 def households():
     db = request_session()
     group = request.args.get("group") or None
@@ -63,7 +63,7 @@ def households():
 
 
 @bp.get("/households/<int:household_id>")
-@allow("park.read")
+@allow("land.read")
 def household(household_id: int):
     db = request_session()
     h = land.get_household(db, household_id)
@@ -114,7 +114,7 @@ def household_edit(household_id: int):
 # --- contracts -----------------------------------------------------------------------------------
 
 @bp.get("/contracts")
-@allow("park.read")
+@allow("land.read")
 def contracts():
     db = request_session()
     status = ContractStatus.get(request.args.get("status"))
@@ -128,7 +128,7 @@ def contracts():
 
 
 @bp.get("/contracts/<int:contract_id>")
-@allow("park.read")
+@allow("land.read")
 def contract(contract_id: int):
     c = land.get_contract(request_session(), contract_id)
     today = clock.today()
@@ -283,7 +283,7 @@ def payment_new(contract_id: int):
 
 
 @bp.get("/contracts/<int:contract_id>/print")
-@allow("park.read")
+@allow("land.read")
 def contract_print(contract_id: int):
     c = land.get_contract(request_session(), contract_id)
     today = clock.today()
@@ -292,7 +292,7 @@ def contract_print(contract_id: int):
 
 
 @bp.get("/reminders")
-@allow("park.read")
+@allow("land.read")
 def reminders():
     db, today = request_session(), clock.today()
     return render_template("land/reminders.html", reminders=land.reminders(db, today), today=today,
