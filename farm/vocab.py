@@ -203,6 +203,52 @@ class ReminderKind(Term):
     NOT_FILED = "not_filed", _l("Not filed"), "warn"
 
 
+# --- households' livelihoods (防止返贫监测) ---------------------------------------------------------------
+
+class IncomeKind(Term):
+    """Income a village official enters for a household (what the park's ledgers do not hold)."""
+
+    WAGES_OTHER = "wages_other", _l("Wages from elsewhere (工资性)")
+    BUSINESS = "business", _l("Own farming or business (经营性)")
+    PROPERTY = "property", _l("Property income (财产性)")
+    TRANSFER = "transfer", _l("Pensions, subsidies, allowances (转移性)")
+    COSTS = "costs", _l("Production costs (生产经营费用)")
+
+
+class IncomeBand(Term):
+    """Where a household's per-capita income stands against the year's monitoring line."""
+
+    BELOW_LINE = "below_line", _l("Below the line"), "bad"
+    NEAR_LINE = "near_line", _l("Near the line (边缘)"), "warn"
+    ABOVE = "above", _l("Above"), "ok"
+
+
+class WarningKind(Term):
+    """Why a household is warned of a return to poverty."""
+
+    BELOW_LINE = "below_line", _l("Projected income below the line"), "bad"
+    NEAR_LINE = "near_line", _l("Projected income near the line"), "warn"
+    INCOME_DROP = "income_drop", _l("Income from the park dropped"), "warn"
+    STOPPED_WORKING = "stopped_working", _l("A member stopped working"), "warn"
+    RENT_OVERDUE = "rent_overdue", _l("Rent overdue"), "bad"
+
+
+class WarningState(Term):
+    OPEN = "open", _l("Open"), "bad"
+    FOLLOWING = "following", _l("Being followed up"), "warn"
+    CLOSED = "closed", _l("Closed (risk removed)"), "muted"
+
+
+class FollowUpMeasure(Term):
+    """帮扶措施: what was done for a warned household."""
+
+    EMPLOYMENT = "employment", _l("Employment")
+    TRAINING = "training", _l("Training")
+    RENT_PAID = "rent_paid", _l("Rent paid")
+    SUBSIDY = "subsidy", _l("Subsidy applied for")
+    OTHER = "other", _l("Other")
+
+
 # --- sensors, alerts and notifications ------------------------------------------------------------------
 
 class Metric(Term):
@@ -323,6 +369,11 @@ VOCABULARIES: dict[str, type[Term]] = {
     "due_status": DueStatus,
     "payment_method": PaymentMethod,
     "reminder": ReminderKind,
+    "income_kind": IncomeKind,
+    "income_band": IncomeBand,
+    "warning_kind": WarningKind,
+    "warning_state": WarningState,
+    "follow_up_measure": FollowUpMeasure,
     "metric": Metric,
     "reject_reason": RejectReason,
     "ingest_state": IngestState,
