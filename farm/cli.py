@@ -202,6 +202,23 @@ def scheduler():
     Scheduler(db).run()
 
 
+@main.command("run-job")
+@click.argument("name")
+def run_job(name: str):
+    """Run one scheduled job once, now, in the foreground (logged like a scheduled run); exit 1 when it fails."""
+    from farm.jobs import JOBS, find_job, run_once
+
+    config = load_config()
+    job = find_job(name)
+    if job is None:
+        fail(f"no job named {name!r}; the jobs are: {', '.join(j.name for j in JOBS)}")
+    db = open_database(config)
+    outcome, error = run_once(db, job)
+    if error:
+        fail(f"{name} failed: {error}")
+    click.echo(f"{name}: {outcome}")
+
+
 @main.command("simulate")
 @click.option("--interval", type=float, default=10.0, help="Seconds between readings of each greenhouse.")
 @click.option("--greenhouses", default="", help="Comma-separated codes, e.g. GH-001,GH-002 (default: all).")

@@ -24,6 +24,7 @@ from farm import clock
 from farm.db import Database
 from farm.models.scheduler import JobRun
 from farm.services import alerts, daily_report, job_runs, land_reminders, notify, rollups
+from farm.services import warnings as household_warnings
 from farm.vocab import JobOutcome
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,41 @@ JOBS: list[Job] = [
     Job("land_reminders", land_reminders.run_land_reminders, 3600, _l("Land reminders")),
     # Climate and offline alerts on the readings since the last run; each opening queues one notification.
     Job("alerts", alerts.run_alerts, 60, _l("Climate and offline alerts")),
+    # Households' early warning on the park day's figures: opens what is new (notified once), never closes one.
+    Job("warnings", household_warnings.run_warnings, 86400, _l("Household early warning")),
     # Sends what the outbox holds; a failing or hanging channel costs one bounded attempt per run.
     Job("notifications", notify.deliver_pending, 60, _l("Send notifications")),
 ]
+
+
+def find_job(name: str) -> Job | None:
+    """The scheduled job of that name, or None."""
+    return next((job for job in JOBS if job.name == name), None)
+
+
+def run_once(database: Database, job: Job, now: datetime | None = None) -> tuple[str, str]:
+    """Run one job now, outside the scheduler's lease (the operators' `run-job`), logged as a JobRun like a scheduled
+    run under the holder `run-job@<host>-<pid>`; returns (outcome, error). A job is safe to run beside the
+    scheduler: each keeps what it does in its own transaction and does nothing twice."""
+    now = now or clock.now()
+    holder = f"run-job@{socket.gethostname()}-{os.getpid()}"
+    with database.session_scope() as session:
+        run = JobRun(job=job.name, holder=holder, started_at=now, outcome=JobOutcome.RUNNING.value)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    outcome, error = JobOutcome.OK.value, ""
+    try:
+        with database.session_scope() as session:
+            job.func(session, now)
+    except Exception as exc:  # noqa: BLE001 - logged on the run, reported by the caller
+        outcome, error = JobOutcome.FAILED.value, "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        log.warning("run-job: %s failed: %s", job.name, error)
+    with database.session_scope() as session:
+        run = session.get(JobRun, run_id)
+        run.finished_at = max(now, clock.now())
+        run.outcome, run.error = outcome, error
+    return outcome, error
 
 
 class Scheduler:
