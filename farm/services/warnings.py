@@ -53,7 +53,7 @@ from farm.models.land import Household, LandContract
 from farm.models.people import Assignment, Worker
 from farm.models.warnings import OPEN_STATES, FollowUp, Warning
 from farm.park_language import park_language
-from farm.services import land, notify, settings
+from farm.services import land, livelihoods, notify, settings
 from farm.services.rent import schedule
 from farm.services.settings import SettingSpec, _decimal, _int
 from farm.units import fen, yuan_text
@@ -105,18 +105,15 @@ def months_before(day: date, months: int) -> date:
 # --- the rules ----------------------------------------------------------------------------------------------
 
 def find_lines(session: Session, today: date) -> tuple[dict[int, dict], dict[int, dict]]:
-    """({household: figures} below the line, the same near the line) from the year's projected income."""
-    from farm.services import livelihoods
-
+    """({household: figures} below the line, the same near the line) from the year's projected income (the
+    projection's parts, farm.services.livelihoods.projected, are kept as the figures)."""
     below: dict[int, dict] = {}
     near: dict[int, dict] = {}
     for household_id, p in livelihoods.projected(session, today.year, today).items():
         if p.band not in (IncomeBand.BELOW_LINE, IncomeBand.NEAR_LINE) or p.line is None:
             continue
-        figures = {"year": today.year, "per_capita": _money(p.per_capita), "line": _money(p.line),
-                   "upper": _money(fen(Decimal(p.line) * Decimal("1.5"))),
-                   "parts": {name: _money(value) if isinstance(value, Decimal) else value
-                             for name, value in (p.figures or {}).items()}}
+        figures = {"year": today.year, **p.figures, "per_capita": _money(p.per_capita), "line": _money(p.line)}
+        figures["upper"] = figures.get("near_limit") or _money(p.line * livelihoods.NEAR_FACTOR)
         (below if p.band == IncomeBand.BELOW_LINE else near)[household_id] = figures
     return below, near
 
@@ -141,8 +138,6 @@ def income_drop(now_income: Decimal, before: Decimal, percent: Decimal) -> Decim
 
 def find_income_drop(session: Session, today: date, conf: dict) -> dict[int, dict]:
     """{household: figures} whose income from the park fell by more than the set share."""
-    from farm.services import livelihoods
-
     months, earlier = drop_months(today)
     by_month = livelihoods.park_income_by_month(session, months + earlier)
     now_income: dict[int, Decimal] = {}

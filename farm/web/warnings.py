@@ -27,18 +27,30 @@ def _household_warnings(household_id: int) -> list:
     return warning_service.household_warnings(request_session(), household_id)
 
 
-# What each part of a projected income is called (the parts come from farm.services.livelihoods.projected).
-FIGURE_LABELS = {}
+# The parts of a projected income shown on a warning, in this order (farm.services.livelihoods.projected), and
+# whether each is money.
+FIGURE_LABELS = {
+    "members": (_l("Members"), False),
+    "rent_received": (_l("Rent received so far"), True),
+    "wages_received": (_l("Wages of the months ended"), True),
+    "dividends": (_l("Dividends received"), True),
+    "rent_due": (_l("Rent still due this year"), True),
+    "average_wages": (_l("Average wages of the last three months"), True),
+    "months_left": (_l("Months left"), False),
+    "wages_ahead": (_l("Wages expected for the months left"), True),
+    "other": (_l("Other income entered (net of costs)"), True),
+    "total": (_l("Projected total income"), True),
+}
 
 
-def figure_label(name: str) -> str:
-    """The label of a part of a projection in the figures, or its name when it has none."""
-    text = FIGURE_LABELS.get(name)
-    return str(text) if text is not None else name
+def projection_parts(figures: dict) -> list[tuple[str, object, bool]]:
+    """(label, value, is money) of the projection's parts a warning holds, in FIGURE_LABELS' order."""
+    return [(str(text), figures[name], money) for name, (text, money) in FIGURE_LABELS.items()
+            if figures.get(name) is not None]
 
 
 bp.add_app_template_global(warning_service.describe, "describe_warning")
-bp.add_app_template_global(figure_label, "figure_label")
+bp.add_app_template_global(projection_parts, "projection_parts")
 bp.add_app_template_global(_household_warnings, "household_warnings")
 
 
