@@ -184,6 +184,15 @@ def small_park(app, client, session):
             ids["household_id"], area="6.5", escalation={"every_years": 1, "percent": 10}, deposit="1000",
             late_fee_per_10k="5", greenhouses=["GH-001"]))["id"]
         post(f"/api/v1/contracts/{ids['contract_id']}/payments", {"paid_on": "2024-03-01", "amount": "5200.5"})
+        from farm.models.warnings import Warning
+
+        warning = Warning(household_id=ids["household_id"], kind="rent_overdue", state="open", opened_at=NOW,
+                          reason="园区拖欠该户土地租金", figures={"days": 15, "owed": "5200.50", "dues": []},
+                          condition_holds=True, checked_at=NOW, close_reason="")
+        session.add(warning)
+        session.commit()
+        ids["warning_id"] = warning.id
+        post(f"/api/v1/warnings/{warning.id}/follow-ups", {"measure": "rent_paid", "note": "已催园区付租"})
         ids["month"] = "2026-11"
         yield {"tokens": tokens, "ids": ids}
 
