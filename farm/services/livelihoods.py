@@ -34,11 +34,11 @@ from farm.inputs.livelihoods import IncomeEntryIn
 from farm.models.land import Household, LandContract, RentPayment
 from farm.models.livelihoods import IncomeEntry, IncomeLine
 from farm.models.people import PayrollLine, PayrollMonth, Worker
-from farm.services import payroll, settings
+from farm.services import payroll, settings, workbook
 from farm.services.rent import schedule
 from farm.services.settings import SettingSpec, _decimal
 from farm.units import fen, yuan_text
-from farm.vocab import ContractStatus, IncomeBand, IncomeKind
+from farm.vocab import ContractStatus, HouseholdStatus, IncomeBand, IncomeKind, label
 
 ZERO = Decimal("0.00")
 
@@ -489,3 +489,103 @@ def _projection(row: HouseholdIncome, rent_due: Decimal, average: Decimal, left:
         "band": band.value if band is not None else None,
     }
     return Projection(row.household_id, row.members, total, per_capita, row.line, band, figures)
+
+
+# --- the income report ---------------------------------------------------------------------------
+
+@dataclass
+class ReportRow:
+    """A household's line of the income report: who it is and its year's income."""
+
+    name: str
+    village_group: str
+    status: str
+    income: HouseholdIncome
+
+
+@dataclass
+class ReportTotals:
+    """The report's totals: sums over its rows, per capita over all their members, households per band."""
+
+    households: int = 0
+    members: int = 0
+    rent: Decimal = ZERO
+    wages: Decimal = ZERO
+    dividends: Decimal = ZERO
+    other: Decimal = ZERO
+    total: Decimal = ZERO
+    bands: dict[str, int] = field(default_factory=lambda: {b.value: 0 for b in IncomeBand})
+
+    @property
+    def per_capita(self) -> Decimal:
+        return fen(self.total / self.members) if self.members else ZERO
+
+
+@dataclass
+class IncomeReport:
+    year: int
+    line: Decimal | None
+    near_limit: Decimal | None
+    rows: list[ReportRow]
+    totals: ReportTotals
+
+
+def _filter(value: str | None, term, field_name: str) -> str | None:
+    if value and term.get(value) is None:
+        msg = _l("Not one of the allowed choices.")
+        raise Invalid(msg, {field_name: msg})
+    return value or None
+
+
+def income_report(session: Session, year: int, group: str | None = None, status: str | None = None,
+                  band: str | None = None, today: date | None = None) -> IncomeReport:
+    """Every household's income for `year` (filtered by village group, category and band), by group and name,
+    with the totals of the rows shown."""
+    status = _filter(status, HouseholdStatus, "status")
+    band = _filter(band, IncomeBand, "band")
+    incomes = year_incomes(session, year, today)
+    query = select(Household.id, Household.name, Household.village_group, Household.status)
+    if group:
+        query = query.where(Household.village_group == group)
+    if status:
+        query = query.where(Household.status == status)
+    rows, totals = [], ReportTotals()
+    for hid, name, village_group, category in session.execute(
+            query.order_by(Household.village_group, Household.name, Household.id)):
+        income = incomes[hid]
+        row_band = income.band
+        if band and (row_band is None or row_band.value != band):
+            continue
+        rows.append(ReportRow(name, village_group, category, income))
+        totals.households += 1
+        totals.members += income.members
+        totals.rent += income.rent
+        totals.wages += income.wages
+        totals.dividends += income.dividends
+        totals.other += income.other
+        totals.total += income.total
+        if row_band is not None:
+            totals.bands[row_band.value] += 1
+    line = line_for(session, year)
+    limit = fen(line * near_factor(session, year)) if line is not None else None
+    return IncomeReport(year, line, limit, rows, totals)
+
+
+def income_workbook(session: Session, report: IncomeReport) -> bytes:
+    """The income report as an .xlsx: one row per household, and a sheet of totals."""
+    heads = [_l("Household"), _l("Village group"), _l("Category"), _l("Members"), _l("Rent"), _l("Wages"),
+             _l("Dividends"), _l("Other income (net of costs)"), _l("Total"), _l("Per capita"), _l("Band")]
+    rows = [[r.name, r.village_group, label("household_status", r.status), r.income.members, r.income.rent,
+             r.income.wages, r.income.dividends, r.income.other, r.income.total, r.income.per_capita,
+             label("income_band", r.income.band.value) if r.income.band is not None else ""] for r in report.rows]
+    t = report.totals
+    summary = [
+        [_l("Year"), report.year], [_l("Monitoring line (yuan per person)"), report.line],
+        [_l("Near-poverty band up to"), report.near_limit], [_l("Households"), t.households],
+        [_l("Members"), t.members], [_l("Rent"), t.rent], [_l("Wages"), t.wages], [_l("Dividends"), t.dividends],
+        [_l("Other income (net of costs)"), t.other], [_l("Total"), t.total], [_l("Per capita"), t.per_capita],
+    ] + [[label("income_band", b.value), t.bands[b.value]] for b in IncomeBand]
+    return workbook.xlsx([
+        workbook.Table(_l("Households"), heads, rows, (3, 4, 5, 6, 7, 8) if rows else ()),
+        workbook.Table(_l("Totals"), [_l("Figure"), _l("Value")], summary),
+    ])
