@@ -59,7 +59,7 @@ def village(session, frozen_clock) -> Village:
     session.flush()
     alice, bob, carol = workers
     # Rent: 10 mu × 800 = 8,000 a year due 03-01, paid 2026 in two instalments (and once in 2025).
-    contract = make_contract(session, home)
+    contract = make_contract(session, home, start_date="2025-03-01", end_date="2028-02-28")
     pay_rent(session, contract, date(2025, 3, 1), "8000", "R-2025")
     pay_rent(session, contract, date(2026, 3, 1), "5000", "R-2026-1")
     pay_rent(session, contract, date(2026, 7, 1), "3000", "R-2026-2")
