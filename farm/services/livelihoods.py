@@ -25,20 +25,19 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from farm import clock
 from farm.clock import month_of, month_range, previous_month
 from farm.errors import Invalid, NotFound
 from farm.inputs.livelihoods import IncomeEntryIn
-from farm.models.land import Household, LandContract, RentPayment
+from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.livelihoods import IncomeEntry, IncomeLine
 from farm.models.people import PayrollLine, PayrollMonth, Worker
-from farm.services import payroll, settings
-from farm.services.rent import schedule
+from farm.services import payroll, rent, settings, workbook
 from farm.services.settings import SettingSpec, _decimal
 from farm.units import fen, yuan_text
-from farm.vocab import ContractStatus, IncomeBand, IncomeKind
+from farm.vocab import ContractStatus, HouseholdStatus, IncomeBand, IncomeKind, label
 
 ZERO = Decimal("0.00")
 
@@ -348,12 +347,12 @@ def year_incomes(session: Session, year: int, today: date | None = None,
     if household_id is not None:
         query = query.where(Household.id == household_id)
     out = {hid: HouseholdIncome(hid, members, line=line, factor=factor) for hid, members in session.execute(query)}
-    rent = rent_received(session, start, end, household_id)
+    rents = rent_received(session, start, end, household_id)
     wages = _sum_by_household(wages_by_month(session, _months_begun(year, today), household_id))
     shares = dividends(session, start, end)
     other = other_income(session, year, household_id)
     for hid, row in out.items():
-        row.rent, row.wages = rent.get(hid, ZERO), wages.get(hid, ZERO)
+        row.rent, row.wages = rents.get(hid, ZERO), wages.get(hid, ZERO)
         row.dividends, row.other = shares.get(hid, ZERO), other.get(hid, ZERO)
     return out
 
@@ -384,9 +383,9 @@ def household_months(session: Session, household_id: int, year: int, today: date
     get_household(session, household_id)
     income = year_incomes(session, year, today, household_id)[household_id]
     months = _months_begun(year, today)
-    rent = rent_by_month(session, months, household_id)
+    rents = rent_by_month(session, months, household_id)
     wages = wages_by_month(session, months, household_id)
-    rows = [MonthIncome(m, rent.get((household_id, m), ZERO), wages.get((household_id, m), ZERO)) for m in months]
+    rows = [MonthIncome(m, rents.get((household_id, m), ZERO), wages.get((household_id, m), ZERO)) for m in months]
     return HouseholdYear(year, rows, income, income_entries(session, household_id, year))
 
 
@@ -407,17 +406,40 @@ class Projection:
 
 def rent_due_rest_of_year(session: Session, today: date) -> dict[int, Decimal]:
     """Rent each household is still to receive this year: the unpaid part of active contracts' dues falling due
-    from `today` to 31 December (from the rent schedule, farm.services.rent)."""
+    from `today` to 31 December, by the rent schedule's own arithmetic (farm.services.rent: dues, payments
+    allocated to the oldest due). Read in three aggregate queries; only contracts with a due left this year are
+    priced."""
     year_end = date(today.year, 12, 31)
-    contracts = session.scalars(
-        select(LandContract).options(selectinload(LandContract.parcels), selectinload(LandContract.payments))
-        .where(LandContract.status == ContractStatus.ACTIVE, LandContract.end_date >= today,
-               or_(LandContract.terminated_on.is_(None), LandContract.terminated_on >= today)))
+    contracts = (select(LandContract.id, LandContract.household_id, LandContract.start_date, LandContract.end_date,
+                        LandContract.terminated_on, LandContract.rent_per_mu_year, LandContract.payment_month_day,
+                        LandContract.escalation_every_years, LandContract.escalation_percent)
+                 .where(LandContract.status == ContractStatus.ACTIVE, LandContract.end_date >= today,
+                        LandContract.start_date <= year_end,
+                        or_(LandContract.terminated_on.is_(None), LandContract.terminated_on >= today),
+                        # a payment day still ahead this year ("MM-DD" sorts as the calendar), or a first due on
+                        # a start date still ahead
+                        or_(LandContract.payment_month_day >= f"{today:%m-%d}", LandContract.start_date >= today)))
+    rows = session.execute(contracts).all()
+    if not rows:
+        return {}
+    ids = contracts.with_only_columns(LandContract.id).scalar_subquery()
+    areas = dict(session.execute(select(Parcel.contract_id, func.sum(Parcel.area_mu))
+                                 .where(Parcel.contract_id.in_(ids)).group_by(Parcel.contract_id)).all())
+    paid: dict[int, list] = defaultdict(list)
+    for contract_id, paid_on, amount in session.execute(
+            select(RentPayment.contract_id, RentPayment.paid_on, RentPayment.amount)
+            .where(RentPayment.contract_id.in_(ids), RentPayment.paid_on <= today)):
+        paid[contract_id].append((paid_on, amount))
     out: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for contract in contracts:
-        for due in schedule(contract, today).dues:
+    # A rent year that begins by 31 December ends within the next year: dues past that are not needed.
+    horizon = date(today.year + 1, 12, 31)
+    for c in rows:
+        items = rent.dues(areas.get(c.id, ZERO), c.rent_per_mu_year, c.start_date, min(rent.term_end(c), horizon),
+                          c.payment_month_day, c.escalation_every_years, c.escalation_percent)
+        rent.allocate(items, paid.get(c.id, []))
+        for due in items:
             if today <= due.due_date <= year_end and due.outstanding > 0:
-                out[contract.household_id] += due.outstanding
+                out[c.household_id] += due.outstanding
     return dict(out)
 
 
@@ -445,7 +467,7 @@ def projected(session: Session, year: int, today: date | None = None) -> dict[in
     left = 12 - len(past)
     recent = last_full_months(today)
     line, factor = line_for(session, year), near_factor(session, year)
-    rent = rent_received(session, start, upto)
+    rents = rent_received(session, start, upto)
     due = rent_due_rest_of_year(session, today)
     by_month = wages_by_month(session, sorted(set(past) | set(recent)))
     wages_past: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -459,7 +481,7 @@ def projected(session: Session, year: int, today: date | None = None) -> dict[in
     other = other_income(session, year)
     out = {}
     for hid, members in session.execute(select(Household.id, Household.members)):
-        row = HouseholdIncome(hid, members, rent.get(hid, ZERO), wages_past.get(hid, ZERO), shares.get(hid, ZERO),
+        row = HouseholdIncome(hid, members, rents.get(hid, ZERO), wages_past.get(hid, ZERO), shares.get(hid, ZERO),
                               other.get(hid, ZERO), line, factor)
         average = fen(wages_recent.get(hid, ZERO) / AVERAGE_MONTHS)
         out[hid] = _projection(row, due.get(hid, ZERO), average, left, row.wages, row.rent)
@@ -489,3 +511,103 @@ def _projection(row: HouseholdIncome, rent_due: Decimal, average: Decimal, left:
         "band": band.value if band is not None else None,
     }
     return Projection(row.household_id, row.members, total, per_capita, row.line, band, figures)
+
+
+# --- the income report ---------------------------------------------------------------------------
+
+@dataclass
+class ReportRow:
+    """A household's line of the income report: who it is and its year's income."""
+
+    name: str
+    village_group: str
+    status: str
+    income: HouseholdIncome
+
+
+@dataclass
+class ReportTotals:
+    """The report's totals: sums over its rows, per capita over all their members, households per band."""
+
+    households: int = 0
+    members: int = 0
+    rent: Decimal = ZERO
+    wages: Decimal = ZERO
+    dividends: Decimal = ZERO
+    other: Decimal = ZERO
+    total: Decimal = ZERO
+    bands: dict[str, int] = field(default_factory=lambda: {b.value: 0 for b in IncomeBand})
+
+    @property
+    def per_capita(self) -> Decimal:
+        return fen(self.total / self.members) if self.members else ZERO
+
+
+@dataclass
+class IncomeReport:
+    year: int
+    line: Decimal | None
+    near_limit: Decimal | None
+    rows: list[ReportRow]
+    totals: ReportTotals
+
+
+def _filter(value: str | None, term, field_name: str) -> str | None:
+    if value and term.get(value) is None:
+        msg = _l("Not one of the allowed choices.")
+        raise Invalid(msg, {field_name: msg})
+    return value or None
+
+
+def income_report(session: Session, year: int, group: str | None = None, status: str | None = None,
+                  band: str | None = None, today: date | None = None) -> IncomeReport:
+    """Every household's income for `year` (filtered by village group, category and band), by group and name,
+    with the totals of the rows shown."""
+    status = _filter(status, HouseholdStatus, "status")
+    band = _filter(band, IncomeBand, "band")
+    incomes = year_incomes(session, year, today)
+    query = select(Household.id, Household.name, Household.village_group, Household.status)
+    if group:
+        query = query.where(Household.village_group == group)
+    if status:
+        query = query.where(Household.status == status)
+    rows, totals = [], ReportTotals()
+    for hid, name, village_group, category in session.execute(
+            query.order_by(Household.village_group, Household.name, Household.id)):
+        income = incomes[hid]
+        row_band = income.band
+        if band and (row_band is None or row_band.value != band):
+            continue
+        rows.append(ReportRow(name, village_group, category, income))
+        totals.households += 1
+        totals.members += income.members
+        totals.rent += income.rent
+        totals.wages += income.wages
+        totals.dividends += income.dividends
+        totals.other += income.other
+        totals.total += income.total
+        if row_band is not None:
+            totals.bands[row_band.value] += 1
+    line = line_for(session, year)
+    limit = fen(line * near_factor(session, year)) if line is not None else None
+    return IncomeReport(year, line, limit, rows, totals)
+
+
+def income_workbook(session: Session, report: IncomeReport) -> bytes:
+    """The income report as an .xlsx: one row per household, and a sheet of totals."""
+    heads = [_l("Household"), _l("Village group"), _l("Category"), _l("Members"), _l("Rent"), _l("Wages"),
+             _l("Dividends"), _l("Other income (net of costs)"), _l("Total"), _l("Per capita"), _l("Band")]
+    rows = [[r.name, r.village_group, label("household_status", r.status), r.income.members, r.income.rent,
+             r.income.wages, r.income.dividends, r.income.other, r.income.total, r.income.per_capita,
+             label("income_band", r.income.band.value) if r.income.band is not None else ""] for r in report.rows]
+    t = report.totals
+    summary = [
+        [_l("Year"), report.year], [_l("Monitoring line (yuan per person)"), report.line],
+        [_l("Near-poverty band up to"), report.near_limit], [_l("Households"), t.households],
+        [_l("Members"), t.members], [_l("Rent"), t.rent], [_l("Wages"), t.wages], [_l("Dividends"), t.dividends],
+        [_l("Other income (net of costs)"), t.other], [_l("Total"), t.total], [_l("Per capita"), t.per_capita],
+    ] + [[label("income_band", b.value), t.bands[b.value]] for b in IncomeBand]
+    return workbook.xlsx([
+        workbook.Table(_l("Households"), heads, rows, (3, 4, 5, 6, 7, 8) if rows else ()),
+        workbook.Table(_l("Totals"), [_l("Figure"), _l("Value")], summary),
+    ])

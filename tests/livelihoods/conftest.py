@@ -14,7 +14,8 @@ from farm.inputs.people import JobIn
 from farm.models.harvest import Harvest
 from farm.models.people import Worker
 from farm.services import land, livelihoods, payroll, people
-from tests.factories import make_farm
+from tests.conftest import DEMO_NOW
+from tests.factories import bearer, make_farm, token_for
 from tests.land.factories import make_contract, make_household
 
 D = Decimal
@@ -46,7 +47,8 @@ def pay_rent(session, contract, paid_on: date, amount: str, receipt: str):
 
 
 @pytest.fixture
-def village(session) -> Village:
+def village(session, frozen_clock) -> Village:
+    frozen_clock.set(DEMO_NOW)  # 2026-11-28, 10:00 in the park: TODAY
     park, crop, planting, users = make_farm(session, planted_on=date(2026, 1, 1))
     home = make_household(session, name="王建国")
     other = make_household(session, name="李桂兰", status="none", id_number="150303197001011234")
@@ -57,7 +59,7 @@ def village(session) -> Village:
     session.flush()
     alice, bob, carol = workers
     # Rent: 10 mu × 800 = 8,000 a year due 03-01, paid 2026 in two instalments (and once in 2025).
-    contract = make_contract(session, home)
+    contract = make_contract(session, home, start_date="2025-03-01", end_date="2028-02-28")
     pay_rent(session, contract, date(2025, 3, 1), "8000", "R-2025")
     pay_rent(session, contract, date(2026, 3, 1), "5000", "R-2026-1")
     pay_rent(session, contract, date(2026, 7, 1), "3000", "R-2026-2")
@@ -87,3 +89,9 @@ def village(session) -> Village:
         livelihoods.set_line(session, year, D(line), today=TODAY)
     session.commit()
     return Village(users, home, other, alice, bob, carol)
+
+
+@pytest.fixture
+def headers(session, village) -> dict:
+    """Bearer headers per role for the village's logins."""
+    return {role: bearer(token_for(session, user)) for role, user in village.users.items()}

@@ -182,3 +182,14 @@ def test_rent_received_counts_each_household_by_payment_day(session):
     assert livelihoods.rent_received(session, date(2025, 1, 1), date(2026, 1, 1)) == {one.id: D("8100.50")}
     assert livelihoods.rent_received(session, date(2024, 1, 1), date(2025, 1, 1)) == {one.id: D("8000.00"),
                                                                                         two.id: D("5.00")}
+
+
+def test_projection_early_in_the_year_counts_the_rent_still_due(session, village):
+    """On 1 February nothing of 2026 is received yet: both leases' dues (8,000 on 03-01, 1,000 on 12-15) are still
+    due; no wages in November, December or January; other 2,800. 11,800 for 4: 2,950."""
+    p = livelihoods.projected(session, 2026, date(2026, 2, 1))[village.home.id]
+    assert (p.figures["rent_received"], p.figures["rent_due"], p.figures["months_left"]) == ("0.00", "9000.00", 11)
+    assert p.total == D("11800.00") and p.per_capita == D("2950.00")
+    # On 1 March the first instalment (5,000) is in: 3,000 of the 03-01 due is left, and the 12-15 due.
+    p = livelihoods.projected(session, 2026, date(2026, 3, 1))[village.home.id]
+    assert (p.figures["rent_received"], p.figures["rent_due"]) == ("5000.00", "4000.00")
