@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.demo import harvest, land, livelihoods, park, people, sensors
+from farm.demo import harvest, land, livelihoods, park, people, sensors, warnings
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -50,6 +50,7 @@ STEPS: list[Step] = [
     sensors.add_sensor_history,
     land.add_livelihoods,
     livelihoods.add_income_history,
+    warnings.add_warnings,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}

@@ -56,7 +56,7 @@ from farm.park_language import park_language
 from farm.services import land, livelihoods, notify, settings
 from farm.services.rent import schedule
 from farm.services.settings import SettingSpec, _decimal, _int
-from farm.units import fen, yuan_text
+from farm.units import yuan_text
 from farm.vocab import ContractStatus, DueStatus, HouseholdStatus, IncomeBand, WarningKind, WarningState, label
 
 DROP_PERCENT = settings.register(SettingSpec(
