@@ -30,7 +30,8 @@ still held is not opened again until the condition has lifted once (the closing 
 removed, 风险消除, not a formula); the job keeps looking at it until then.
 
 At most one open or followed-up warning per household and kind: the job looks first, and a partial unique index
-in the database refuses a second one (a concurrent run loses its insert harmlessly).
+in the database refuses a second one; the job's insert skips what the index refuses (ON CONFLICT DO NOTHING), so a
+concurrent run loses its insert harmlessly.
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, distinct, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from farm import clock
@@ -51,7 +53,7 @@ from farm.i18n import number
 from farm.inputs.warnings import CloseIn, FollowUpIn
 from farm.models.land import Household, LandContract
 from farm.models.people import Assignment, Worker
-from farm.models.warnings import OPEN_STATES, FollowUp, Warning
+from farm.models.warnings import OPEN_STATES, OPEN_WHERE, FollowUp, Warning
 from farm.park_language import park_language
 from farm.services import land, livelihoods, notify, settings
 from farm.services.rent import schedule
@@ -272,16 +274,22 @@ class RunSummary:
         return {"opened": self.opened, "holding": self.holding, "lifted": self.lifted, "notified": self.notified}
 
 
-def _open(session: Session, household_id: int, kind: str, figures: dict, reason: str, now: datetime) -> Warning | None:
-    warning = Warning(household_id=household_id, kind=kind, state=WarningState.OPEN.value, opened_at=now,
-                      reason=reason, figures=figures, condition_holds=True, checked_at=now, close_reason="")
-    try:
-        with session.begin_nested():  # a concurrent run that opened it first wins on the unique index
-            session.add(warning)
-            session.flush()
-    except IntegrityError:
-        return None
-    return warning
+def _open_all(session: Session, rows: list[dict]) -> list[Warning]:
+    """Insert new open warnings; one that an open or followed-up warning of the same household and kind already
+    holds (a concurrent run opened it first) is skipped by the database (ON CONFLICT on the partial unique index,
+    the same statement on SQLite and PostgreSQL). Returns the warnings inserted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = (insert(Warning).values(rows)
+                 .on_conflict_do_nothing(index_elements=["household_id", "kind"], index_where=OPEN_WHERE)
+                 .returning(Warning.id))
+    ids = list(session.scalars(statement))
+    if not ids:
+        return []
+    return list(session.scalars(select(Warning).options(joinedload(Warning.household))
+                                .where(Warning.id.in_(ids)).order_by(Warning.id)))
 
 
 def notify_opening(session: Session, warning: Warning, now: datetime | None = None) -> bool:
@@ -313,16 +321,14 @@ def run_warnings(session: Session, now: datetime) -> dict:
     new = [(household_id, kind, figures) for kind in KINDS for household_id, figures in found[kind].items()
            if (household_id, kind) not in taken]
     if new:
-        households = {h.id: h for h in session.scalars(
-            select(Household).where(Household.id.in_({h for h, _k, _f in new})))}
-        opened = []
+        rows = []
         for household_id, kind, figures in new:
             with park_language():
                 reason = describe_figures(kind, figures)
-            warning = _open(session, household_id, kind, figures, reason, now)
-            if warning is not None:
-                warning.household = households[household_id]
-                opened.append(warning)
+            rows.append({"household_id": household_id, "kind": kind, "state": WarningState.OPEN.value,
+                         "opened_at": now, "reason": reason, "figures": figures, "condition_holds": True,
+                         "checked_at": now, "close_reason": ""})
+        opened = _open_all(session, rows)
         summary.opened = len(opened)
         for warning in opened:
             summary.notified += notify_opening(session, warning, now)

@@ -190,3 +190,18 @@ def test_job_is_in_the_scheduler_and_runs_with_run_job(database, village):
     with database.session_scope() as s:
         assert s.query(Warning).count() == 5
         assert [r.outcome for r in s.scalars(select(JobRun).where(JobRun.job == "warnings"))] == ["ok", "ok"]
+
+
+def test_job_insert_skips_a_warning_another_run_opened_first(session, village):
+    """Two runs at the same moment: the one that inserts second is skipped by the database, without an error."""
+    rules.run_warnings(session, T0)
+    session.commit()
+    wang = village["wang"]
+    row = {"household_id": wang.id, "kind": "rent_overdue", "state": "open", "opened_at": T0, "reason": "",
+           "figures": {}, "condition_holds": True, "checked_at": T0, "close_reason": ""}
+    assert rules._open_all(session, [row]) == []
+    fresh = {**row, "kind": "stopped_working"}
+    [made] = rules._open_all(session, [row, fresh])
+    assert made.kind == "stopped_working" and made.household.name == "王建国"
+    session.commit()
+    assert len([w for w in _open(session) if w[0] == "王建国"]) == 3
