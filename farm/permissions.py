@@ -18,6 +18,8 @@ ADMIN, MANAGER, WORKER, VIEWER, OFFICIAL = Role.ADMIN, Role.MANAGER, Role.WORKER
 POLICY: dict[str, frozenset[str]] = {
     SIGNED_IN: frozenset(Role),
     "park.read": frozenset({ADMIN, MANAGER, VIEWER}),
+    # The dashboard page: each panel on it still needs its own permission (the official sees land and warnings).
+    "dashboard.read": frozenset({ADMIN, MANAGER, VIEWER, OFFICIAL}),
     "park.manage": frozenset({ADMIN, MANAGER}),
     "reports.read": frozenset({ADMIN, MANAGER, VIEWER}),
     "harvest.log": frozenset({ADMIN, MANAGER, WORKER}),

@@ -13,7 +13,7 @@ from farm.services import park
 from farm.web import nav
 
 bp = Blueprint("dashboard", __name__)
-nav("dashboard.index", _l("Dashboard"), "park.read", 1)
+nav("dashboard.index", _l("Dashboard"), "dashboard.read", 1)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ panel("dashboard/_park.html", _park_panel, "park.read", 90)
 
 
 @bp.get("/dashboard")
-@allow("park.read")
+@allow("dashboard.read")
 def index():
     session = request_session()
     shown = [(p.template, p.context(session)) for p in sorted(PANELS, key=lambda p: p.order) if can(g.user, p.permission)]

@@ -106,3 +106,14 @@ def test_pages_viewer_and_worker_never_see_warnings(client, two, role):
         assert "household-warnings" not in text and "拖欠租金" not in text
         board = client.get("/dashboard").get_data(as_text=True)
         assert "农户返贫预警" not in board
+
+
+def test_pages_official_lands_on_a_dashboard_with_warnings_and_land(client, two):
+    """The official's home is the dashboard, holding only the panels the official may see."""
+    first, _ = two
+    login(client, "official", PASSWORD)
+    landing = client.get("/", follow_redirects=True)
+    assert landing.status_code == 200
+    text = landing.get_data(as_text=True)
+    assert "农户返贫预警" in text and f"/warnings/{first.id}" in text
+    assert "/alerts/" not in text and "/park" not in text.split("<main")[1]
