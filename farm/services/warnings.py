@@ -24,7 +24,8 @@ aggregate queries:
 
 The job (`run_warnings`, daily, safe to repeat): a condition that holds for a household without an open (or
 followed-up) warning of that kind opens one, with the figures that triggered it and the reason in the park's
-language, notified once on the channels that are on. It never closes a warning: it records on each open warning
+language, notified once on the channels that are on (up to `warnings.notify_each_up_to` (20) one message each;
+more at once, as on a park's first run, one summary message). It never closes a warning: it records on each open warning
 whether its condition still holds (`condition_holds`, `checked_at`). A warning a person closed while its condition
 still held is not opened again until the condition has lifted once (the closing was a decision that the risk is
 removed, 风险消除, not a formula); the job keeps looking at it until then.
@@ -70,6 +71,9 @@ REGULAR_DAYS = settings.register(SettingSpec(
 STOPPED_DAYS = settings.register(SettingSpec(
     "warnings.stopped_days", 30, _int, _l("Warn when a regular member has had no attendance for"), _l("days"),
     Decimal(1)))
+NOTIFY_EACH = settings.register(SettingSpec(
+    "warnings.notify_each_up_to", 20, _int,
+    _l("New warnings notified one by one up to this many a run (more: one summary message)"), "", Decimal(1)))
 RENT_OVERDUE_DAYS = settings.register(SettingSpec(
     "warnings.rent_overdue_days", 15, _int,
     _l("Warn when rent owed to a lifted or monitored household is overdue by more than"), _l("days"), Decimal(0)))
@@ -88,7 +92,8 @@ def config(session: Session, today: date) -> dict:
         return settings.get(session, spec.key, on=today)
 
     return {"drop_percent": Decimal(get(DROP_PERCENT)), "regular_days": get(REGULAR_DAYS),
-            "stopped_days": get(STOPPED_DAYS), "rent_overdue_days": get(RENT_OVERDUE_DAYS)}
+            "stopped_days": get(STOPPED_DAYS), "rent_overdue_days": get(RENT_OVERDUE_DAYS),
+            "notify_each": get(NOTIFY_EACH)}
 
 
 def _money(value) -> str:
@@ -209,9 +214,9 @@ def find_rent_overdue(session: Session, today: date, conf: dict) -> dict[int, di
     return found
 
 
-def findings(session: Session, today: date) -> dict[str, dict[int, dict]]:
+def findings(session: Session, today: date, conf: dict | None = None) -> dict[str, dict[int, dict]]:
     """Every rule on `today`: {kind: {household id: the figures}} for the conditions that hold."""
-    conf = config(session, today)
+    conf = conf or config(session, today)
     below, near = find_lines(session, today)
     return {
         WarningKind.BELOW_LINE.value: below,
@@ -303,10 +308,31 @@ def notify_opening(session: Session, warning: Warning, now: datetime | None = No
     return notify.enqueue(session, f"warning-{warning.id}", subject, body, now)
 
 
+def notify_summary(session: Session, opened: list[Warning], now: datetime) -> bool:
+    """Queue one message about many new warnings at once (a park's first run): how many of each kind."""
+    counts = {kind: sum(w.kind == kind for w in opened) for kind in KINDS}
+    with park_language():
+        subject = _("%(n)s new household warnings", n=len(opened))
+        lines = [f"{label('warning_kind', kind)}: {n}" for kind, n in counts.items() if n]
+        body = "\n".join([subject, *lines, _("The list of warnings shows each household and why.")])
+    return notify.enqueue(session, f"warnings-{opened[0].id}-{opened[-1].id}", subject, body, now)
+
+
+def _notify(session: Session, opened: list[Warning], now: datetime, each_up_to: int) -> int:
+    """Notify the new warnings on the channels that are on: each one, or one summary when there are more than
+    `each_up_to`. Returns the number of messages queued (per event, not per channel)."""
+    if not opened or not notify.enabled_channels(notify.channel_settings(session, now)):
+        return 0
+    if len(opened) > each_up_to:
+        return int(notify_summary(session, opened, now))
+    return sum(notify_opening(session, warning, now) for warning in opened)
+
+
 def run_warnings(session: Session, now: datetime) -> dict:
     """The job: judge every rule on the park day of `now`, open what is new, record what still holds."""
     today = clock.park_day(now)
-    found = findings(session, today)
+    conf = config(session, today)
+    found = findings(session, today, conf)
     summary = RunSummary()
     watched = list(session.scalars(select(Warning).where(
         (Warning.state.in_(OPEN_STATES)) | ((Warning.state == WarningState.CLOSED) & Warning.condition_holds))))
@@ -330,8 +356,7 @@ def run_warnings(session: Session, now: datetime) -> dict:
                          "checked_at": now, "close_reason": ""})
         opened = _open_all(session, rows)
         summary.opened = len(opened)
-        for warning in opened:
-            summary.notified += notify_opening(session, warning, now)
+        summary.notified = _notify(session, opened, now, conf["notify_each"])
     session.flush()
     return summary.as_dict()
 

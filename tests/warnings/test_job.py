@@ -205,3 +205,21 @@ def test_job_insert_skips_a_warning_another_run_opened_first(session, village):
     assert made.kind == "stopped_working" and made.household.name == "王建国"
     session.commit()
     assert len([w for w in _open(session) if w[0] == "王建国"]) == 3
+
+
+def test_job_many_new_warnings_make_one_summary_message(session, village):
+    settings.put(session, "warnings.notify_each_up_to", "3")
+    session.commit()
+    summary = rules.run_warnings(session, T0)
+    session.commit()
+    assert summary["opened"] == 5 and summary["notified"] == 1
+    [message] = session.scalars(select(Notification)).all()
+    assert message.key.startswith("warnings-") and "5" in message.subject
+    assert rules.run_warnings(session, T0 + timedelta(hours=1))["notified"] == 0
+
+
+def test_job_without_channels_queues_nothing(session, village):
+    settings.put(session, "notify.webhook_url", "off")
+    session.commit()
+    assert rules.run_warnings(session, T0)["notified"] == 0
+    assert session.query(Notification).count() == 0
