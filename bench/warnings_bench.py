@@ -9,6 +9,7 @@ at once: it does not grow with the number of households.
     .venv/bin/python bench/warnings_bench.py                     # SQLite files in a temporary folder
     .venv/bin/python bench/warnings_bench.py postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/warnings_bench.py sqlite --households 300 --workers 60 --years 2   # a quick look
+    .venv/bin/python bench/warnings_bench.py sqlite --big sqlite:////tmp/big.db   # a big park filled before
 """
 from __future__ import annotations
 
@@ -103,6 +104,8 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=600)
     parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--big", default=None, help="a big park already filled by bench/livelihoods_data.py for "
+                        "2026-11-28 (with no warnings yet), used instead of filling a new one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         urls, drop = scratch_urls(args.base, Path(tmp), ("demo", "big"))
@@ -110,9 +113,12 @@ def main() -> None:
             demo_url, big_url = urls
             demo_park(demo_url)
             measure("demo park (30 households)", demo_url)
-            started = time.perf_counter()
-            fill(big_url, TODAY, households=args.households, workers=args.workers, years=args.years)
-            print(f"(big park filled in {time.perf_counter() - started:.0f} s)", flush=True)
+            if args.big:
+                big_url = args.big
+            else:
+                started = time.perf_counter()
+                fill(big_url, TODAY, households=args.households, workers=args.workers, years=args.years)
+                print(f"(big park filled in {time.perf_counter() - started:.0f} s)", flush=True)
             measure(f"big park ({args.households} households, {args.workers} workers, {args.years} years)", big_url)
         finally:
             drop()

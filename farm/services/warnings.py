@@ -43,7 +43,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -52,12 +52,11 @@ from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
 from farm.i18n import number
 from farm.inputs.warnings import CloseIn, FollowUpIn
-from farm.models.land import Household, LandContract
+from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.people import Assignment, Worker
 from farm.models.warnings import OPEN_STATES, OPEN_WHERE, FollowUp, Warning
 from farm.park_language import park_language
-from farm.services import land, livelihoods, notify, settings
-from farm.services.rent import schedule
+from farm.services import livelihoods, notify, rent, settings
 from farm.services.settings import SettingSpec, _decimal, _int
 from farm.units import yuan_text
 from farm.vocab import ContractStatus, DueStatus, HouseholdStatus, IncomeBand, WarningKind, WarningState, label
@@ -196,21 +195,44 @@ def find_stopped_working(session: Session, today: date, conf: dict) -> dict[int,
 
 
 def find_rent_overdue(session: Session, today: date, conf: dict) -> dict[int, dict]:
-    """{household: figures} of lifted or monitored households owed rent more than the set days past due."""
-    query = land.contracts_query(today=today).where(
-        LandContract.status != ContractStatus.DRAFT,
-        LandContract.household.has(Household.status.in_(WATCHED)))
+    """{household: figures} of lifted or monitored households owed rent more than the set days past due.
+
+    Three queries for every contract at once (its terms, its area, its payments up to today), each priced by the
+    rent schedule's own arithmetic (farm.services.rent). Dues are computed up to a year after today: a later due is
+    never overdue, and payments fill the oldest dues first, so the overdue ones come out as on the full schedule."""
+    watched = (select(LandContract.id).join(Household, Household.id == LandContract.household_id)
+               .where(LandContract.status != ContractStatus.DRAFT, Household.status.in_(WATCHED)))
+    contracts = session.execute(
+        select(LandContract.id, LandContract.number, LandContract.household_id, LandContract.start_date,
+               LandContract.end_date, LandContract.terminated_on, LandContract.rent_per_mu_year,
+               LandContract.payment_month_day, LandContract.escalation_every_years,
+               LandContract.escalation_percent)
+        .where(LandContract.id.in_(watched)).order_by(LandContract.number, LandContract.id)).all()
+    if not contracts:
+        return {}
+    areas = dict(session.execute(select(Parcel.contract_id, func.sum(Parcel.area_mu))
+                                 .where(Parcel.contract_id.in_(watched)).group_by(Parcel.contract_id)).all())
+    paid: dict[int, list] = {}
+    for contract_id, paid_on, amount in session.execute(
+            select(RentPayment.contract_id, RentPayment.paid_on, RentPayment.amount)
+            .where(RentPayment.contract_id.in_(watched), RentPayment.paid_on <= today)):
+        paid.setdefault(contract_id, []).append((paid_on, amount))
+    horizon = today + timedelta(days=366)
     found: dict[int, dict] = {}
-    for contract in session.scalars(query):
-        for due in schedule(contract, today).dues:
+    for c in contracts:
+        items = rent.dues(Decimal(areas.get(c.id) or 0), c.rent_per_mu_year, c.start_date,
+                          min(rent.term_end(c), horizon), c.payment_month_day, c.escalation_every_years,
+                          c.escalation_percent)
+        rent.allocate(items, paid.get(c.id, []))
+        rent.judge(items, today, None)
+        for due in items:
             if due.status != DueStatus.OVERDUE or due.days_late <= conf["rent_overdue_days"]:
                 continue
-            entry = found.setdefault(contract.household_id, {"days": conf["rent_overdue_days"], "owed": "0.00",
-                                                             "dues": []})
+            entry = found.setdefault(c.household_id, {"days": conf["rent_overdue_days"], "owed": "0.00",
+                                                      "dues": []})
             entry["owed"] = _money(Decimal(entry["owed"]) + due.outstanding)
-            entry["dues"].append({"contract_id": contract.id, "contract": contract.number,
-                                  "due_date": due.due_date.isoformat(), "outstanding": _money(due.outstanding),
-                                  "days_late": due.days_late})
+            entry["dues"].append({"contract_id": c.id, "contract": c.number, "due_date": due.due_date.isoformat(),
+                                  "outstanding": _money(due.outstanding), "days_late": due.days_late})
     return found
 
 
@@ -334,23 +356,28 @@ def run_warnings(session: Session, now: datetime) -> dict:
     conf = config(session, today)
     found = findings(session, today, conf)
     summary = RunSummary()
-    watched = list(session.scalars(select(Warning).where(
-        (Warning.state.in_(OPEN_STATES)) | ((Warning.state == WarningState.CLOSED) & Warning.condition_holds))))
+    watched = session.execute(select(Warning.id, Warning.household_id, Warning.kind, Warning.state).where(
+        (Warning.state.in_(OPEN_STATES)) | ((Warning.state == WarningState.CLOSED) & Warning.condition_holds))).all()
     taken: set[tuple[int, str]] = set()
-    for warning in watched:
-        holds = warning.household_id in found.get(warning.kind, {})
-        warning.condition_holds, warning.checked_at = holds, now
-        if warning.is_open:
+    seen: dict[bool, list[int]] = {True: [], False: []}
+    for warning_id, household_id, kind, state in watched:
+        holds = household_id in found.get(kind, {})
+        seen[holds].append(warning_id)
+        if state in OPEN_STATES:
             summary.holding += holds
             summary.lifted += not holds
-        taken.add((warning.household_id, warning.kind))
+        taken.add((household_id, kind))
+    for holds, ids in seen.items():
+        for start in range(0, len(ids), 5000):
+            session.execute(update(Warning).where(Warning.id.in_(ids[start:start + 5000]))
+                            .values(condition_holds=holds, checked_at=now))
     new = [(household_id, kind, figures) for kind in KINDS for household_id, figures in found[kind].items()
            if (household_id, kind) not in taken]
     if new:
         rows = []
-        for household_id, kind, figures in new:
-            with park_language():
-                reason = describe_figures(kind, figures)
+        with park_language():
+            reasons = [describe_figures(kind, figures) for _h, kind, figures in new]
+        for (household_id, kind, figures), reason in zip(new, reasons):
             rows.append({"household_id": household_id, "kind": kind, "state": WarningState.OPEN.value,
                          "opened_at": now, "reason": reason, "figures": figures, "condition_holds": True,
                          "checked_at": now, "close_reason": ""})
