@@ -89,8 +89,14 @@ def check_request():
             raise Unauthorized(_l("Log in first: send an API token."))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if not role_may(g.user.role if g.user else None, permission):
-        raise Forbidden(_l("Your role may not open this page."))
+        raise Forbidden(REFUSALS.get(permission, _l("Your role may not open this page.")))
     return None
+
+
+# Why a role is refused, where the general message would not say enough.
+REFUSALS = {
+    "livelihoods.read": _l("Your role sees households' incomes only as totals, never a named household's income."),
+}
 
 
 def init_app(app) -> None:

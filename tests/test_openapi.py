@@ -184,6 +184,11 @@ def small_park(app, client, session):
             ids["household_id"], area="6.5", escalation={"every_years": 1, "percent": 10}, deposit="1000",
             late_fee_per_10k="5", greenhouses=["GH-001"]))["id"]
         post(f"/api/v1/contracts/{ids['contract_id']}/payments", {"paid_on": "2024-03-01", "amount": "5200.5"})
+        line = client.put("/api/v1/income-lines/2023", json={"line": "7300"}, headers=tokens["admin"])
+        assert line.status_code == 200, line.get_json()
+        check_response(app, "PUT", "/api/v1/income-lines/2023", line)
+        post(f"/api/v1/households/{ids['household_id']}/income", {"year": 2026, "kind": "costs", "amount": "300.5",
+                                                                   "note": "化肥"})
         ids["month"] = "2026-11"
         yield {"tokens": tokens, "ids": ids}
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from farm import clock
@@ -437,17 +437,6 @@ def totals(session: Session, today: date | None = None) -> LandTotals:
             overdue += plan.overdue
             late += 1
     return LandTotals(active, len(households), area, due, paid, overdue, late)
-
-
-def rent_paid_by_household(session: Session, year: int) -> dict[int, Decimal]:
-    """Rent paid to each household in a calendar year (property income for the income report)."""
-    rows = session.execute(
-        select(LandContract.household_id, func.sum(RentPayment.amount))
-        .join(RentPayment, RentPayment.contract_id == LandContract.id)
-        .where(RentPayment.paid_on >= date(year, 1, 1), RentPayment.paid_on < date(year + 1, 1, 1))
-        .group_by(LandContract.household_id)
-    )
-    return {household_id: Decimal(total) for household_id, total in rows}
 
 
 # --- the ledger (台账) ----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from farm.services.rent import schedule, yuan_in_words
 from farm.vocab import ContractStatus, HouseholdStatus, MonitorKind, PaymentMethod, WorkerStatus
 from farm.web import FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
+from farm.web.livelihoods import household_income
 
 bp = Blueprint("land", __name__, url_prefix="/land")
 nav("land.contracts", _l("Land contracts"), "land.read", 60)
@@ -71,7 +72,7 @@ def household(household_id: int):
     return render_template("land/household.html", household=h, seen=land.personal(h, g.user),
                            workers=workers, working=sum(w.status == WorkerStatus.ACTIVE for w in workers),
                            effective_status=land.effective_status,
-                           today=clock.today())
+                           today=clock.today(), income=household_income(db, h.id, request.args.get("year")))
 
 
 def _household_form(household=None):

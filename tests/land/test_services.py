@@ -180,16 +180,3 @@ def test_mask():
     assert privacy.mask("150303196805121234") == "1503**********1234"
     assert privacy.mask("13847312345", 3, 4) == "138****2345"
     assert privacy.mask("") == "" and privacy.mask("12") == "**"
-
-
-def test_rent_paid_by_household(session):
-    one, two = make_household(session), make_household(session, name="李桂兰")
-    a = make_contract(session, one)
-    b = make_contract(session, two, number="TZ-B", codes=("P-B",))
-    _payment(session, a, date(2024, 3, 1), "8000", date(2025, 6, 1))
-    _payment(session, a, date(2025, 3, 1), "8000", date(2025, 6, 1))
-    _payment(session, a, date(2025, 4, 1), "100.50", date(2025, 6, 1))
-    _payment(session, b, date(2024, 12, 31), "5", date(2025, 6, 1))
-    session.commit()
-    assert land.rent_paid_by_household(session, 2025) == {one.id: D("8100.50")}
-    assert land.rent_paid_by_household(session, 2024) == {one.id: D("8000.00"), two.id: D("5.00")}
