@@ -302,15 +302,15 @@ def readable_worker(user, requested: int | None) -> int | None:
 
 def readable_payslip(session: Session, user, worker_id: int) -> Worker:
     """The worker whose payslip `user` asks for, when they may read it: a manager anyone's, a worker their own, a
-    village official only a member of a household (the pay that is a household's income); NotFound for no such
-    worker, Forbidden otherwise."""
+    village official only a member of a household (the pay that is a household's income): for them any other
+    worker is NotFound, with that reason, as a worker that does not exist. Forbidden for a worker's other ids."""
     from farm.permissions import can
 
     if not can(user, "people.read") and can(user, "livelihoods.read"):
-        worker = get_worker(session, worker_id)
-        if worker.household_id is None:
-            raise Forbidden(_l("%(name)s belongs to no household: an official reads the pay of household members "
-                               "only.", name=worker.name))
+        worker = session.get(Worker, worker_id)
+        if worker is None or worker.household_id is None:
+            raise NotFound(_l("Worker %(id)s is not a member of any household: an official reads the pay of "
+                              "household members only.", id=worker_id))
         return worker
     readable_worker(user, worker_id)
     return get_worker(session, worker_id)
