@@ -31,9 +31,10 @@ from farm import clock
 from farm.clock import month_of, month_range, previous_month
 from farm.errors import Invalid, NotFound
 from farm.inputs.livelihoods import IncomeEntryIn
+from farm.models.harvest import Harvest
 from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.livelihoods import IncomeEntry, IncomeLine
-from farm.models.people import PayrollLine, PayrollMonth, Worker
+from farm.models.people import Assignment, PayAdjustment, PayrollLine, PayrollMonth, Worker
 from farm.services import payroll, rent, settings, workbook
 from farm.services.settings import SettingSpec, _decimal
 from farm.units import fen, yuan_text
@@ -176,22 +177,45 @@ def wages_by_month(session: Session, months: list[str], household_id: int | None
     A closed month is its stored payroll lines summed in SQL; an open month is computed by the payroll, as a
     payslip would show it. Workers are counted with the household they belong to now; months without pay are
     left out."""
+    return _wages(session, months, household_id, by_month=True)
+
+
+def wages_total(session: Session, months: list[str], household_id: int | None = None) -> dict[int, Decimal]:
+    """The pay of each household's workers over `months` together (as `wages_by_month`, summed)."""
+    return _wages(session, months, household_id, by_month=False)
+
+
+def _has_pay(session: Session, month: str) -> bool:
+    """Whether an open month holds anything the payroll pays (attendance, a picked harvest, an adjustment)."""
+    start, end = month_range(month)
+    for query in (select(Assignment.id).where(Assignment.day >= start, Assignment.day < end,
+                                              Assignment.present.is_(True)),
+                  select(Harvest.id).where(Harvest.day >= start, Harvest.day < end, Harvest.voided_at.is_(None),
+                                           Harvest.worker_id.is_not(None)),
+                  select(PayAdjustment.id).where(PayAdjustment.month == month)):
+        if session.scalar(query.limit(1)) is not None:
+            return True
+    return False
+
+
+def _wages(session: Session, months: list[str], household_id: int | None, by_month: bool) -> dict:
     months = sorted(set(months))
     if not months:
         return {}
     closed = set(session.scalars(select(PayrollMonth.month).where(PayrollMonth.month.in_(months))))
-    out: dict[tuple[int, str], Decimal] = {}
+    out: dict = defaultdict(lambda: ZERO)
     if closed:
-        query = (select(Worker.household_id, PayrollMonth.month, func.sum(PayrollLine.amount))
+        keys = (Worker.household_id, PayrollMonth.month) if by_month else (Worker.household_id,)
+        query = (select(*keys, func.sum(PayrollLine.amount)).select_from(PayrollMonth)
                  .join(PayrollLine, PayrollLine.payroll_id == PayrollMonth.id)
                  .join(Worker, Worker.id == PayrollLine.worker_id)
                  .where(PayrollMonth.month.in_(closed), Worker.household_id.is_not(None))
-                 .group_by(Worker.household_id, PayrollMonth.month))
+                 .group_by(*keys))
         if household_id is not None:
             query = query.where(Worker.household_id == household_id)
-        for hid, month, amount in session.execute(query):
-            out[(hid, month)] = fen(amount)
-    open_months = [m for m in months if m not in closed]
+        for *key, amount in session.execute(query):
+            out[tuple(key) if by_month else key[0]] = fen(amount)
+    open_months = [m for m in months if m not in closed and _has_pay(session, m)]
     if open_months:
         query = select(Worker.id, Worker.household_id).where(Worker.household_id.is_not(None))
         if household_id is not None:
@@ -207,8 +231,8 @@ def wages_by_month(session: Session, months: list[str], household_id: int | None
             for worker_id, pay in pays.items():
                 hid = home.get(worker_id)
                 if hid is not None and pay.total:
-                    out[(hid, month)] = out.get((hid, month), ZERO) + pay.total
-    return out
+                    out[(hid, month) if by_month else hid] += pay.total
+    return {key: amount for key, amount in out.items() if amount}
 
 
 def dividends(session: Session, start: date, end: date) -> dict[int, Decimal]:
@@ -328,13 +352,6 @@ class HouseholdIncome:
         return band_of(self.per_capita, self.line, self.factor)
 
 
-def _sum_by_household(by_month: dict[tuple[int, str], Decimal]) -> dict[int, Decimal]:
-    out: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for (hid, _month), amount in by_month.items():
-        out[hid] += amount
-    return dict(out)
-
-
 def year_incomes(session: Session, year: int, today: date | None = None,
                  household_id: int | None = None) -> dict[int, HouseholdIncome]:
     """Every household's income for `year` (to date, for the running year): rent received, wages for the months
@@ -348,7 +365,7 @@ def year_incomes(session: Session, year: int, today: date | None = None,
         query = query.where(Household.id == household_id)
     out = {hid: HouseholdIncome(hid, members, line=line, factor=factor) for hid, members in session.execute(query)}
     rents = rent_received(session, start, end, household_id)
-    wages = _sum_by_household(wages_by_month(session, _months_begun(year, today), household_id))
+    wages = wages_total(session, _months_begun(year, today), household_id)
     shares = dividends(session, start, end)
     other = other_income(session, year, household_id)
     for hid, row in out.items():

@@ -49,13 +49,21 @@ def _report(values: dict):
                                      values["status"] or None, values["band"] or None)
 
 
+# Households a page of the income report lists (the totals and the Excel hold them all).
+PAGE_ROWS = 200
+
+
 @bp.get("/income")
 @allow("livelihoods.totals")
 def income():
     values = _filters()
     report = _report(values)
     today = clock.today()
-    return render_template("livelihoods/income.html", report=report, values=values,
+    pages = max((len(report.rows) + PAGE_ROWS - 1) // PAGE_ROWS, 1)
+    page = request.args.get("page", "1")
+    page = min(max(int(page), 1), pages) if page.isdigit() else 1
+    return render_template("livelihoods/income.html", report=report, values=values, page=page, pages=pages,
+                           rows=report.rows[(page - 1) * PAGE_ROWS:page * PAGE_ROWS],
                            named=can(g.user, "livelihoods.read"), groups=land.village_groups(request_session()),
                            statuses=HouseholdStatus.choices(), bands=IncomeBand.choices(),
                            years=list(range(today.year, today.year - 6, -1)), today_year=today.year)

@@ -85,7 +85,7 @@ def test_api_viewer_sees_totals_only(client, village, headers):
                 f"/api/v1/households/{village.home.id}/income/entries"):
         response = client.get(url, headers=viewer)
         assert response.status_code == 403, url
-        assert "totals" in response.get_json()["error"]["message"]
+        assert "汇总" in response.get_json()["error"]["message"]  # "only as totals", in the default language
     totals = client.get("/api/v1/reports/income/totals?year=2026", headers=viewer).get_json()
     assert totals["households"] == 2 and "items" not in totals
     assert client.post(f"/api/v1/households/{village.home.id}/income", json={"year": 2026, "kind": "transfer",
