@@ -72,7 +72,8 @@ def household(household_id: int):
     return render_template("land/household.html", household=h, seen=land.personal(h, g.user),
                            workers=workers, working=sum(w.status == WorkerStatus.ACTIVE for w in workers),
                            effective_status=land.effective_status,
-                           today=clock.today(), income=household_income(db, h.id, request.args.get("year")))
+                           today=clock.today(), income=household_income(db, h.id, request.args.get("year")),
+                           last_month=clock.previous_month(clock.month_of(clock.today())))
 
 
 def _household_form(household=None):

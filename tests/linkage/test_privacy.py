@@ -108,3 +108,15 @@ def test_a_manager_saving_a_household_keeps_the_numbers_they_cannot_read(client,
     assert client.post(f"/land/households/{household.id}/edit", data=data).status_code == 302
     session.expire_all()
     assert session.get(Household, household.id).bank_account == "6228480000000000001"
+
+
+def test_the_household_page_shows_the_members_at_work_to_the_official(client, park):
+    household = park["households"]["a"]
+    with clock.frozen(NOW):
+        page = _as(client, "official").get(f"/land/households/{household.id}").get_data(as_text=True)
+    assert "王一" in page and "王二" in page
+    assert f'href="/payroll/2026-05/workers/{park["workers"][0].id}"' in page
+    # two members at work, labour recorded as none: allowed, and shown as a note
+    assert "2 人在园区务工，多于登记的劳动力人数" in page
+    viewer = _as(client, "viewer").get(f"/land/households/{household.id}").get_data(as_text=True)
+    assert "王一" not in viewer
