@@ -15,7 +15,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from farm import clock
@@ -70,16 +70,25 @@ def add_last_year_work(session: Session, ctx: dict) -> None:
     if not members:
         return
     quiet = _quiet_months(today)
+    jobs: list[dict] = []
+    crews: list[list[tuple[int, Decimal]]] = []
     day, end = date(today.year - 1, 1, 1), date(today.year, 1, 1)
     while day < end:
         if day.weekday() != 6 and clock.month_of(day) not in quiet:
             present = [w for w in members if (w.started_on is None or w.started_on <= day) and rng.random() < SHARE]
-            if present:
-                packing = Job(day=day, kind=JobKind.PACKING, hours=Decimal(8), note="打包装箱")
-                others = Job(day=day, kind=rng.choice(OTHER_KINDS), hours=Decimal(6))
-                for n, worker in enumerate(present):
-                    job, hours = (packing, Decimal(8)) if n % 2 == 0 or worker.name == PACKER else (others, Decimal(6))
-                    job.assignments.append(Assignment(worker_id=worker.id, day=day, present=True, hours=hours))
-                session.add_all([j for j in (packing, others) if j.assignments])
+            packing = [w for n, w in enumerate(present) if n % 2 == 0 or w.name == PACKER]
+            others = [w for w in present if w not in packing]
+            for kind, hours, crew, note in ((JobKind.PACKING, Decimal(8), packing, "打包装箱"),
+                                            (rng.choice(OTHER_KINDS), Decimal(6), others, "")):
+                if crew:
+                    jobs.append({"day": day, "kind": kind.value, "hours": hours, "note": note})
+                    crews.append([(w.id, hours) for w in crew])
         day += timedelta(days=1)
+    if not jobs:
+        return
+    # A year of jobs in two statements (one per table), not one object at a time.
+    ids = session.scalars(insert(Job).returning(Job.id, sort_by_parameter_order=True), jobs).all()
+    session.execute(insert(Assignment), [
+        {"job_id": job_id, "worker_id": worker_id, "day": job["day"], "present": True, "hours": hours}
+        for job_id, job, crew in zip(ids, jobs, crews) for worker_id, hours in crew])
     session.flush()

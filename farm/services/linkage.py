@@ -73,7 +73,7 @@ def period(year: int, quarter: int | None = None, today: date | None = None) -> 
     livelihoods.check_year(year, today)
     if quarter is None:
         return Period(year, None, date(year, 1, 1), date(year + 1, 1, 1))
-    if isinstance(quarter, bool) or quarter not in QUARTERS:
+    if isinstance(quarter, bool) or not isinstance(quarter, int) or quarter not in QUARTERS:
         msg = _l("A quarter is 1, 2, 3 or 4.")
         raise Invalid(msg, {"quarter": msg})
     start = date(year, 3 * quarter - 2, 1)

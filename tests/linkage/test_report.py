@@ -63,7 +63,7 @@ def test_households_not_linked_are_not_counted(session, park):
 
 @pytest.mark.parametrize("year, quarter, field", [
     (2027, None, "year"), (2026, 3, "quarter"), (2026, 4, "quarter"), (2025, 0, "quarter"), (2025, 5, "quarter"),
-    (1899, None, "year"), ("2025", None, "year"), (2025.0, None, "year"), (True, None, "year"), (2025, True, "quarter"),
+    (1899, None, "year"), ("2025", None, "year"), (2025.0, None, "year"), (True, None, "year"), (2025, True, "quarter"), (2025, 1.0, "quarter"), (2025, "1", "quarter"),
 ])
 def test_bad_periods_are_refused_with_the_field(session, year, quarter, field):
     with pytest.raises(Invalid) as caught:
