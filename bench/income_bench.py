@@ -90,6 +90,7 @@ def prepare(url: str, big: bool) -> dict:
         f"service, {last} (months closed)": fresh(lambda: livelihoods.income_report(session, last, today=today)),
         f"service, {this} (this month open)": fresh(lambda: livelihoods.income_report(session, this, today=today)),
         f"page /livelihoods/income?year={last}": page_ok(f"/livelihoods/income?year={last}"),
+        f"page /livelihoods/income?year={this}": page_ok(f"/livelihoods/income?year={this}"),
         f"API /reports/income?year={last}": page_ok(f"/api/v1/reports/income?year={last}"),
         f"projection {this} (warnings)": fresh(lambda: livelihoods.projected(session, this, today)),
         "_close": lambda: (session.close(), database.dispose()),

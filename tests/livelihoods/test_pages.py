@@ -143,3 +143,23 @@ def test_pages_lines_admin_only(client, session, village):
     client.post("/logout", data={"csrf_token": token})
     _as(client, "manager")
     assert client.get("/livelihoods/lines").status_code == 403
+
+
+def test_pages_report_lists_households_a_page_at_a_time(client, session, village):
+    """A big village: 200 households a page, the totals over every one of them."""
+    from sqlalchemy import insert
+
+    from farm.models.land import Household
+    from farm.web.livelihoods import PAGE_ROWS
+
+    session.execute(insert(Household), [{"name": f"农户{n:03d}", "village_group": "曙光村九组", "members": 2,
+                                         "status": "none", "phone": "", "id_number": "", "address": "",
+                                         "bank_name": "", "bank_account": "", "notes": ""} for n in range(PAGE_ROWS + 3)])
+    session.commit()
+    _as(client, "official")
+    first = _text(client.get("/livelihoods/income?year=2026&village_group=曙光村九组"))
+    assert first.count("/land/households/") == PAGE_ROWS and "农户202" not in first and "page=2" in first
+    second = _text(client.get("/livelihoods/income?year=2026&village_group=曙光村九组&page=2"))
+    assert "农户202" in second and "农户000" not in second
+    assert 'band-count-below_line">203<' in second  # the totals count every household of the group
+    assert client.get("/livelihoods/income?year=2026&page=x").status_code == 200
