@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from farm import clock
 from farm.errors import Invalid
 from farm.models.land import Household, LandContract, Parcel
-from farm.models.people import Assignment, Worker
+from farm.models.people import Assignment, PayrollLine, PayrollMonth, Worker
 from farm.services import livelihoods, payroll
 from farm.units import fen
 from farm.vocab import ContractStatus, HouseholdStatus, IncomeBand, label
@@ -222,13 +222,23 @@ def days_by_worker(session: Session, p: Period) -> dict[int, int]:
 
 
 def wages_by_worker(session: Session, p: Period, today: date) -> dict[int, Decimal]:
-    """Each worker's pay for the period's months that have begun, as the payroll has it."""
+    """Each worker's pay for the period's months that have begun, as the payroll pays it: a closed month's stored
+    lines summed in SQL, an open month computed by farm.services.payroll."""
+    months = [m for m in p.months if clock.month_range(m)[0] <= today]
+    if not months:
+        return {}
+    closed = set(session.scalars(select(PayrollMonth.month).where(PayrollMonth.month.in_(months))))
     wages: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for month in p.months:
-        if clock.month_range(month)[0] > today:
-            break
-        for worker_id, pay in payroll.payroll(session, month).items():
-            wages[worker_id] += pay.total
+    if closed:
+        rows = session.execute(select(PayrollLine.worker_id, func.sum(PayrollLine.amount))
+                               .join(PayrollMonth, PayrollMonth.id == PayrollLine.payroll_id)
+                               .where(PayrollMonth.month.in_(closed)).group_by(PayrollLine.worker_id))
+        for worker_id, amount in rows:
+            wages[worker_id] += fen(Decimal(amount))
+    for month in months:
+        if month not in closed:
+            for worker_id, pay in payroll.compute(session, month).items():
+                wages[worker_id] += pay.total
     return dict(wages)
 
 
