@@ -23,6 +23,8 @@ POLICY: dict[str, frozenset[str]] = {
     "park.manage": frozenset({ADMIN, MANAGER}),
     "reports.read": frozenset({ADMIN, MANAGER, VIEWER}),
     "harvest.log": frozenset({ADMIN, MANAGER, WORKER}),
+    # Harvest records: a worker reads their own (the service narrows it), a village official none (park operations).
+    "harvest.read": frozenset({ADMIN, MANAGER, WORKER, VIEWER}),
     # Correct any field of anyone's harvest record (a worker corrects only some fields of their own: services.harvest).
     "harvest.correct_any": frozenset({ADMIN, MANAGER}),
     "self.read": frozenset({WORKER}),
@@ -30,6 +32,9 @@ POLICY: dict[str, frozenset[str]] = {
     "people.manage": frozenset({ADMIN, MANAGER}),
     # Pay and jobs: managers read everyone's, a worker only their own (the view narrows it).
     "people.own": frozenset({ADMIN, MANAGER, WORKER}),
+    # One worker's payslip: a manager anyone's, a worker their own, a village official a household member's (the
+    # view narrows it: farm.services.people.readable_payslip).
+    "people.payslip": frozenset({ADMIN, MANAGER, WORKER, OFFICIAL}),
     "land.manage": frozenset({ADMIN, MANAGER}),
     # Households, land contracts and rent (the village official files and follows them too).
     "land.read": frozenset({ADMIN, MANAGER, VIEWER, OFFICIAL}),
@@ -47,8 +52,7 @@ POLICY: dict[str, frozenset[str]] = {
     "settings.manage": frozenset({ADMIN}),
 }
 
-# Roles that may see ID numbers, bank accounts and phone numbers unmasked.
-SEES_PERSONAL_DATA = frozenset({ADMIN, MANAGER})
+# Who sees ID numbers, bank accounts and phone numbers in full: farm.services.privacy (RULES).
 
 
 def allow(permission: str) -> Callable:

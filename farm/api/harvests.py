@@ -14,7 +14,7 @@ from farm.api import Code, Kg, Name, Out, Param, Username, doc, json_body, listi
 from farm.db import request_session
 from farm.errors import Malformed
 from farm.inputs.harvest import HarvestChange, HarvestIn, HarvestVoid
-from farm.permissions import SIGNED_IN, allow
+from farm.permissions import allow
 from farm.services import harvest as harvests
 from farm.vocab import Grade
 
@@ -84,7 +84,7 @@ def create():
 
 
 @bp.get("/harvests")
-@allow(SIGNED_IN)
+@allow("harvest.read")
 @doc("Harvest records, newest first; a worker sees their own", response=HarvestOut, many=True, tag="harvest", query={
     "date": "one of the park's days, YYYY-MM-DD", "from": "first day (inclusive)", "to": "last day (exclusive)",
     "greenhouse": "greenhouse code", "crop": "crop code", "worker": "worker id", "grade": Param("grade", Grade),
@@ -106,7 +106,7 @@ def index():
 
 
 @bp.get("/harvests/<int:harvest_id>")
-@allow(SIGNED_IN)
+@allow("harvest.read")
 @doc("One harvest record with its corrections", response=HarvestDetailOut, tag="harvest")
 def detail(harvest_id: int):
     return out(HarvestDetailOut, harvests.get_harvest(request_session(), harvest_id, g.user))

@@ -271,12 +271,13 @@ def people_names(ids: list[int]):
 
 
 @bp.get("/payroll/<month>/workers/<int:worker_id>")
-@allow("people.own")
-@doc("One worker's payslip for a month, line by line", response=PayslipOut, tag="people")
+@allow("people.payslip")
+@doc("One worker's payslip for a month, line by line; a worker reads only their own, a village official only a "
+     "household member's", response=PayslipOut, tag="people")
 def payslip(month: str, worker_id: int):
-    _own_or_manager(worker_id)
-    month = clock.parse_month(month)
     db = request_session()
+    people.readable_payslip(db, g.user, worker_id)
+    month = clock.parse_month(month)
     pay = payroll.get_worker_pay(db, month, worker_id)
     crops = {c.id: c.code for c in _crops(db)}
     lines = [view(line, crop=crops.get(line.crop_id)) for line in pay.lines]

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.demo import harvest, land, livelihoods, park, people, sensors, warnings
+
+from farm.demo import harvest, land, linkage, livelihoods, park, people, sensors, warnings
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -49,6 +50,8 @@ STEPS: list[Step] = [
     people.add_people,
     sensors.add_sensor_history,
     land.add_livelihoods,
+    # Before the other income, which is drawn against what the park paid each household.
+    linkage.add_last_year_work,
     livelihoods.add_income_history,
     warnings.add_warnings,
 ]

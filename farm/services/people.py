@@ -298,3 +298,19 @@ def readable_worker(user, requested: int | None) -> int | None:
     if user is None or user.role != Role.WORKER or user.worker_id is None or requested not in (None, user.worker_id):
         raise Forbidden(_l("You may only see your own jobs and pay."))
     return user.worker_id
+
+
+def readable_payslip(session: Session, user, worker_id: int) -> Worker:
+    """The worker whose payslip `user` asks for, when they may read it: a manager anyone's, a worker their own, a
+    village official only a member of a household (the pay that is a household's income): for them any other
+    worker is NotFound, with that reason, as a worker that does not exist. Forbidden for a worker's other ids."""
+    from farm.permissions import can
+
+    if not can(user, "people.read") and can(user, "livelihoods.read"):
+        worker = session.get(Worker, worker_id)
+        if worker is None or worker.household_id is None:
+            raise NotFound(_l("Worker %(id)s is not a member of any household: an official reads the pay of "
+                              "household members only.", id=worker_id))
+        return worker
+    readable_worker(user, worker_id)
+    return get_worker(session, worker_id)

@@ -28,9 +28,12 @@ bp = Blueprint("auth", __name__)
 
 
 def home_for(user) -> str:
-    """Where a user lands after logging in: a worker (who reads only their own) on their page."""
+    """Where a user lands after logging in: a worker (who reads only their own) on their page; a village official
+    (who reads households, not the park's operations) on the livelihoods overview."""
     if can(user, "self.read"):
         return url_for("me.home")
+    if not can(user, "park.read") and can(user, "livelihoods.read"):
+        return url_for("linkage.overview")
     return url_for("dashboard.index")
 
 

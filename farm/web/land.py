@@ -22,7 +22,7 @@ from farm.inputs.land import (
 )
 from farm.models.land import LandContract
 from farm.permissions import allow
-from farm.services import land, park, settings
+from farm.services import land, park, privacy, settings
 from farm.services.rent import schedule, yuan_in_words
 from farm.vocab import ContractStatus, HouseholdStatus, MonitorKind, PaymentMethod, WorkerStatus
 from farm.web import FormState, act_and_redirect, form_action, form_input, nav
@@ -72,7 +72,8 @@ def household(household_id: int):
     return render_template("land/household.html", household=h, seen=land.personal(h, g.user),
                            workers=workers, working=sum(w.status == WorkerStatus.ACTIVE for w in workers),
                            effective_status=land.effective_status,
-                           today=clock.today(), income=household_income(db, h.id, request.args.get("year")))
+                           today=clock.today(), income=household_income(db, h.id, request.args.get("year")),
+                           last_month=clock.previous_month(clock.month_of(clock.today())))
 
 
 def _household_form(household=None):
@@ -82,9 +83,10 @@ def _household_form(household=None):
         values = {name: getattr(household, name) for name in HouseholdIn.model_fields}
         values["contract_period_end"] = household.contract_period_end.isoformat() if household.contract_period_end \
             else ""
+        values = privacy.form_values(values, g.user, land.PERSONAL_FIELDS)
 
     def save():
-        data = form_input(HouseholdIn)
+        data = form_input(HouseholdIn, **privacy.kept(request.form, household, g.user, land.PERSONAL_FIELDS))
         if household is None:
             saved_id = land.create_household(db, data).id
         else:
@@ -96,6 +98,8 @@ def _household_form(household=None):
     if not isinstance(state, FormState):
         return state
     return state.render("land/household_form.html", household=household, groups=land.village_groups(db),
+                        seen=land.personal(household, g.user) if household else {},
+                        unseen=privacy.unseen(g.user, land.PERSONAL_FIELDS) if household else (),
                         status_options=HouseholdStatus.choices(),
                         monitor_options=[("", "")] + MonitorKind.choices())
 

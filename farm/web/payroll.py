@@ -1,7 +1,7 @@
 """Payroll pages: the month per worker with closing and adjustments, the Excel export, and payslips."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -130,13 +130,11 @@ def export(month: str):
 
 
 def _slip(month: str, worker_id: int):
-    """A worker's pay for the month, line by line; a worker may only open their own (403)."""
-    people.readable_worker(g.user, worker_id)
-    month = clock.parse_month(month)
+    """A worker's pay for the month, line by line; a worker may only open their own, an official only a household
+    member's (403)."""
     db = request_session()
-    worker = db.get(Worker, worker_id)
-    if worker is None:
-        abort(404)
+    worker = people.readable_payslip(db, g.user, worker_id)
+    month = clock.parse_month(month)
     pay = payroll.get_worker_pay(db, month, worker_id)
     crops = {c.id: c for c in db.scalars(select(Crop))}
     return dict(month=month, worker=worker, pay=pay, crops=crops, closed=payroll.closed(db, month) is not None,
@@ -144,12 +142,12 @@ def _slip(month: str, worker_id: int):
 
 
 @bp.get("/<month>/workers/<int:worker_id>")
-@allow("people.own")
+@allow("people.payslip")
 def payslip(month: str, worker_id: int):
     return render_template("payroll/payslip.html", **_slip(month, worker_id))
 
 
 @bp.get("/<month>/workers/<int:worker_id>/print")
-@allow("people.own")
+@allow("people.payslip")
 def printable(month: str, worker_id: int):
     return render_template("payroll/print.html", **_slip(month, worker_id))

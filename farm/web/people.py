@@ -1,7 +1,7 @@
 """Worker pages: the list, a worker's record with training and wage history (managers)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -9,7 +9,7 @@ from farm import clock
 from farm.db import request_session
 from farm.inputs.people import TrainingIn, WageIn, WorkerIn
 from farm.permissions import allow
-from farm.services import people
+from farm.services import people, privacy
 from farm.vocab import WorkerStatus
 from farm.web import FormState, act_and_redirect, form_action, form_input, nav
 
@@ -32,10 +32,11 @@ def _form(worker=None):
     db = request_session()
     values = {"status": WorkerStatus.ACTIVE}
     if worker is not None:
-        values = {name: getattr(worker, name) for name in WorkerIn.model_fields}
+        values = privacy.form_values({name: getattr(worker, name) for name in WorkerIn.model_fields}, g.user,
+                                     people.PERSONAL_FIELDS)
 
     def save():
-        data = form_input(WorkerIn)
+        data = form_input(WorkerIn, **privacy.kept(request.form, worker, g.user, people.PERSONAL_FIELDS))
         saved = people.create_worker(db, data) if worker is None else people.update_worker(db, worker.id, data)
         return url_for("people.edit", worker_id=saved.id), _("Saved.")
 
@@ -43,6 +44,8 @@ def _form(worker=None):
     if not isinstance(state, FormState):
         return state
     return state.render("people/edit.html", worker=worker, households=people.households(db),
+                        seen=people.personal(worker, g.user) if worker else {},
+                        unseen=privacy.unseen(g.user, people.PERSONAL_FIELDS) if worker else (),
                         statuses=WorkerStatus.choices(),
                         wages=people.wage_history(db, worker.id) if worker else [], today=clock.today())
 

@@ -112,7 +112,7 @@ def test_pages_lists_filters_and_reminders(client, session, users):
     page = client.get("/dashboard").get_data(as_text=True)
     assert "land-panel" in page and "LATE" in page
     page = client.get("/land/households").get_data(as_text=True)
-    assert "赵有福" in page and "13847312345" not in page and "138****2345" in page
+    assert "赵有福" in page and "13847312345" not in page and "138****2345" not in page and "*" * 11 in page
     assert "/land/households/new" not in page  # a viewer gets no register button
     assert client.get("/land/contracts/new").status_code == 403
 
@@ -126,7 +126,7 @@ def test_pages_print_has_every_section_with_its_data(client, session, users):
                              delivery_date="2024-02-20", use="日光温室蔬菜种植", greenhouses=["GH-001"],
                              village_filed_on="2024-03-05", township_filed_on="2024-03-15")
     session.commit()
-    _as(client, "manager")
+    _as(client, "admin")
     page = client.get(f"/land/contracts/{contract.id}/print").get_data(as_text=True)
     for section in ("parties", "land", "use", "term", "rent", "lessor", "lessee", "filing", "deposit", "subsidy",
                     "change", "liability", "disputes", "other", "signatures", "schedule"):
@@ -138,9 +138,15 @@ def test_pages_print_has_every_section_with_its_data(client, session, users):
                  "2024年3月5日", "2024年3月15日", "2,000.00", "万分之 <span class=\"filled\" data-field=\"late\">5.00",
                  "34,800.00", "壹万壹仟陆佰元整", "贰仟元整"):
         assert text in page, text
-    _as(client, "viewer")
+    client.get("/logout")
+    _as(client, "manager")
     page = client.get(f"/land/contracts/{contract.id}/print").get_data(as_text=True)
     assert "150303196805121234" not in page and "1503**********1234" in page
+    assert "6228480123456781234" not in page and "6228***********1234" in page
+    client.get("/logout")
+    _as(client, "viewer")
+    page = client.get(f"/land/contracts/{contract.id}/print").get_data(as_text=True)
+    assert "150303196805121234" not in page and "1503**********1234" not in page
     assert "6228480123456781234" not in page
 
 
@@ -149,7 +155,7 @@ def test_pages_ledger_export_masks_for_viewers(client, session, users):
     contract = make_contract(session, household, codes=("P-1", "P-2"))
     session.add(RentPayment(contract=contract, paid_on=date(2024, 3, 1), amount=8000, receipt_no="R-9"))
     session.commit()
-    for role, visible in (("manager", True), ("viewer", False)):
+    for role, visible in (("admin", True), ("manager", False), ("viewer", False)):
         client = client.application.test_client()
         _as(client, role)
         response = client.get("/land/ledger.xlsx")
@@ -159,9 +165,11 @@ def test_pages_ledger_export_masks_for_viewers(client, session, users):
         cells = [str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row]
         assert ("150303196805121234" in cells) is visible
         assert ("6228480123456781234" in cells) is visible
-        assert ("13847312345" in cells) is visible
-        if not visible:
-            assert "1503**********1234" in cells
+        assert ("13847312345" in cells) is (role != "viewer")
+        if role == "manager":
+            assert "1503**********1234" in cells and "6228***********1234" in cells
+        if role == "viewer":
+            assert "*" * 18 in cells and "*" * 11 in cells
         assert "TZ-2024-001" in cells
         parcels = [r[3] for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
         assert parcels == ["P-1", "P-2"]

@@ -50,9 +50,12 @@ def test_post_worker_is_for_managers_only(client, farm, auth):
                        ).status_code == 400
 
 
-def test_workers_list_masks_id_number_for_nobody_but_managers(client, farm, auth):
-    r = client.get(f"/api/v1/workers/{farm.bob.id}", headers=auth["manager"])
+def test_workers_id_number_in_full_for_admins_only(client, farm, auth):
+    r = client.get(f"/api/v1/workers/{farm.bob.id}", headers=auth["admin"])
     assert r.get_json()["id_number"] == "150303198001011234"
+    r = client.get(f"/api/v1/workers/{farm.bob.id}", headers=auth["manager"])
+    assert r.get_json()["id_number"] == "1503**********1234"
+    assert client.get("/api/v1/workers", headers=auth["manager"]).get_json()["items"][0]["id_number"].count("*") == 10
     assert client.get(f"/api/v1/workers/{farm.bob.id}", headers=auth["worker"]).status_code == 403
     own = client.get(f"/api/v1/workers/{farm.alice.id}", headers=auth["worker"])
     assert own.status_code == 200 and own.get_json()["name"] == "王秀英"

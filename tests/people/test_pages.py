@@ -22,12 +22,21 @@ def manager(client):
     return csrf_token(client, "/jobs")
 
 
-def test_workers_list_masks_id_numbers_and_edit_shows_them(client, farm):
-    manager(client)
+def test_workers_list_masks_id_numbers_and_edit_shows_them_to_admins_only(client, session, farm):
+    csrf = manager(client)
     page = client.get("/workers").get_data(as_text=True)
     assert "李建国" in page and "150303198001011234" not in page and "1503**********1234" in page
     edit = client.get(f"/workers/{farm.bob.id}").get_data(as_text=True)
-    assert "150303198001011234" in edit
+    assert "150303198001011234" not in edit and "1503**********1234" in edit
+    # the manager saves the form with the ID number left empty: the number on record stays
+    r = client.post(f"/workers/{farm.bob.id}", data={"csrf_token": csrf, "name": "李建国", "id_number": "",
+                                                      "status": "active", "phone": "13900001111"})
+    assert r.status_code == 302
+    session.expire_all()
+    assert session.get(Worker, farm.bob.id).id_number == "150303198001011234"
+    client.get("/logout")
+    login(client, "admin", PASSWORD)
+    assert "150303198001011234" in client.get(f"/workers/{farm.bob.id}").get_data(as_text=True)
 
 
 def test_worker_form_bad_wage_rerenders_with_error(client, session, farm):

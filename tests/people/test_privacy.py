@@ -27,14 +27,19 @@ def test_mask_keeps_the_ends_and_hides_short_values(value, keep, masked):
     assert privacy.mask(value, *keep) == masked
 
 
-@pytest.mark.parametrize(("role", "full"), [("admin", True), ("manager", True), ("worker", False),
-                                            ("viewer", False)])
-def test_only_admins_and_managers_see_personal_data(role, full):
-    assert privacy.sees_personal_data(user(role)) is full
+@pytest.mark.parametrize(("role", "id_number", "bank_account", "phone"), [
+    ("admin", "full", "full", "full"), ("manager", "masked", "masked", "full"),
+    ("official", "masked", "masked", "full"), ("worker", "masked", "masked", "masked"),
+    ("viewer", "hidden", "hidden", "hidden"),
+])
+def test_each_kind_of_value_per_role(role, id_number, bank_account, phone):
+    assert (privacy.rule("id_number", user(role)), privacy.rule("bank_account", user(role)),
+            privacy.rule("phone", user(role))) == (id_number, bank_account, phone)
+    assert privacy.sees_in_full("id_number", user(role)) is (role == "admin")
 
 
-def test_nobody_signed_in_sees_nothing_in_full():
-    assert privacy.sees_personal_data(None) is False
+def test_nobody_signed_in_sees_nothing():
+    assert all(privacy.rule(kind, None) == privacy.HIDDEN for kind in privacy.KINDS)
     assert privacy.is_own(None, 3) is False
 
 
@@ -50,9 +55,11 @@ WORKER = SimpleNamespace(id=3, id_number="150303198001011234", phone="1390000111
 
 
 def test_worker_data_by_role():
-    assert people.personal(WORKER, user("manager")) == {"id_number": "150303198001011234", "phone": "13900001111"}
-    assert people.personal(WORKER, user("viewer")) == {"id_number": "1503**********1234", "phone": "139****1111"}
-    assert people.personal(WORKER, None) == {"id_number": "1503**********1234", "phone": "139****1111"}
+    assert people.personal(WORKER, user("admin")) == {"id_number": "150303198001011234", "phone": "13900001111"}
+    assert people.personal(WORKER, user("manager")) == {"id_number": "1503**********1234", "phone": "13900001111"}
+    assert people.personal(WORKER, user("official")) == {"id_number": "1503**********1234", "phone": "13900001111"}
+    assert people.personal(WORKER, user("viewer")) == {"id_number": "*" * 18, "phone": "*" * 11}
+    assert people.personal(WORKER, None) == {"id_number": "*" * 18, "phone": "*" * 11}
 
 
 def test_worker_sees_own_phone_but_not_own_id_number_in_full():
@@ -76,6 +83,10 @@ def test_household_data_by_role():
     full = {"id_number": "150303196805121234", "bank_account": "6228480123456781234", "phone": "13847312345"}
     masked = {"id_number": "1503**********1234", "bank_account": "6228***********1234", "phone": "138****2345"}
     assert land.personal(HOUSEHOLD, user("admin")) == full
-    assert land.personal(HOUSEHOLD, user("viewer")) == masked
+    # a manager and an official call households, but never read an ID number or a bank account in full
+    assert land.personal(HOUSEHOLD, user("manager")) == dict(masked, phone="13847312345")
+    assert land.personal(HOUSEHOLD, user("official")) == dict(masked, phone="13847312345")
+    assert land.personal(HOUSEHOLD, user("viewer")) == {"id_number": "*" * 18, "bank_account": "*" * 19,
+                                                         "phone": "*" * 11}
     # a household is never a worker's own record, even when the ids happen to match
     assert land.personal(HOUSEHOLD, user("worker", 3)) == masked

@@ -16,7 +16,7 @@ from farm.errors import DomainError
 from farm.inputs import parse
 from farm.inputs.harvest import HarvestChange, HarvestIn, HarvestVoid
 from farm.models.harvest import Harvest
-from farm.permissions import SIGNED_IN, allow, can
+from farm.permissions import allow, can
 from farm.services import harvest as harvests
 from farm.vocab import Grade
 from farm.web import FormState, form_action
@@ -135,7 +135,7 @@ def void(harvest_id: int):
 
 
 @bp.get("/harvests/<int:harvest_id>")
-@allow(SIGNED_IN)
+@allow("harvest.read")
 def detail(harvest_id: int):
     db = request_session()
     harvest = harvests.get_harvest(db, harvest_id, g.user)
