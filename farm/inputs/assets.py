@@ -100,7 +100,7 @@ class DistributionIn(Input):
 
 class DividendSplitIn(Input):
     """Share `amount` among the lifted-out and monitored households, equally or by members, to the fen; the fen left
-    over go to the line `remainder_to`."""
+    over go to the line `remainder_to`. Public works, a public-welfare job and a retained sum may go with it."""
 
     year: Year
     amount: PositiveYuan
@@ -108,4 +108,7 @@ class DividendSplitIn(Input):
     remainder_to: Literal[DistributionKind.RETAINED, DistributionKind.PUBLIC_WORKS] = DistributionKind.RETAINED
     public_works: Yuan = Decimal("0.00")
     retained: Yuan = Decimal("0.00")
+    # One public-welfare job (公益岗位) paid from the same income, to the person named.
+    public_job: Yuan = Decimal("0.00")
+    public_job_person: Text = ""
     paid_on: OptionalDate = None

@@ -515,6 +515,11 @@ def distribute_dividends(session: Session, data: DividendSplitIn, user=None,
              for h, share in split.shares if share > 0]
     extra = {DistributionKind.PUBLIC_WORKS: data.public_works, DistributionKind.RETAINED: data.retained}
     extra[split.remainder_to] += split.remainder
+    if data.public_job > 0:
+        if not data.public_job_person:
+            msg = _l("Name the person paid for the public-welfare job.")
+            raise Invalid(msg, {"public_job_person": msg})
+        lines.append({"kind": DistributionKind.PUBLIC_JOB, "person": data.public_job_person, "amount": data.public_job})
     lines += [{"kind": kind, "amount": amount} for kind, amount in extra.items() if amount > 0]
     return record_distribution(session, DistributionIn(year=data.year, lines=lines, paid_on=data.paid_on),
                                user, today)
