@@ -365,9 +365,9 @@ def year_return(session: Session, year: int, today: date | None = None) -> YearR
 
 
 def return_years(session: Session, today: date | None = None) -> list[YearReturn]:
-    """Every year from the first asset's to this one, oldest first."""
+    """Every year from the first in which an asset was in service to this one, oldest first."""
     today = today or clock.today()
-    first = session.scalar(select(func.min(Asset.built_on)))
+    first = session.scalar(select(func.min(func.coalesce(Asset.handed_over_on, Asset.built_on))))
     if first is None:
         return []
     return [year_return(session, y, today) for y in range(first.year, today.year + 1)]
