@@ -45,7 +45,7 @@ from farm.models.land import Household
 from farm.park_language import park_language
 from farm.services import park, settings, workbook
 from farm.services.settings import SettingSpec
-from farm.units import FEN, fen
+from farm.units import FEN, fen, yuan_text
 from farm.vocab import (
     PUBLIC_FUNDING,
     AssetCategory,
@@ -213,8 +213,8 @@ def _check(session: Session, data: AssetIn, asset_id: int | None) -> Decimal:
         raise Invalid(msg, {"funding": msg})
     total = sum((f.amount for f in data.funding), ZERO)
     if data.value is not None and fen(data.value) != total:
-        msg = _l("The funding adds up to %(total)s yuan, not the value of %(value)s yuan.", total=f"{total:f}",
-                 value=f"{fen(data.value):f}")
+        msg = _l("The funding adds up to %(total)s yuan, not the value of %(value)s yuan.", total=yuan_text(total),
+                 value=yuan_text(data.value))
         raise Invalid(msg, {"value": msg, "funding": msg})
     if data.residual_value > total:
         msg = _l("The residual value cannot exceed the original value.")
@@ -388,7 +388,7 @@ def record_return(session: Session, data: ReturnIn, user=None, today: date | Non
     state = year_return(session, data.year, today)
     if data.amount > state.outstanding:
         msg = _l("Only %(amount)s yuan of the return for %(year)s is still owed.",
-                 amount=f"{state.outstanding:f}", year=data.year)
+                 amount=yuan_text(state.outstanding), year=data.year)
         raise Invalid(msg, {"amount": msg})
     payment = AssetReturn(year=data.year, amount=fen(data.amount), paid_on=data.paid_on, receipt_no=data.receipt_no,
                           notes=data.notes, recorded_by=getattr(user, "id", None), created_at=clock.now())
@@ -495,7 +495,7 @@ def record_distribution(session: Session, data: DistributionIn, user=None, today
     total = sum((fen(line.amount) for line in data.lines), ZERO)
     if total > state.available:
         msg = _l("The lines add up to %(total)s yuan, more than the %(left)s yuan received for %(year)s and not yet "
-                 "distributed.", total=f"{total:f}", left=f"{state.available:f}", year=data.year)
+                 "distributed.", total=yuan_text(total), left=yuan_text(state.available), year=data.year)
         raise Invalid(msg, {"lines": msg})
     distribution = Distribution(year=data.year, paid_on=paid_on, notes=data.notes,
                                 recorded_by=getattr(user, "id", None), created_at=clock.now())
