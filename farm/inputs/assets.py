@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from farm import MAX_ID
 from farm.inputs import Code, Input, LongText, Name, OptionalDate, Text, Yuan
 from farm.vocab import (
     AssetCategory,
@@ -22,6 +23,8 @@ from farm.vocab import (
 PositiveYuan = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 Years = Annotated[int, Field(gt=0, le=100)]
+# A record's id, within what every database's integer holds.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A calendar year the ledgers hold.
 Year = Annotated[int, Field(ge=2000, le=2200)]
 
@@ -49,7 +52,7 @@ class AssetIn(Input):
     owner: Text = ""
     operator_kind: AssetOperator = AssetOperator.COMPANY
     operator_name: Text = ""
-    operator_household_id: int | None = None
+    operator_household_id: Id | None = None
     funding: list[FundingIn] = []
     value: Yuan | None = None
     depreciation_years: Years
@@ -83,7 +86,7 @@ class DistributionLineIn(Input):
     works or what the collective retains."""
 
     kind: DistributionKind
-    household_id: int | None = None
+    household_id: Id | None = None
     person: Text = ""
     amount: PositiveYuan
 

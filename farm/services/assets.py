@@ -61,6 +61,10 @@ from farm.vocab import (
 )
 
 ZERO = Decimal("0.00")
+# An amount the money columns hold (12 digits, 2 of them decimals).
+MAX_VALUE = Decimal(10) ** 10
+# The earliest build date a ledger takes (the poverty-alleviation programmes are far younger).
+EARLIEST = date(1950, 1, 1)
 # Households a dividend may go to.
 DIVIDEND_STATUSES = (HouseholdStatus.LIFTED, HouseholdStatus.MONITORED)
 
@@ -212,6 +216,9 @@ def _check(session: Session, data: AssetIn, asset_id: int | None) -> Decimal:
         msg = _l("Add at least one funding source.")
         raise Invalid(msg, {"funding": msg})
     total = sum((f.amount for f in data.funding), ZERO)
+    if total >= MAX_VALUE:
+        msg = _l("The funding adds up to more than the ledger holds (%(max)s yuan).", max=yuan_text(MAX_VALUE - FEN))
+        raise Invalid(msg, {"funding": msg})
     if data.value is not None and fen(data.value) != total:
         msg = _l("The funding adds up to %(total)s yuan, not the value of %(value)s yuan.", total=yuan_text(total),
                  value=yuan_text(data.value))
@@ -222,6 +229,9 @@ def _check(session: Session, data: AssetIn, asset_id: int | None) -> Decimal:
     if data.return_percent is not None and data.return_fixed is not None:
         msg = _l("Give the return as a percentage or as a fixed amount, not both.")
         raise Invalid(msg, {"return_fixed": msg})
+    if not EARLIEST <= data.built_on <= clock.today():
+        msg = _l("An asset is built between %(first)s and today.", first=EARLIEST.isoformat())
+        raise Invalid(msg, {"built_on": msg})
     if data.handed_over_on is not None and data.handed_over_on < data.built_on:
         msg = _l("An asset is handed over after it is built.")
         raise Invalid(msg, {"handed_over_on": msg})

@@ -75,7 +75,12 @@ def test_api_roles(client, session, tokens, park):
     ({"residual_value": "-1"}, "residual_value"),
     ({"return_percent": "101"}, "return_percent"),
     ({"built_on": "yesterday"}, "built_on"),
+    ({"built_on": "0001-01-01"}, "built_on"),
+    ({"built_on": "2027-01-01"}, "built_on"),  # not built yet
     ({"code": ""}, "code"),
+    ({"funding": [{"source": "fiscal", "amount": "9999999999"}, {"source": "social", "amount": "9999999999"}]},
+     "funding"),  # more than a money column holds
+    ({"operator_kind": "household", "operator_household_id": 2**31}, "operator_household_id"),
 ])
 def test_api_asset_bad_input(client, session, tokens, park, change, field):
     response = client.post("/api/v1/assets", json={**asset_data(), **change}, headers=tokens["admin"])
