@@ -325,10 +325,14 @@ def change_status(session: Session, asset_id: int, data: AssetStatusIn, user=Non
 
 # --- returns --------------------------------------------------------------------------------------
 
-def _year_assets(session: Session, year: int) -> list[Asset]:
-    """Assets built by the end of `year` and not disposed of before it began."""
-    return [a for a in session.scalars(assets_query())
-            if a.built_on <= date(year, 12, 31) and (a.disposed_on is None or a.disposed_on >= date(year, 1, 1))]
+def _in_year(asset: Asset, year: int) -> bool:
+    """Built by the end of `year` and not disposed of before it began."""
+    return asset.built_on <= date(year, 12, 31) and (asset.disposed_on is None or asset.disposed_on >= date(year, 1, 1))
+
+
+def _year_assets(session: Session, year: int, every: list[Asset] | None = None) -> list[Asset]:
+    """The assets of `year`'s ledgers, from `every` asset when the caller has loaded them already."""
+    return [a for a in (session.scalars(assets_query()) if every is None else every) if _in_year(a, year)]
 
 
 def received(session: Session, year: int) -> Decimal:
@@ -377,10 +381,27 @@ def year_return(session: Session, year: int, today: date | None = None) -> YearR
 def return_years(session: Session, today: date | None = None) -> list[YearReturn]:
     """Every year from the first in which an asset was in service to this one, oldest first."""
     today = today or clock.today()
-    first = session.scalar(select(func.min(func.coalesce(Asset.handed_over_on, Asset.built_on))))
-    if first is None:
+    every = list(session.scalars(assets_query()))
+    if not every:
         return []
-    return [year_return(session, y, today) for y in range(first.year, today.year + 1)]
+    first = min(a.in_service_on for a in every).year
+    paid = _sums(session, AssetReturn.year, AssetReturn.amount)
+    spent = _sums(session, Distribution.year, DistributionLine.amount)
+    years = []
+    for y in range(first, today.year + 1):
+        due = sum((return_due(a, y) for a in every if _in_year(a, y)), ZERO)
+        on, got = due_date(session, y), paid.get(y, ZERO)
+        years.append(YearReturn(y, due, got, spent.get(y, ZERO), on, on < today and got < due))
+    return years
+
+
+def _sums(session: Session, year_column, amount_column) -> dict[int, Decimal]:
+    """Returns received (or amounts distributed) by year, in one query."""
+    query = select(year_column, func.sum(amount_column)).group_by(year_column)
+    if amount_column is DistributionLine.amount:
+        query = query.select_from(DistributionLine).join(Distribution,
+                                                         DistributionLine.distribution_id == Distribution.id)
+    return {year: Decimal(total) + ZERO for year, total in session.execute(query)}
 
 
 def record_return(session: Session, data: ReturnIn, user=None, today: date | None = None) -> AssetReturn:
@@ -598,11 +619,13 @@ class Ledgers:
     total: Figures = field(default_factory=Figures)
 
 
-def _asset_rows(session: Session, year: int, as_of: date) -> list[AssetRow]:
-    assets = _year_assets(session, year)
+def _asset_rows(session: Session, year: int, as_of: date, every: list[Asset] | None = None,
+                sums: tuple[dict, dict] | None = None) -> list[AssetRow]:
+    assets = _year_assets(session, year, every)
     dues = [return_due(a, year) for a in assets]
-    got = apportion(received(session, year), dues)
-    out = apportion(distributed(session, year), got)
+    paid, spent = sums if sums is not None else ({year: received(session, year)}, {year: distributed(session, year)})
+    got = apportion(paid.get(year, ZERO), dues)
+    out = apportion(spent.get(year, ZERO), got)
     rows = []
     for asset, due, paid, spent in zip(assets, dues, got, out):
         accumulated = accumulated_depreciation(asset, as_of)
@@ -624,7 +647,10 @@ def ledgers(session: Session, year: int, today: date | None = None) -> Ledgers:
     funding sources in proportion to their amounts (to the fen), so every view adds up to the same totals."""
     today = today or clock.today()
     as_of = min(date(year, 12, 31), today)
-    rows = _asset_rows(session, year, as_of)
+    every = list(session.scalars(assets_query()))
+    sums = (_sums(session, AssetReturn.year, AssetReturn.amount),
+            _sums(session, Distribution.year, DistributionLine.amount))
+    rows = _asset_rows(session, year, as_of, every, sums)
     by_category = {c.value: _sum([r for r in rows if r.asset.category == c]) for c in AssetCategory}
     by_source = {s.value: Figures() for s in FundingSource}
     for row in rows:
@@ -636,7 +662,7 @@ def ledgers(session: Session, year: int, today: date | None = None) -> Ledgers:
     by_year = []
     for y in range(first, year + 1):
         end = min(date(y, 12, 31), today)
-        by_year.append((y, _sum(_asset_rows(session, y, end)) if y != year else _sum(rows)))
+        by_year.append((y, _sum(_asset_rows(session, y, end, every, sums)) if y != year else _sum(rows)))
     return Ledgers(year, as_of, rows, by_category, by_source, by_year, _sum(rows))
 
 
