@@ -698,7 +698,7 @@ def ledger_workbook(session: Session, year: int, today: date | None = None) -> b
     summary = [[label("asset_category", c), *book.by_category[c].values()] for c in AssetCategory.values()]
     tables = [workbook.Table(_l("Summary %(year)s", year=year), [_l("Ledger"), *FIGURE_HEADS], summary, sums)]
     sources = FundingSource.values()
-    heads = [_l("Code"), _l("Name"), _l("Kind"), _l("Greenhouses"), _l("Built on"), _l("Handed over on"),
+    heads = [_l("Code"), _l("Asset name"), _l("Kind"), _l("Greenhouses"), _l("Built on"), _l("Handed over on"),
              _l("Owner"), _l("Operator"), *[label("funding_source", s) for s in sources], *FIGURE_HEADS,
              _l("Depreciation years"), _l("Residual value"), _l("Status")]
     summed = tuple(range(8, 8 + len(sources) + 6))
