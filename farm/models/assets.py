@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Integer, Numeric, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm import clock
+from farm.models.auth import User
 from farm.models.base import Base, Money
 from farm.models.land import Household
 from farm.models.park import Greenhouse
@@ -111,6 +112,7 @@ class AssetChange(Base):
     after: Mapped[dict] = mapped_column(JSON)
 
     asset: Mapped[Asset] = relationship(back_populates="changes")
+    user: Mapped[User | None] = relationship()
 
 
 class AssetReturn(Base):

@@ -78,6 +78,8 @@ def test_pages_asset_form_bad_then_good(client, session, users, park):
     assert good.status_code == 302
     made = session.query(Asset).filter_by(code="ZC-002").one()
     assert made.value == Decimal("250000.00")
+    log = client.get(f"/assets/{made.id}").get_data(as_text=True).split('<h2>', )[-1]
+    assert "admin" in log  # the change log names who registered it
     refused = client.post(f"/assets/{made.id}/status", data={"csrf_token": token, "status": "disposed"},
                           follow_redirects=True)
     assert refused.status_code == 200
