@@ -16,7 +16,8 @@ from farm.vocab import AssetCategory, AssetKind, AssetOperator, AssetStatus, Dis
 
 bp = Blueprint("assets", __name__)
 
-YEAR = Param("the ledger's year (YYYY); last year when not given")
+YEAR = Param("the ledger's year (YYYY): value and depreciation at its end (today for this year), its return due "
+             "and received; this year when not given")
 
 
 class FundingOut(Out):
@@ -99,9 +100,7 @@ def _figures(asset, year: int, figures) -> dict:
 
 def _one(asset) -> dict:
     year = clock.today().year
-    figures = assets.asset_figures(request_session(), year).get(asset.id) or assets.Figures(asset.value,
-                                                                                      net_value=asset.value)
-    return _figures(asset, year, figures)
+    return _figures(asset, year, assets.asset_figures(request_session(), year)[asset.id])
 
 
 @bp.get("/assets")
@@ -111,10 +110,9 @@ def _one(asset) -> dict:
 def asset_list():
     db = request_session()
     category = assets.category_filter(request.args.get("category"))
-    year = assets.ledger_year(request.args.get("year"))
+    year = assets.ledger_year(request.args.get("year"), default=clock.today().year)
     figures = assets.asset_figures(db, year, category)
-    rows = [a for a in assets.list_assets(db, category) if a.id in figures]
-    return listing(rows, AssetOut, each=lambda a: _figures(a, year, figures[a.id]))
+    return listing(assets.list_assets(db, category), AssetOut, each=lambda a: _figures(a, year, figures[a.id]))
 
 
 @bp.post("/assets")

@@ -668,17 +668,21 @@ def ledgers(session: Session, year: int, today: date | None = None) -> Ledgers:
 
 def asset_figures(session: Session, year: int, category: str | None = None,
                   today: date | None = None) -> dict[int, Figures]:
-    """Each asset's ledger figures for `year` by asset id (the API's list)."""
+    """Each asset's ledger figures for `year` by asset id (the API's list). An asset outside that year's ledgers
+    (built after it, or disposed of before it) has its value, no depreciation and no return."""
     today = today or clock.today()
-    rows = _asset_rows(session, year, min(date(year, 12, 31), today))
-    return {r.asset.id: r.figures for r in rows if category is None or r.asset.category == category}
+    every = list(session.scalars(assets_query(category)))
+    figures = {a.id: Figures(a.value, ZERO, a.value) for a in every}
+    figures.update({r.asset.id: r.figures for r in _asset_rows(session, year, min(date(year, 12, 31), today))
+                    if r.asset.id in figures})
+    return figures
 
 
-def ledger_year(value, today: date | None = None) -> int:
-    """The year a ledger is asked for (YYYY), last year when none is given; Invalid otherwise."""
+def ledger_year(value, today: date | None = None, default: int | None = None) -> int:
+    """The year a ledger is asked for (YYYY), `default` (last year unless given) when none is; Invalid otherwise."""
     today = today or clock.today()
     if value in (None, ""):
-        return today.year - 1
+        return default if default is not None else today.year - 1
     text = str(value).strip()
     if not (text.isdigit() and len(text) == 4 and 2000 <= int(text) <= today.year):
         msg = _l("Enter a year from 2000 to %(year)s.", year=today.year)

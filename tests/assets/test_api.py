@@ -45,6 +45,13 @@ def test_api_asset_create_and_list_with_ledger_figures(client, session, tokens, 
         "code": "GH-ASSET-1", "category": "operating", "value": 120000, "accumulated_depreciation": 62700,
         "net_value": 57300, "return_due": 5400, "return_received": 0}
     assert client.get("/api/v1/assets?category=public", headers=tokens["viewer"]).get_json()["items"] == []
+    # This year by default, as at 2026-11-28: 76 full months (July 2020 to October 2026), 114,000 × 76 / 120.
+    today = client.get("/api/v1/assets", headers=tokens["viewer"]).get_json()["items"][0]
+    assert (today["accumulated_depreciation"], today["net_value"], today["return_due"]) == (72200, 47800, 5400)
+    # A year before it was built: listed with its value only.
+    early = client.get("/api/v1/assets?year=2019", headers=tokens["viewer"]).get_json()["items"][0]
+    assert (early["value"], early["accumulated_depreciation"], early["net_value"], early["return_due"]) == (
+        120000, 0, 120000, 0)
     assert client.get("/api/v1/assets?category=poor", headers=tokens["viewer"]).status_code == 422
     assert client.get("/api/v1/assets?year=20x5", headers=tokens["viewer"]).status_code == 422
 
