@@ -201,6 +201,8 @@ class ReminderKind(Term):
     RENT_DUE = "rent_due", _l("Rent due soon"), "warn"
     CONTRACT_ENDING = "contract_ending", _l("Contract ending"), "warn"
     NOT_FILED = "not_filed", _l("Not filed"), "warn"
+    RETURN_OVERDUE = "return_overdue", _l("Asset return overdue"), "bad"
+    RETURN_DUE = "return_due", _l("Asset return due soon"), "warn"
 
 
 # --- households' livelihoods (防止返贫监测) ---------------------------------------------------------------
@@ -247,6 +249,79 @@ class FollowUpMeasure(Term):
     RENT_PAID = "rent_paid", _l("Rent paid")
     SUBSIDY = "subsidy", _l("Subsidy applied for")
     OTHER = "other", _l("Other")
+
+
+# --- public-fund assets (扶贫资产 三本账) -------------------------------------------------------------------
+
+class AssetKind(Term):
+    GREENHOUSE = "greenhouse", _l("Greenhouse")
+    PACKING_SHED = "packing_shed", _l("Packing shed")
+    COLD_STORE = "cold_store", _l("Cold store")
+    IRRIGATION = "irrigation", _l("Well and irrigation")
+    ROAD = "road", _l("Road")
+    OTHER = "other", _l("Other asset")
+
+
+class AssetCategory(Term):
+    """The three ledgers (三本账) an asset built with public funds is kept in."""
+
+    PUBLIC = "public", _l("Public welfare (公益类)"), "info"
+    OPERATING = "operating", _l("Operating (经营类)"), "ok"
+    HOUSEHOLD = "household", _l("Given to households (到户类)"), "neutral"
+
+
+class FundingSource(Term):
+    """Where the money that built an asset came from; the first three are public funds."""
+
+    FISCAL = "fiscal", _l("Fiscal linkage funds (财政衔接资金)")
+    EAST_WEST = "east_west", _l("East-west cooperation (东西部协作)")
+    SOCIAL = "social", _l("Social assistance (社会帮扶)")
+    VILLAGE = "village", _l("Village collective's own funds (村集体自筹)")
+    COMPANY = "company", _l("Company's own funds (企业自筹)")
+
+    @property
+    def public(self) -> bool:
+        """Public money: what an operator's return is counted on."""
+        return self in (FundingSource.FISCAL, FundingSource.EAST_WEST, FundingSource.SOCIAL)
+
+
+PUBLIC_FUNDING = tuple(s.value for s in FundingSource if s.public)
+
+
+class AssetStatus(Term):
+    IN_USE = "in_use", _l("In use"), "ok"
+    IDLE = "idle", _l("Idle"), "muted"
+    UNDER_REPAIR = "under_repair", _l("Under repair"), "warn"
+    DISPOSED = "disposed", _l("Disposed"), "muted"
+
+
+class AssetOperator(Term):
+    """Who runs an asset for the village collective."""
+
+    COMPANY = "company", _l("The park company")
+    HOUSEHOLD = "household", _l("A household")
+
+
+class DistributionKind(Term):
+    """Where the collective's income from its assets goes."""
+
+    DIVIDEND = "dividend", _l("Dividend to a household"), "ok"
+    PUBLIC_JOB = "public_job", _l("Public-welfare job (公益岗位)"), "info"
+    PUBLIC_WORKS = "public_works", _l("Village public works"), "info"
+    RETAINED = "retained", _l("Retained by the collective"), "neutral"
+
+
+class DividendWeighting(Term):
+    """How a dividend is shared among the households: equal shares, or by their members."""
+
+    EQUAL = "equal", _l("Equal shares per household")
+    MEMBERS = "members", _l("Weighted by members")
+
+
+class AssetChangeAction(Term):
+    CREATED = "created", _l("Registered")
+    UPDATED = "updated", _l("Changed")
+    STATUS = "status", _l("Status changed")
 
 
 # --- sensors, alerts and notifications ------------------------------------------------------------------
@@ -374,6 +449,14 @@ VOCABULARIES: dict[str, type[Term]] = {
     "warning_kind": WarningKind,
     "warning_state": WarningState,
     "follow_up_measure": FollowUpMeasure,
+    "asset_kind": AssetKind,
+    "asset_category": AssetCategory,
+    "funding_source": FundingSource,
+    "asset_status": AssetStatus,
+    "asset_operator": AssetOperator,
+    "distribution_kind": DistributionKind,
+    "asset_change_action": AssetChangeAction,
+    "dividend_weighting": DividendWeighting,
     "metric": Metric,
     "reject_reason": RejectReason,
     "ingest_state": IngestState,

@@ -20,9 +20,10 @@ def _spec_path(rule: str) -> str:
 
 
 def _operation(spec: dict, method: str, path: str) -> tuple[str, dict]:
-    """The spec's path template matching a concrete path, and its operation for the method."""
+    """The spec's path template matching a concrete path, and its operation for the method; a template with fewer
+    parameters first, as the router prefers `/assets/returns` to `/assets/{asset_id}`."""
     path = path.split("?", 1)[0]
-    for template, operations in spec["paths"].items():
+    for template, operations in sorted(spec["paths"].items(), key=lambda item: item[0].count("{")):
         pattern = "^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)) + "$"
         if re.match(pattern, path) and method.lower() in operations:
             return template, operations[method.lower()]
@@ -153,8 +154,8 @@ def small_park(app, client, session):
         tokens = {role: bearer(token_for(session, user)) for role, user in made.items()}
         ids = {"code": "GH-001"}
 
-        def post(path, body, status=201):
-            response = client.post(path, json=body, headers=tokens["manager"])
+        def post(path, body, status=201, role="manager"):
+            response = client.post(path, json=body, headers=tokens[role])
             assert response.status_code == status, (path, response.get_json())
             check_response(app, "POST", path, response)
             return response.get_json()
@@ -198,6 +199,15 @@ def small_park(app, client, session):
         session.commit()
         ids["warning_id"] = warning.id
         post(f"/api/v1/warnings/{warning.id}/follow-ups", {"measure": "rent_paid", "note": "已催园区付租"})
+        ids["asset_id"] = post("/api/v1/assets", {
+            "code": "ZC-GH-001", "name": "1号棚", "kind": "greenhouse", "category": "operating", "greenhouses": ["GH-001"],
+            "built_on": "2023-01-01", "funding": [{"source": "fiscal", "amount": "90000"},
+                                                  {"source": "company", "amount": 30000.5}],
+            "value": "120000.50", "depreciation_years": 10, "residual_value": "6000", "return_percent": "6"},
+            role="admin")["id"]
+        post("/api/v1/assets/returns", {"year": 2025, "amount": "5000", "paid_on": "2026-03-01"}, role="admin")
+        post("/api/v1/distributions", {"year": 2025, "lines": [{"kind": "public_works", "amount": "1000.5"}]},
+             role="admin")
         ids["month"] = "2026-11"
         yield {"tokens": tokens, "ids": ids}
 

@@ -1,7 +1,7 @@
 """The demo park: the Shuguang village demonstration park in Wuhai, loaded into an empty database.
 
 `seed_demo` runs the steps in `STEPS` in order with one shared context and leaves the commit to its caller. One
-module per area holds that area's steps (park, harvest, land, people, sensors). The park's steps draw from one
+module per area holds that area's steps (park, harvest, land, people, sensors, assets). The park's steps draw from one
 seeded generator (`ctx["rng"]`) and every other area from its own, so the park comes out the same each time; a new
 step is appended to `STEPS` and takes its own generator, so the earlier ones keep their content.
 """
@@ -15,8 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-
-from farm.demo import harvest, land, linkage, livelihoods, park, people, sensors, warnings
+from farm.demo import assets, harvest, land, linkage, livelihoods, park, people, sensors, warnings
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -54,6 +53,7 @@ STEPS: list[Step] = [
     linkage.add_last_year_work,
     livelihoods.add_income_history,
     warnings.add_warnings,
+    assets.add_assets,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}

@@ -18,9 +18,8 @@ from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
 from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdChange, HouseholdIn, PaymentIn
 from farm.models.land import Household, LandContract, Parcel, RentPayment
-from farm.models.park import Greenhouse
 from farm.models.people import Worker
-from farm.services import privacy, settings, workbook
+from farm.services import park, privacy, settings, workbook
 from farm.services.rent import ZERO, Schedule, schedule, term_end
 from farm.services.settings import SettingSpec
 from farm.vocab import ContractStatus, DueStatus, HouseholdStatus, ReminderKind, label
@@ -232,15 +231,6 @@ def _check_terms(session: Session, data: ContractIn, household: Household, contr
         raise Conflict(msg, {"number": msg})
 
 
-def _greenhouses(session: Session, codes: list[str]) -> list[Greenhouse]:
-    found = {g.code: g for g in session.scalars(select(Greenhouse).where(Greenhouse.code.in_(codes)))}
-    missing = [c for c in codes if c not in found]
-    if missing:
-        msg = _l("Unknown greenhouse %(code)s.", code=", ".join(missing))
-        raise Invalid(msg, {"greenhouses": msg})
-    return sorted(found.values(), key=lambda g: g.code)
-
-
 def household_for(session: Session, household_id: int) -> Household:
     """The household a record names by id; Invalid (on `household_id`) when there is none."""
     household = session.get(Household, household_id)
@@ -269,7 +259,7 @@ def create_contract(session: Session, data: ContractIn) -> LandContract:
     """Make a contract with its parcels; refuses terms past the 承包期 and parcels already leased (409)."""
     household = household_for(session, data.household_id)
     _check_terms(session, data, household, None)
-    greenhouses = _greenhouses(session, data.greenhouses)
+    greenhouses = park.greenhouses_by_code(session, data.greenhouses)
     contract = LandContract(household=household, status=data.status)
     _apply(contract, data)
     contract.parcels = [Parcel(**p.model_dump()) for p in data.parcels]
@@ -284,7 +274,7 @@ def update_contract(session: Session, contract_id: int, data: ContractIn) -> Lan
     contract = get_contract(session, contract_id)
     household = household_for(session, data.household_id)
     _check_terms(session, data, household, contract.id)
-    greenhouses = _greenhouses(session, data.greenhouses)
+    greenhouses = park.greenhouses_by_code(session, data.greenhouses)
     contract.household = household
     _apply(contract, data)
     if contract.status == ContractStatus.DRAFT:

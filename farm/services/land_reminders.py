@@ -1,6 +1,7 @@
 """The land reminders as a scheduled job: rent overdue, rent due soon and contracts ending (the rule is
 farm.services.land.reminders), each recorded once and queued on the notification channels once, in the park's
-language."""
+language. The same job reminds of the village collective's asset returns overdue or due soon
+(farm.services.assets.return_reminders), queued once per year and due date under their own key."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,7 +14,7 @@ from farm import clock
 from farm.i18n import number
 from farm.models.daily_reports import LandReminderRecord
 from farm.park_language import park_language
-from farm.services import land, notify
+from farm.services import assets, land, notify
 from farm.vocab import ReminderKind, label
 
 # The reminders the job notifies (not the `not_filed` ones, which the land pages show).
@@ -42,6 +43,24 @@ def reminder_text(reminder) -> tuple[str, str]:
     return subject, f"{subject}\n{body}"
 
 
+def return_reminder_key(reminder) -> str:
+    """Names an asset-return reminder: the year's return and its due date."""
+    return f"asset-return:{reminder.kind}:{reminder.year}:{reminder.on.isoformat()}"
+
+
+def return_reminder_text(reminder) -> tuple[str, str]:
+    """Subject and body of an asset-return reminder, in the park's language."""
+    with park_language():
+        subject = _("%(kind)s: the return for %(year)s", kind=label("reminder", reminder.kind), year=reminder.year)
+        if reminder.kind == ReminderKind.RETURN_OVERDUE:
+            body = _("%(amount)s yuan due on %(date)s, %(days)d days late", amount=number(reminder.amount, 2),
+                     date=reminder.on.isoformat(), days=-reminder.days)
+        else:
+            body = _("%(amount)s yuan due on %(date)s, in %(days)d days", amount=number(reminder.amount, 2),
+                     date=reminder.on.isoformat(), days=reminder.days)
+    return subject, f"{subject}\n{body}"
+
+
 def run_land_reminders(session: Session, now: datetime) -> dict:
     """The job: record the park day's land reminders (rent overdue, rent due soon, contracts ending) and queue
     each on the notification channels once; run again, it changes nothing but the time each was last seen.
@@ -67,5 +86,10 @@ def run_land_reminders(session: Session, now: datetime) -> dict:
         if record.notified_at is None and notify.enqueue(session, key, *reminder_text(reminder), now):
             record.notified_at = now
             sent += 1
+    # Asset returns: the outbox's key keeps each notified once; they count in `current` and `notified`.
+    returns = assets.return_reminders(session, today)
+    for reminder in returns:
+        if notify.enqueue(session, return_reminder_key(reminder), *return_reminder_text(reminder), now):
+            sent += 1
     session.flush()
-    return {"current": len(current), "new": new, "notified": sent}
+    return {"current": len(current) + len(returns), "new": new, "notified": sent}

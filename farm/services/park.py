@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from farm.errors import NotFound
+from farm.errors import Invalid, NotFound
 from farm.models.crops import Planting
 from farm.models.park import Greenhouse, Park
 from farm.services.plantings import active_plantings, current_planting
@@ -21,7 +21,7 @@ from farm.vocab import CropCategory, GreenhouseStatus
 # The overview's status filter: a greenhouse status, or whether it has an active planting.
 STATUS_FILTERS = ("planted", "empty") + GreenhouseStatus.values()
 
-__all__ = ["STATUS_FILTERS", "active_plantings", "current_planting", "get_greenhouse", "get_park", "latest_readings",
+__all__ = ["STATUS_FILTERS", "active_plantings", "current_planting", "get_greenhouse", "get_park", "greenhouses_by_code", "latest_readings",
            "list_greenhouses", "overview_counts", "OverviewCounts"]
 
 
@@ -43,6 +43,16 @@ def get_greenhouse(session: Session, code: str, lock: bool = False) -> Greenhous
     if greenhouse is None:
         raise NotFound(_l("There is no greenhouse %(code)s.", code=code), {"greenhouse": _l("Unknown greenhouse.")})
     return greenhouse
+
+
+def greenhouses_by_code(session: Session, codes: list[str], field: str = "greenhouses") -> list[Greenhouse]:
+    """The greenhouses a record names by code, in code order; Invalid (on `field`) naming any code unknown."""
+    found = {g.code: g for g in session.scalars(select(Greenhouse).where(Greenhouse.code.in_(codes)))}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        msg = _l("Unknown greenhouse %(code)s.", code=", ".join(missing))
+        raise Invalid(msg, {field: msg})
+    return sorted(found.values(), key=lambda g: g.code)
 
 
 @dataclass
