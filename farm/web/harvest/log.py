@@ -18,6 +18,7 @@ from farm.inputs.harvest import HarvestChange, HarvestIn, HarvestVoid
 from farm.models.harvest import Harvest
 from farm.permissions import SIGNED_IN, allow, can
 from farm.services import harvest as harvests
+from farm.services import sprays
 from farm.vocab import Grade
 from farm.web import FormState, form_action
 from farm.web.harvest import bp
@@ -49,6 +50,7 @@ def _log_context(db, values, errors, message, status=200):
         key=str(uuid.uuid4()), tz=clock.park_tz().key, selected=selected, recent=harvests.recent_days(db, g.user),
         grades_json={grade.value: grade.label for grade in Grade},
         workers=harvests.worker_choices(db) if harvests.is_manager(g.user) else [],
+        running=sprays.running(db, [gh.id for gh, _planting in houses]), may_override=can(g.user, "sprays.manage"),
     ), status
 
 
@@ -72,6 +74,8 @@ def log():
     state = form_action(values, save)
     if not isinstance(state, FormState):
         return state
+    if "interval_override" in state.errors:  # the refusal of a reason from a worker: shown above the form
+        state.message = state.errors.pop("interval_override")
     if "weight_kg" in state.errors:
         state.errors["weight"] = state.errors.pop("weight_kg")  # the form's field is the typed weight, kg or 斤
     return _log_context(db, state.values, state.errors, state.message, state.status)
@@ -139,5 +143,5 @@ def void(harvest_id: int):
 def detail(harvest_id: int):
     db = request_session()
     harvest = harvests.get_harvest(db, harvest_id, g.user)
-    return render_template("harvest/detail.html", harvest=harvest,
+    return render_template("harvest/detail.html", harvest=harvest, override=sprays.override_of(db, harvest.id),
                            may_change=harvests.may_change(db, harvest, g.user) if can(g.user, "harvest.log") else False)
