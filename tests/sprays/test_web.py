@@ -55,7 +55,8 @@ def test_spray_form_errors_are_shown_in_chinese_and_store_nothing(client, sessio
                           ({"registration_no": "XX1"}, "registration_no")):
         r = spray_form(client, **{"operator": str(farm.worker.worker_id), **change})
         assert r.status_code == 422, change
-        assert "has-error" in r.get_data(as_text=True) or "flash-error" in r.get_data(as_text=True)
+        text = r.get_data(as_text=True)
+        assert f'id="e-{error}"' in text if error not in ("greenhouse", "operator") else "has-error" in text
     r = spray_form(client)  # no operator
     assert r.status_code == 422 and "必填" in r.get_data(as_text=True)
     assert count(session, Spray) == 0
