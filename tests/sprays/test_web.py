@@ -152,3 +152,23 @@ def test_who_sees_the_spray_pages(client, session, farm):
         assert client.get("/sprays/products/new").status_code == record, role
         assert client.get("/sprays").status_code == read, role
         assert client.get("/sprays/products").status_code == read, role
+
+
+def test_a_manager_moving_a_harvest_into_an_interval_on_the_correction_page_gives_a_reason(client, session, farm):
+    sprayed(session, farm)  # the 19th at 17:00, allowed from the 22nd
+    from farm.inputs.harvest import HarvestIn
+    from farm.services import harvest as harvests
+
+    h, _new = harvests.log_harvest(session, HarvestIn(greenhouse="GH-001", weight_kg=10, grade="grade1",
+                                                      harvested_at=datetime(2026, 11, 19, 8, 0)),
+                                   farm.users["manager"])
+    session.commit()
+    login(client, "manager", PASSWORD)
+    form = {"csrf_token": csrf_token(client, f"/harvests/{h.id}/edit"), "greenhouse": "GH-001", "weight_kg": "10",
+            "grade": "grade1", "harvested_at": "2026-11-20T08:00", "reason": "时间录错"}
+    refused = client.post(f"/harvests/{h.id}/edit", data=form)
+    assert refused.status_code == 422 and "2026-11-22 起方可采收" in refused.get_data(as_text=True)
+    assert 'name="interval_override"' in refused.get_data(as_text=True)
+    ok = client.post(f"/harvests/{h.id}/edit", data={**form, "interval_override": "复检合格"})
+    assert ok.status_code == 302, ok.get_data(as_text=True)
+    assert session.scalars(select(SprayOverride)).one().reason == "复检合格"

@@ -96,10 +96,12 @@ def edit(harvest_id: int):
     harvest = harvests.get_harvest(db, harvest_id, g.user)
     fields = harvests.correctable_fields(db, g.user, harvest)
     manager = harvests.is_manager(g.user)
+    may_override = can(g.user, "sprays.manage")
 
     def save():
         # Only the fields the form offers are read; the service refuses the rest from any other caller.
-        form = {k: v for k, v in request.form.to_dict().items() if k in fields or k == "reason"}
+        extra = ("reason", "interval_override") if may_override else ("reason",)
+        form = {k: v for k, v in request.form.to_dict().items() if k in fields or k in extra}
         harvests.correct_harvest(db, harvest_id, parse(HarvestChange, form), g.user)
         return (url_for("harvest.detail", harvest_id=harvest_id) if manager else url_for("harvest.log"),
                 _("Correction saved."))
@@ -115,7 +117,7 @@ def edit(harvest_id: int):
         state.message, state.status = _("This record can no longer be changed here; ask a manager."), 403
     return state.render(
         "harvest/edit.html", harvest=harvest, manager=manager, fields=fields, grades=list(Grade),
-        status=state.status, workers=harvests.worker_choices(db) if "worker" in fields else [],
+        status=state.status, workers=harvests.worker_choices(db) if "worker" in fields else [], may_override=may_override,
         houses=harvests.greenhouses_for_logging(db, g.user) if "greenhouse" in fields else [],
     )
 
