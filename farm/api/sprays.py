@@ -45,6 +45,7 @@ class ProductOut(Out):
     registration_no: str
     active_ingredient: str
     phi_days: int
+    crop_intervals: dict[str, int] = Field(description="crop code -> interval in days, where it differs")
     active: bool
     note: str
 
@@ -87,7 +88,8 @@ def detail(spray_id: int):
      tag="sprays", query={"active": Param("1 for the products still in use", ("1",))})
 def products():
     db = request_session()
-    return listing(sprays.list_products(db, active_only=request.args.get("active") == "1"), ProductOut)
+    return listing(sprays.list_products(db, active_only=request.args.get("active") == "1"), ProductOut,
+                   each=lambda p: {"crop_intervals": sprays.crop_intervals(p)})
 
 
 @bp.post("/spray-products")
@@ -99,4 +101,4 @@ def create_product():
     db = request_session()
     product = sprays.save_product(db, data)
     db.commit()
-    return created(ProductOut, product)
+    return created(ProductOut, product, crop_intervals=sprays.crop_intervals(product))

@@ -42,13 +42,15 @@ class ProductIn(Input):
     registration_no: RegistrationNo
     active_ingredient: Ingredient
     phi_days: PhiDays
+    # Crop code -> the interval the label states for that crop, where it differs from `phi_days`.
+    crop_intervals: dict[Code, PhiDays] = {}
     active: bool = True
     note: LongText = ""
 
 
 class SprayIn(Input):
     """One spraying of a greenhouse. `product` is a name from the park's list (its registration number, active
-    ingredient and interval are taken from there unless given) or a product typed in, which then needs all three.
+    ingredient and interval, for the crop growing there where the list has one, are taken from there unless given) or a product typed in, which then needs all three.
     `applied_at` defaults to now; a time without an offset is the park's local time. `operator` is a worker id."""
 
     greenhouse: Code

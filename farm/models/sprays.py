@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm import clock
@@ -15,6 +15,7 @@ from farm.vocab import DoseUnit
 
 if TYPE_CHECKING:
     from farm.models.auth import User
+    from farm.models.crops import Crop
     from farm.models.harvest import Harvest
     from farm.models.park import Greenhouse
     from farm.models.people import Worker
@@ -35,6 +36,25 @@ class SprayProduct(Base):
     active: Mapped[bool] = mapped_column(default=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    crop_intervals: Mapped[list["SprayProductCrop"]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="SprayProductCrop.id")
+
+
+class SprayProductCrop(Base):
+    """The interval a product's label states for one crop, where it differs from the product's default."""
+
+    __tablename__ = "spray_product_crops"
+    __table_args__ = (UniqueConstraint("product_id", "crop_id"),
+                      CheckConstraint("phi_days >= 0", name="phi_days_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("spray_products.id", ondelete="CASCADE"))
+    crop_id: Mapped[int] = mapped_column(ForeignKey("crops.id"))
+    phi_days: Mapped[int]
+
+    product: Mapped[SprayProduct] = relationship(back_populates="crop_intervals")
+    crop: Mapped["Crop"] = relationship()
 
 
 class Spray(Base):

@@ -25,13 +25,14 @@ from farm import clock
 from farm.errors import Forbidden, Invalid, NotFound
 from farm.inputs.sprays import ProductIn, SprayIn
 from farm.models.auth import User
+from farm.models.crops import Crop
 from farm.models.harvest import Harvest
 from farm.models.harvest import HarvestChange as ChangeRecord
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
-from farm.models.sprays import Spray, SprayOverride, SprayProduct
+from farm.models.sprays import Spray, SprayOverride, SprayProduct, SprayProductCrop
 from farm.permissions import can
-from farm.services import park
+from farm.services import park, plantings
 
 # A phone's clock may run a little fast; a spray "in the future" beyond this is refused.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -72,6 +73,13 @@ def save_product(session: Session, data: ProductIn, product_id: int | None = Non
         raise Invalid(msg, {"name": msg})
     for name in ("name", "registration_no", "active_ingredient", "phi_days", "active", "note"):
         setattr(product, name, getattr(data, name))
+    crops = {c.code: c for c in session.scalars(select(Crop).where(Crop.code.in_(list(data.crop_intervals))))}
+    unknown = {f"crop_intervals.{code}": _l("There is no crop %(code)s.", code=code)
+               for code in data.crop_intervals if code not in crops}
+    if unknown:
+        raise Invalid(_l("Some fields are not valid."), unknown)
+    product.crop_intervals = [SprayProductCrop(crop=crops[code], phi_days=days)
+                              for code, days in sorted(data.crop_intervals.items())]
     if product_id is None:
         product.created_at = clock.now()
         session.add(product)
@@ -82,6 +90,21 @@ def save_product(session: Session, data: ProductIn, product_id: int | None = Non
         msg = _l("The list already has a product named %(name)s.", name=data.name)
         raise Invalid(msg, {"name": msg}) from None
     return product
+
+
+def product_interval(product: SprayProduct, greenhouse: Greenhouse, day: date) -> int:
+    """The interval a listed product takes in this greenhouse on this day: the one its label states for the crop
+    growing there, else the product's default."""
+    planting = plantings.current_planting(greenhouse, day)
+    for interval in product.crop_intervals:
+        if planting is not None and interval.crop_id == planting.crop_id:
+            return interval.phi_days
+    return product.phi_days
+
+
+def crop_intervals(product: SprayProduct) -> dict[str, int]:
+    """Crop code -> interval, as the product's answer and the spray form's script read them."""
+    return {interval.crop.code: interval.phi_days for interval in product.crop_intervals}
 
 
 # --- recording a spray ----------------------------------------------------------------------------
@@ -125,7 +148,9 @@ def record_spray(session: Session, data: SprayIn, user: User) -> Spray:
     product = _product_named(session, data.product)
     registration_no = data.registration_no or (product.registration_no if product else None)
     ingredient = data.active_ingredient or (product.active_ingredient if product else None)
-    phi_days = data.phi_days if data.phi_days is not None else (product.phi_days if product else None)
+    phi_days = data.phi_days
+    if phi_days is None and product is not None:
+        phi_days = product_interval(product, greenhouse, clock.park_day(applied_at))
     missing = {name: _l("Required for a product that is not on the park's list.")
                for name, value in (("registration_no", registration_no), ("active_ingredient", ingredient),
                                    ("phi_days", phi_days)) if value is None}

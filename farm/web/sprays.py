@@ -9,12 +9,15 @@ from farm import clock
 from farm.db import request_session
 from farm.inputs.sprays import ProductIn, SprayIn
 from farm.permissions import allow
+from farm.services import crops as crop_service
 from farm.services import harvest as harvests
 from farm.services import park, sprays
 from farm.vocab import DoseUnit
 from farm.web import FormState, form_action, form_input, nav
 
 bp = Blueprint("sprays", __name__, url_prefix="/sprays")
+# The product form's field of a crop's own interval: crop_phi_<crop code>.
+CROP_FIELD = "crop_phi_"
 nav("sprays.index", _l("Spraying records"), "park.read", 21)
 
 
@@ -48,9 +51,12 @@ def new():
     state = form_action(values, save)
     if not isinstance(state, FormState):
         return state
+    houses = park.list_greenhouses(db)
+    planted = {gh.code: park.current_planting(gh) for gh in houses}
     return state.render("sprays/form.html", products=sprays.list_products(db, active_only=True),
-                        greenhouses=park.list_greenhouses(db), workers=harvests.worker_choices(db),
-                        units=DoseUnit.choices())
+                        greenhouses=houses, workers=harvests.worker_choices(db), units=DoseUnit.choices(),
+                        crop_of={code: p.crop.code for code, p in planted.items() if p is not None},
+                        crop_intervals=sprays.crop_intervals)
 
 
 @bp.get("/products")
@@ -64,10 +70,14 @@ def _product_form(product_id: int | None = None):
     product = sprays.get_product(db, product_id) if product_id is not None else None
     values = {"active": True}
     if product is not None:
-        values = {name: getattr(product, name) for name in ProductIn.model_fields}
+        values = {name: getattr(product, name) for name in ProductIn.model_fields if name != "crop_intervals"}
+        values.update({CROP_FIELD + code: days for code, days in sprays.crop_intervals(product).items()})
 
     def save():
-        sprays.save_product(db, form_input(ProductIn, active="active" in request.form), product_id)
+        by_crop = {name[len(CROP_FIELD):]: value for name, value in request.form.items()
+                   if name.startswith(CROP_FIELD) and value.strip()}
+        sprays.save_product(db, form_input(ProductIn, active="active" in request.form, crop_intervals=by_crop),
+                            product_id)
         return url_for("sprays.products"), _("Product saved.")
 
     state = form_action(values, save)
@@ -75,7 +85,11 @@ def _product_form(product_id: int | None = None):
         return state
     if request.method == "POST":
         state.values["active"] = "active" in request.form
-    return state.render("sprays/product_form.html", product=product)
+        # An interval refused for a crop is shown at that crop's field.
+        for name in [n for n in state.errors if n.startswith("crop_intervals.")]:
+            state.errors[CROP_FIELD + name.split(".", 1)[1]] = state.errors.pop(name)
+    return state.render("sprays/product_form.html", product=product, crops=crop_service.list_crops(db),
+                        crop_field=CROP_FIELD)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])

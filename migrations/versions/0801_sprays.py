@@ -1,4 +1,4 @@
-"""sprays: pesticide products, spraying records with their pre-harvest interval, and harvests a manager allowed
+"""sprays: pesticide products (with intervals per crop), spraying records with their pre-harvest interval, and harvests a manager allowed
 inside one (with the reason)
 
 Revision ID: 0801_sprays
@@ -31,6 +31,19 @@ def upgrade() -> None:
         sa.CheckConstraint("phi_days >= 0", name=op.f("ck_spray_products_phi_days_not_negative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_spray_products")),
         sa.UniqueConstraint("name", name=op.f("uq_spray_products_name")),
+    )
+    op.create_table(
+        "spray_product_crops",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("crop_id", sa.Integer(), nullable=False),
+        sa.Column("phi_days", sa.Integer(), nullable=False),
+        sa.CheckConstraint("phi_days >= 0", name=op.f("ck_spray_product_crops_phi_days_not_negative")),
+        sa.ForeignKeyConstraint(["product_id"], ["spray_products.id"],
+                                name=op.f("fk_spray_product_crops_product_id_spray_products"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["crop_id"], ["crops.id"], name=op.f("fk_spray_product_crops_crop_id_crops")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_spray_product_crops")),
+        sa.UniqueConstraint("product_id", "crop_id", name=op.f("uq_spray_product_crops_product_id_crop_id")),
     )
     op.create_table(
         "sprays",
@@ -89,4 +102,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("spray_overrides")
     op.drop_table("sprays")
+    op.drop_table("spray_product_crops")
     op.drop_table("spray_products")

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from farm.models.harvest import Harvest, HarvestChange
-from farm.models.sprays import Spray, SprayOverride
+from farm.models.sprays import Spray, SprayOverride, SprayProduct
 
 SPRAY = {"greenhouse": "GH-001", "applied_at": "2026-11-10T15:00:00+08:00", "product": "吡虫啉", "dose": 20,
          "dose_unit": "ml", "water_l": 15, "target": "蚜虫"}
@@ -196,3 +196,28 @@ def test_history_records_the_override_once_per_harvest(client, session, farm, au
     spray(client, auth, farm)
     harvest_at(client, auth, "2026-11-11T08:00:00+08:00", interval_override="复检合格")
     assert count(session, HarvestChange) == 1
+
+
+def test_a_products_interval_for_the_crop_growing_there_is_taken(client, session, farm, auth):
+    body = {"name": "百菌清", "registration_no": "PD20096543", "active_ingredient": "百菌清 75%", "phi_days": 7,
+            "crop_intervals": {"cucumber": 10}}
+    r = client.post("/api/v1/spray-products", json=body, headers=auth["manager"])
+    assert r.status_code == 201 and r.get_json()["crop_intervals"] == {"cucumber": 10}
+    cucumbers = spray(client, auth, farm, product="百菌清").get_json()  # GH-001 grows cucumbers
+    empty = spray(client, auth, farm, product="百菌清", greenhouse="GH-002").get_json()
+    typed = spray(client, auth, farm, product="百菌清", phi_days=5).get_json()
+    assert (cucumbers["phi_days"], cucumbers["harvest_allowed_from"]) == (10, "2026-11-20")
+    assert (empty["phi_days"], typed["phi_days"]) == (7, 5)
+    listed = client.get("/api/v1/spray-products", headers=auth["viewer"]).get_json()["items"]
+    assert {p["name"]: p["crop_intervals"] for p in listed} == {"吡虫啉": {}, "百菌清": {"cucumber": 10}}
+
+
+@pytest.mark.parametrize("intervals, field", [({"melon": 3}, "crop_intervals.melon"),
+                                              ({"cucumber": -1}, "crop_intervals.cucumber"),
+                                              ({"cucumber": "3"}, "crop_intervals.cucumber")])
+def test_a_bad_crop_interval_is_422(client, session, farm, auth, intervals, field):
+    body = {"name": "百菌清", "registration_no": "PD20096543", "active_ingredient": "百菌清 75%", "phi_days": 7,
+            "crop_intervals": intervals}
+    r = client.post("/api/v1/spray-products", json=body, headers=auth["manager"])
+    assert r.status_code == 422 and field in r.get_json()["error"]["fields"], r.get_json()
+    assert count(session, SprayProduct) == 1

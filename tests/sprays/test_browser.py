@@ -108,14 +108,21 @@ def test_browser_the_offline_queue_keeps_a_refused_entry_and_sends_the_allowed_o
 
 
 def test_browser_spray_form_fills_from_the_product_on_a_phone(live_server, session, sprayed, phone):
+    product = next(p for p in sprays.list_products(session) if p.name == "吡虫啉")  # 3 days, and 4 on cucumbers
+    sprays.save_product(session, ProductIn(name=product.name, registration_no=product.registration_no,
+                                           active_ingredient=product.active_ingredient, phi_days=3,
+                                           crop_intervals={"cucumber": 4}), product.id)
+    session.commit()
     _context, page = phone
     log_in(page, live_server, "manager")
-    page.goto(live_server + "/sprays/new?gh=GH-001")
+    page.goto(live_server + "/sprays/new?gh=GH-002")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.fill("#f-product", "吡虫啉")
     page.dispatch_event("#f-product", "change")
     assert page.input_value("#f-registration_no") == "PD20081234"
-    assert page.input_value("#f-phi_days") == "3"
+    assert page.input_value("#f-phi_days") == "3"  # GH-002 stands empty: the product's default
+    page.select_option("#f-greenhouse", "GH-001")  # cucumbers
+    assert page.input_value("#f-phi_days") == "4"
     page.fill("#f-dose", "15")
     page.fill("#f-target", "蚜虫")
     page.select_option("#f-operator", index=1)

@@ -172,3 +172,21 @@ def test_a_manager_moving_a_harvest_into_an_interval_on_the_correction_page_give
     ok = client.post(f"/harvests/{h.id}/edit", data={**form, "interval_override": "复检合格"})
     assert ok.status_code == 302, ok.get_data(as_text=True)
     assert session.scalars(select(SprayOverride)).one().reason == "复检合格"
+
+
+def test_product_form_keeps_an_interval_per_crop(client, session, farm):
+    login(client, "manager", PASSWORD)
+    token = csrf_token(client, "/sprays/products/new")
+    page = client.get(f"/sprays/products/{farm.product.id}/edit").get_data(as_text=True)
+    assert 'name="crop_phi_cucumber"' in page
+    data = {"csrf_token": token, "name": "吡虫啉", "registration_no": "PD20081234", "active_ingredient": "吡虫啉 10%",
+            "phi_days": "3", "active": "on"}
+    bad = client.post(f"/sprays/products/{farm.product.id}/edit", data={**data, "crop_phi_cucumber": "-2"})
+    assert bad.status_code == 422 and 'id="e-crop_phi_cucumber"' in bad.get_data(as_text=True)
+    ok = client.post(f"/sprays/products/{farm.product.id}/edit", data={**data, "crop_phi_cucumber": "5"})
+    assert ok.status_code == 302
+    session.expire_all()
+    assert sprays.crop_intervals(farm.product) == {"cucumber": 5}
+    form = client.get("/sprays/new").get_data(as_text=True)
+    assert "data-crops=\"{&#34;cucumber&#34;: 5}\"" in form and 'data-crop="cucumber"' in form
+    assert "黄瓜 5" in client.get("/sprays/products").get_data(as_text=True)
