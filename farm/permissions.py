@@ -48,6 +48,9 @@ POLICY: dict[str, frozenset[str]] = {
     "assets.read": frozenset({ADMIN, MANAGER, VIEWER, OFFICIAL}),
     "assets.manage": frozenset({ADMIN}),
     "sensors.manage": frozenset({ADMIN, MANAGER}),
+    # Record sprays, keep the list of pesticide products, and log a harvest inside a pre-harvest interval with a
+    # reason (everyone with park.read reads the spraying records).
+    "sprays.manage": frozenset({ADMIN, MANAGER}),
     "users.manage": frozenset({ADMIN}),
     "settings.manage": frozenset({ADMIN}),
 }

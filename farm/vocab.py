@@ -426,6 +426,15 @@ class SchedulerState(Term):
 
 
 # Every vocabulary by the name templates and exports use: `label("grade", h.grade)`.
+# --- spraying records (农药使用记录) ------------------------------------------------------------------
+
+class DoseUnit(Term):
+    """What a spray's dose of product is measured in (the amount put into the sprayer's water)."""
+
+    ML = "ml", _l("ml")
+    G = "g", _l("g")
+
+
 VOCABULARIES: dict[str, type[Term]] = {
     "greenhouse_kind": GreenhouseKind,
     "greenhouse_status": GreenhouseStatus,
@@ -467,6 +476,7 @@ VOCABULARIES: dict[str, type[Term]] = {
     "notification_state": NotificationState,
     "job_outcome": JobOutcome,
     "scheduler_state": SchedulerState,
+    "dose_unit": DoseUnit,
 }
 
 

@@ -208,6 +208,11 @@ def small_park(app, client, session):
         post("/api/v1/assets/returns", {"year": 2025, "amount": "5000", "paid_on": "2026-03-01"}, role="admin")
         post("/api/v1/distributions", {"year": 2025, "lines": [{"kind": "public_works", "amount": "1000.5"}]},
              role="admin")
+        post("/api/v1/spray-products", {"name": "吡虫啉", "registration_no": "PD20081234",
+                                        "active_ingredient": "吡虫啉 10%", "phi_days": 3})
+        ids["spray_id"] = post("/api/v1/sprays", {"greenhouse": "GH-002", "applied_at": "2026-11-27T18:30:00+08:00",
+                                                  "product": "吡虫啉", "dose": "20.5", "water_l": 30,
+                                                  "target": "蚜虫", "operator": ids["worker_id"]})["id"]
         ids["month"] = "2026-11"
         yield {"tokens": tokens, "ids": ids}
 

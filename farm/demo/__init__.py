@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.demo import assets, harvest, land, linkage, livelihoods, park, people, sensors, warnings
+from farm.demo import assets, harvest, land, linkage, livelihoods, park, people, sensors, sprays, warnings
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -44,6 +44,8 @@ STEPS: list[Step] = [
     park.add_users,
     harvest.add_workers,
     harvest.add_harvest_history,
+    # Right after the harvest history, which it keeps consistent with the intervals, before the steps reading it.
+    sprays.add_sprays,
     land.add_land,
     park.add_devices,
     people.add_people,

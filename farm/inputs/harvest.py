@@ -25,6 +25,8 @@ class HarvestIn(Input):
     worker: int | None = None
     crates: Crates | None = None
     note: LongText = ""
+    # A manager's reason for harvesting inside a spray's pre-harvest interval (services.sprays); refused from others.
+    interval_override: Reason | None = None
 
 
 class HarvestChange(Input):
@@ -38,6 +40,8 @@ class HarvestChange(Input):
     crates: Crates | None = None
     note: LongText | None = None
     reason: LongText = ""
+    # As on HarvestIn: a manager's reason for a new place or time inside a pre-harvest interval.
+    interval_override: Reason | None = None
 
 
 class HarvestVoid(Input):

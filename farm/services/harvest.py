@@ -25,7 +25,7 @@ from farm.models.harvest import HarvestChange as ChangeRecord
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
 from farm.permissions import can
-from farm.services import park, payroll, plantings, settings
+from farm.services import park, payroll, plantings, settings, sprays
 from farm.services.settings import SettingSpec, _decimal, _int, register
 from farm.vocab import Grade, Role, WorkerStatus
 
@@ -155,6 +155,7 @@ def log_harvest(session: Session, data: HarvestIn, user: User, key: str | None =
     greenhouse = _greenhouse(session, data.greenhouse)
     harvested_at = _harvest_time(data.harvested_at)
     planting = _planting(greenhouse, harvested_at)
+    block = sprays.check_harvest(session, greenhouse.id, harvested_at, user, data.interval_override)
     now = clock.now()
     harvest = Harvest(
         greenhouse_id=greenhouse.id, planting_id=planting.id, crop_id=planting.crop_id, weight_kg=weight,
@@ -165,6 +166,7 @@ def log_harvest(session: Session, data: HarvestIn, user: User, key: str | None =
     if not key:
         session.add(harvest)
         session.flush()
+        _keep_override(session, harvest, block, data.interval_override, user)
         return harvest, True
     # A concurrent retry with the same key may win the race: the unique constraint decides, and the
     # loser answers with the winner's record.
@@ -177,7 +179,14 @@ def log_harvest(session: Session, data: HarvestIn, user: User, key: str | None =
         if existing is None:
             raise
         return existing, False
+    _keep_override(session, harvest, block, data.interval_override, user)
     return harvest, True
+
+
+def _keep_override(session: Session, harvest: Harvest, block, reason: str | None, user: User) -> None:
+    """A manager's harvest inside a pre-harvest interval keeps the reason given (services.sprays)."""
+    if block is not None and reason:
+        sprays.record_override(session, harvest, block, reason, user)
 
 
 # --- corrections ----------------------------------------------------------------------------------
@@ -252,7 +261,7 @@ def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user
     harvest = get_harvest(session, harvest_id, user)
     _check_may_change(session, harvest, user)
     before = snapshot(harvest)
-    given = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"reason"}).items() if v is not None}
+    given = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"reason", "interval_override"}).items() if v is not None}
     _refuse_fields(given, _fields_of(user))
     if "greenhouse" in given:
         greenhouse = _greenhouse(session, given["greenhouse"])
@@ -280,12 +289,17 @@ def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user
     changed = [k for k in after if after[k] != before[k]]
     if not changed:
         return harvest
+    moved = bool({"greenhouse", "harvested_at"} & set(changed))
+    block = sprays.check_harvest(session, harvest.greenhouse.id, harvest.harvested_at, user,
+                                 data.interval_override) if moved else None
     harvest.updated_at = clock.now()
     session.add(ChangeRecord(
         harvest=harvest, action="correct", changed_by_id=user.id, changed_at=harvest.updated_at,
         before={k: before[k] for k in changed}, after={k: after[k] for k in changed}, reason=data.reason,
     ))
     session.flush()
+    if moved:
+        _keep_override(session, harvest, block, data.interval_override, user)
     return harvest
 
 

@@ -9,7 +9,7 @@ from farm.errors import DomainError
 from farm.permissions import allow
 from farm.services import charts as chart_service
 from farm.services import crops as crop_service
-from farm.services import daylight, park, plantings, readings
+from farm.services import daylight, park, plantings, readings, sprays
 from farm.vocab import GreenhouseStatus, Metric
 from farm.web import nav
 
@@ -85,6 +85,8 @@ def greenhouse(code: str):
         latest=park.latest_readings(db, [gh.id]).get(gh.id, {}), charts=charts, metrics=list(UNITS),
         day_hours=daylight.hours(db),
         metric_labels=chart_service.metric_labels(), crop=current.crop if current else None,
+        interval=sprays.running(db, [gh.id]).get(gh.id),
+        sprays=list(db.scalars(sprays.spray_query(db, gh.code).limit(5))),
     )
 
 

@@ -83,6 +83,9 @@
   var api = form.getAttribute("data-api");
   var tz = form.getAttribute("data-tz");
   var storeKey = "farm.harvest.queue." + form.getAttribute("data-user");
+  var refusedKey = "farm.harvest.refused." + form.getAttribute("data-user");
+  var refusedCard = document.getElementById("refused-card");
+  var refusedList = document.getElementById("refused");
   var statusEl = document.getElementById("form-status");
   var queueCard = document.getElementById("queue-card");
   var queueList = document.getElementById("queue");
@@ -106,6 +109,8 @@
   function say(text, bad) { statusEl.textContent = text; statusEl.className = "form-status" + (bad ? " error" : " ok"); }
   function load() { try { return JSON.parse(localStorage.getItem(storeKey) || "[]"); } catch (e) { return []; } }
   function store(q) { localStorage.setItem(storeKey, JSON.stringify(q)); renderQueue(q); }
+  function loadRefused() { try { return JSON.parse(localStorage.getItem(refusedKey) || "[]"); } catch (e) { return []; } }
+  function storeRefused(r) { localStorage.setItem(refusedKey, JSON.stringify(r)); renderRefused(r); }
   function time(iso) {
     try { return new Intl.DateTimeFormat("zh-CN", {timeZone: tz, hour: "2-digit", minute: "2-digit", hour12: false}).format(new Date(iso)); }
     catch (e) { return iso.slice(11, 16); }
@@ -123,8 +128,13 @@
     r.addEventListener("change", function () { document.cookie = "harvest_unit=" + unit() + ";path=/;max-age=31536000;samesite=lax"; showConversion(); });
   });
   var select = document.getElementById("f-greenhouse");
+  var intervalNote = document.getElementById("interval-note");
   select.addEventListener("change", function () {
-    document.getElementById("crop-name").textContent = select.options[select.selectedIndex].getAttribute("data-crop");
+    var option = select.options[select.selectedIndex];
+    document.getElementById("crop-name").textContent = option.getAttribute("data-crop");
+    var blocked = option.getAttribute("data-blocked");
+    intervalNote.textContent = blocked || "";
+    intervalNote.hidden = !blocked;
   });
 
   function renderQueue(q) {
@@ -137,6 +147,35 @@
       queueList.appendChild(li);
     });
     queueCard.hidden = q.length === 0;
+  }
+
+  /* Entries the server refused (an interval still running, a closed planting ...): kept on this phone with the
+     reason until the worker dismisses them, never sent again. */
+  function renderRefused(r) {
+    refusedList.textContent = "";
+    r.forEach(function (e) {
+      var li = document.createElement("li");
+      li.className = "entry refused";
+      var what = document.createElement("span");
+      what.className = "what";
+      what.textContent = time(e.body.harvested_at) + "  " + e.body.greenhouse + " · " + (T.grades[e.body.grade] || e.body.grade) +
+        " · " + one(e.body.weight_kg) + " " + T.kg + " (" + one(jinFromKg(e.body.weight_kg)) + " " + T.jin + ")";
+      var why = document.createElement("strong");
+      why.className = "why error";
+      why.textContent = e.reason;
+      var dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "button dismiss";
+      dismiss.textContent = T.dismiss;
+      dismiss.addEventListener("click", function () {
+        storeRefused(loadRefused().filter(function (x) { return x.id !== e.id; }));
+      });
+      li.appendChild(what);
+      li.appendChild(why);
+      li.appendChild(dismiss);
+      refusedList.appendChild(li);
+    });
+    refusedCard.hidden = r.length === 0;
   }
 
   function addEntry(h) {
@@ -190,8 +229,13 @@
         if (r.status >= 400 && r.status < 500) {
           store(load().filter(function (x) { return x.id !== e.id; }));
           var err = data.error || {};
-          var why = err.fields ? Object.keys(err.fields).map(function (k) { return err.fields[k]; }).join(" ") : "";
-          say(fill(T.failed, {reason: why || err.message || r.status}), true);
+          var fields = err.fields || {};
+          /* the interval's refusal carries its date under harvest_allowed_from beside the message: the message says it */
+          var why = Object.keys(fields).filter(function (k) { return k !== "harvest_allowed_from"; })
+            .map(function (k) { return fields[k]; }).filter(function (v, i, all) { return all.indexOf(v) === i; }).join(" ");
+          var reason = why || err.message || String(r.status);
+          storeRefused(loadRefused().concat([{id: e.id, body: e.body, reason: reason}]));
+          say(fill(T.failed, {reason: reason}), true);
           if (weight.value === "" && e.typed) {  /* give the refused entry back to correct it */
             weight.value = e.typed;
             form.querySelector('input[name="unit"][value="' + e.unit + '"]').checked = true;
@@ -217,6 +261,8 @@
     if (crates) body.crates = crates;
     if (form.elements.worker && form.elements.worker.value) body.worker = form.elements.worker.value;
     if (note) body.note = note;
+    var override = form.elements.interval_override;
+    if (override && override.value.trim()) { body.interval_override = override.value.trim(); override.value = ""; }
     var q = load();
     q.push({id: uuid(), body: body, crop: select.options[select.selectedIndex].getAttribute("data-crop"),
             typed: weight.value, unit: unit()});
@@ -231,6 +277,7 @@
   window.addEventListener("online", flush);
   setInterval(function () { if (load().length) flush(); }, 15000);
   renderQueue(load());
+  renderRefused(loadRefused());
   showConversion();
   flush();
 })();

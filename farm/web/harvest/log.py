@@ -18,6 +18,7 @@ from farm.inputs.harvest import HarvestChange, HarvestIn, HarvestVoid
 from farm.models.harvest import Harvest
 from farm.permissions import allow, can
 from farm.services import harvest as harvests
+from farm.services import sprays
 from farm.vocab import Grade
 from farm.web import FormState, form_action
 from farm.web.harvest import bp
@@ -49,6 +50,7 @@ def _log_context(db, values, errors, message, status=200):
         key=str(uuid.uuid4()), tz=clock.park_tz().key, selected=selected, recent=harvests.recent_days(db, g.user),
         grades_json={grade.value: grade.label for grade in Grade},
         workers=harvests.worker_choices(db) if harvests.is_manager(g.user) else [],
+        running=sprays.running(db, [gh.id for gh, _planting in houses]), may_override=can(g.user, "sprays.manage"),
     ), status
 
 
@@ -72,6 +74,8 @@ def log():
     state = form_action(values, save)
     if not isinstance(state, FormState):
         return state
+    if "interval_override" in state.errors:  # the refusal of a reason from a worker: shown above the form
+        state.message = state.errors.pop("interval_override")
     if "weight_kg" in state.errors:
         state.errors["weight"] = state.errors.pop("weight_kg")  # the form's field is the typed weight, kg or 斤
     return _log_context(db, state.values, state.errors, state.message, state.status)
@@ -92,10 +96,12 @@ def edit(harvest_id: int):
     harvest = harvests.get_harvest(db, harvest_id, g.user)
     fields = harvests.correctable_fields(db, g.user, harvest)
     manager = harvests.is_manager(g.user)
+    may_override = can(g.user, "sprays.manage")
 
     def save():
         # Only the fields the form offers are read; the service refuses the rest from any other caller.
-        form = {k: v for k, v in request.form.to_dict().items() if k in fields or k == "reason"}
+        extra = ("reason", "interval_override") if may_override else ("reason",)
+        form = {k: v for k, v in request.form.to_dict().items() if k in fields or k in extra}
         harvests.correct_harvest(db, harvest_id, parse(HarvestChange, form), g.user)
         return (url_for("harvest.detail", harvest_id=harvest_id) if manager else url_for("harvest.log"),
                 _("Correction saved."))
@@ -111,7 +117,7 @@ def edit(harvest_id: int):
         state.message, state.status = _("This record can no longer be changed here; ask a manager."), 403
     return state.render(
         "harvest/edit.html", harvest=harvest, manager=manager, fields=fields, grades=list(Grade),
-        status=state.status, workers=harvests.worker_choices(db) if "worker" in fields else [],
+        status=state.status, workers=harvests.worker_choices(db) if "worker" in fields else [], may_override=may_override,
         houses=harvests.greenhouses_for_logging(db, g.user) if "greenhouse" in fields else [],
     )
 
@@ -139,5 +145,5 @@ def void(harvest_id: int):
 def detail(harvest_id: int):
     db = request_session()
     harvest = harvests.get_harvest(db, harvest_id, g.user)
-    return render_template("harvest/detail.html", harvest=harvest,
+    return render_template("harvest/detail.html", harvest=harvest, override=sprays.override_of(db, harvest.id),
                            may_change=harvests.may_change(db, harvest, g.user) if can(g.user, "harvest.log") else False)
