@@ -92,7 +92,7 @@ class PriceOut(Out):
     @property
     def price_per_jin(self) -> Jin:
         """The same price per 斤."""
-        return units.fen(self.price_per_kg / 2)
+        return units.per_jin(self.price_per_kg)
 
 
 class LineOut(Out):
