@@ -120,6 +120,7 @@ def shipment(shipment_id: int):
     db = request_session()
     s = sales.get_shipment(db, shipment_id)
     return render_template("sales/shipment.html", shipment=s, settled=sales.settled(s),
+                           sources=stock.sources(db, [line.id for line in s.lines]),
                            methods=PaymentMethod.choices(), today=clock.today())
 
 
