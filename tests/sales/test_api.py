@@ -201,3 +201,22 @@ def test_api_packing_by_units_and_shipping_in_units(client, session, tokens, far
     line = shipped.get_json()["lines"][0]
     assert (line["units"], line["weight_kg"], line["amount"]) == (3, 15.0, 84.0)
     assert _count(session, BuyerPrice) == 1
+
+
+def test_api_a_shipped_harvest_cannot_be_voided_or_cut_below_what_left(client, session, tokens, stocked, buyer_id):
+    body = {"buyer_id": buyer_id, "lines": [{"crop": "cucumber", "grade": "grade1", "weight_kg": 25}]}
+    assert client.post("/api/v1/shipments", json=body, headers=tokens["manager"]).status_code == 201
+    h1 = stocked["h1"].id
+    voided = client.post(f"/api/v1/harvests/{h1}/void", json={"reason": "typed twice"}, headers=tokens["manager"])
+    assert voided.status_code == 409 and "25.000" in voided.get_json()["error"]["message"]
+    cut = client.patch(f"/api/v1/harvests/{h1}", json={"weight_kg": 20, "reason": "weighed again"},
+                       headers=tokens["manager"])
+    assert cut.status_code == 409
+    regraded = client.patch(f"/api/v1/harvests/{h1}", json={"grade": "grade2", "reason": "regraded"},
+                            headers=tokens["manager"])
+    assert regraded.status_code == 409
+    fine = client.patch(f"/api/v1/harvests/{h1}", json={"weight_kg": 25, "reason": "weighed again"},
+                        headers=tokens["manager"])
+    assert fine.status_code == 200
+    rows = {(r["crop"], r["grade"]): r for r in client.get("/api/v1/stock", headers=tokens["manager"]).get_json()["items"]}
+    assert rows[("cucumber", "grade1")]["on_hand_kg"] == 10.0  # 25 + 10 harvested, 25 shipped
