@@ -47,6 +47,8 @@ POLICY: dict[str, frozenset[str]] = {
     # The asset ledgers (三本账), their returns and distributions.
     "assets.read": frozenset({ADMIN, MANAGER, VIEWER, OFFICIAL}),
     "assets.manage": frozenset({ADMIN}),
+    # Packing, losses, buyers and their prices, shipments and payments (reading them is reports.read).
+    "sales.manage": frozenset({ADMIN, MANAGER}),
     "sensors.manage": frozenset({ADMIN, MANAGER}),
     # Record sprays, keep the list of pesticide products, and log a harvest inside a pre-harvest interval with a
     # reason (everyone with park.read reads the spraying records).

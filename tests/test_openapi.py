@@ -214,6 +214,16 @@ def small_park(app, client, session):
                                                   "product": "吡虫啉", "dose": "20.5", "water_l": 30,
                                                   "target": "蚜虫", "operator": ids["worker_id"]})["id"]
         ids["month"] = "2026-11"
+        ids["buyer_id"] = post("/api/v1/buyers", {"name": "海南区机关食堂", "kind": "canteen", "phone": "13947300001",
+                                                  "consumption_aid": True})["id"]
+        post(f"/api/v1/buyers/{ids['buyer_id']}/prices", {"crop": cucumber.code, "grade": "grade1",
+                                                          "valid_from": "2026-11-01", "price_per_kg": "5.60"})
+        post("/api/v1/pack-sizes", {"crop": cucumber.code, "grade": "grade1", "unit": "box", "net_kg": "0.5"})
+        post("/api/v1/packing", {"packer": ids["worker_id"], "crop": cucumber.code, "grade": "grade1", "units": 2})
+        ids["shipment_id"] = post("/api/v1/shipments", {"buyer_id": ids["buyer_id"], "lines": [
+            {"crop": cucumber.code, "grade": "grade1", "units": 2}]})["id"]
+        post(f"/api/v1/shipments/{ids['shipment_id']}/payments", {"paid_on": "2026-11-28", "amount": "2.00"})
+        post("/api/v1/losses", {"crop": cucumber.code, "grade": "grade1", "weight_kg": "0.5", "reason": "cull"})
         yield {"tokens": tokens, "ids": ids}
 
 
@@ -226,6 +236,9 @@ VARIANTS = {
     "/api/v1/harvests": ["voided=1", "date=2026-11-28"],
     "/api/v1/jobs": ["date=2026-11-28"],
     "/api/v1/payroll": ["month=2026-11"],
+    "/api/v1/shipments": ["from=2026-11-01&to=2026-12-01", "buyer=1"],
+    "/api/v1/stock": ["crop=cucumber&grade=grade1"],
+    "/api/v1/receivables": ["on=2026-11-28"],
 }
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.demo import assets, harvest, land, linkage, livelihoods, park, people, sensors, sprays, warnings
+from farm.demo import assets, harvest, land, linkage, livelihoods, park, people, sales, sensors, sprays, warnings
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -56,6 +56,7 @@ STEPS: list[Step] = [
     livelihoods.add_income_history,
     warnings.add_warnings,
     assets.add_assets,
+    sales.add_sales,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}
