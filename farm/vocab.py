@@ -249,6 +249,51 @@ class FollowUpMeasure(Term):
     OTHER = "other", _l("Other")
 
 
+# --- packing, stock and sales ---------------------------------------------------------------------------
+
+class PackUnit(Term):
+    """What produce is packed in: a box (箱) or a crate (筐), each of a set net weight per crop and grade."""
+
+    BOX = "box", _l("Box")
+    CRATE = "crate", _l("Crate")
+
+
+class LossReason(Term):
+    """Why graded produce left the stock without being sold."""
+
+    CULL = "cull", _l("Culled when packing"), "warn"
+    SPOILAGE = "spoilage", _l("Spoiled in store"), "bad"
+    DAMAGE = "damage", _l("Damaged in handling"), "warn"
+    SAMPLE = "sample", _l("Samples and tasting"), "neutral"
+    OTHER = "other", _l("Other"), "neutral"
+
+
+class BuyerKind(Term):
+    SUPERMARKET = "supermarket", _l("Supermarket")
+    CANTEEN = "canteen", _l("Canteen")
+    WHOLESALE = "wholesale", _l("Wholesale market")
+    RESTAURANT = "restaurant", _l("Restaurant")
+    ONLINE = "online", _l("Online shop")
+    INDIVIDUAL = "individual", _l("Individual")
+
+
+class ShipmentStatus(Term):
+    """How far a shipment (送货单) is paid."""
+
+    UNPAID = "unpaid", _l("Unpaid"), "bad"
+    PARTIAL = "partial", _l("Partly paid"), "warn"
+    PAID = "paid", _l("Paid"), "ok"
+
+
+class ReceivableAge(Term):
+    """The ageing buckets of what buyers owe, by days since the shipment."""
+
+    DAYS_0_30 = "0-30", _l("0-30 days"), "neutral"
+    DAYS_31_60 = "31-60", _l("31-60 days"), "warn"
+    DAYS_61_90 = "61-90", _l("61-90 days"), "bad"
+    DAYS_90_PLUS = "90+", _l("Over 90 days"), "bad"
+
+
 # --- sensors, alerts and notifications ------------------------------------------------------------------
 
 class Metric(Term):
@@ -383,6 +428,11 @@ VOCABULARIES: dict[str, type[Term]] = {
     "warning_kind": WarningKind,
     "warning_state": WarningState,
     "follow_up_measure": FollowUpMeasure,
+    "pack_unit": PackUnit,
+    "loss_reason": LossReason,
+    "buyer_kind": BuyerKind,
+    "shipment_status": ShipmentStatus,
+    "receivable_age": ReceivableAge,
     "metric": Metric,
     "reject_reason": RejectReason,
     "ingest_state": IngestState,

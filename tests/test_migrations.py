@@ -26,7 +26,7 @@ def test_migrations_upgrade_is_repeatable(database_url, database):
 BEFORE_VOCAB = ("0001_foundation", "0101_harvest", "0201_sensors", "0301_land", "0402_people_links",
                 "0504_rollup_backlog")
 # What was added since, newest of each branch first: undone one by one, they leave a park at BEFORE_VOCAB.
-SINCE = ("0801_sprays", "0003_official_role", "0303_household_labour", "0302_land_vocab", "0002_foundation_vocab", "0102_harvest_vocab",
+SINCE = ("0901_sales", "0801_sprays", "0003_official_role", "0303_household_labour", "0302_land_vocab", "0002_foundation_vocab", "0102_harvest_vocab",
          "0202_sensors_vocab", "0403_people_vocab", "0505_alerts_vocab")
 
 
@@ -65,10 +65,11 @@ def test_migrations_upgrading_a_populated_sqlite_park_keeps_every_row(tmp_path):
     reached = {rev.revision for head in heads for rev in script.iterate_revisions(head, "base")}
     assert reached == {rev.revision for head in BEFORE_VOCAB for rev in script.iterate_revisions(head, "base")}
     before = counts()
-    assert before == seeded
+    # Tables that an undone revision created are gone; every other table keeps each of its rows.
+    assert before == {table: rows for table, rows in seeded.items() if table in before}
     assert before["harvest_changes"] and before["api_tokens"] >= 0 and before["harvests"]
     upgrade(url)
-    assert counts() == before
+    assert {table: rows for table, rows in counts().items() if table in before} == before
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -25,7 +25,7 @@ from farm.models.harvest import HarvestChange as ChangeRecord
 from farm.models.park import Greenhouse
 from farm.models.people import Worker
 from farm.permissions import can
-from farm.services import park, payroll, plantings, settings, sprays
+from farm.services import park, payroll, plantings, settings, sprays, stock
 from farm.services.settings import SettingSpec, _decimal, _int, register
 from farm.vocab import Grade, Role, WorkerStatus
 
@@ -292,6 +292,7 @@ def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user
     moved = bool({"greenhouse", "harvested_at"} & set(changed))
     block = sprays.check_harvest(session, harvest.greenhouse.id, harvest.harvested_at, user,
                                  data.interval_override) if moved else None
+    stock.check_harvest_change(session, harvest)
     harvest.updated_at = clock.now()
     session.add(ChangeRecord(
         harvest=harvest, action="correct", changed_by_id=user.id, changed_at=harvest.updated_at,
@@ -312,6 +313,7 @@ def void_harvest(session: Session, harvest_id: int, reason: str, user: User) -> 
     harvest.voided_by_id = user.id
     harvest.void_reason = reason
     harvest.updated_at = now
+    stock.check_harvest_change(session, harvest)
     session.add(ChangeRecord(harvest=harvest, action="void", changed_by_id=user.id, changed_at=now,
                              before={"voided": False}, after={"voided": True}, reason=reason))
     session.flush()
