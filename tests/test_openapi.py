@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -185,7 +186,33 @@ def small_park(app, client, session):
             late_fee_per_10k="5", greenhouses=["GH-001"]))["id"]
         post(f"/api/v1/contracts/{ids['contract_id']}/payments", {"paid_on": "2024-03-01", "amount": "5200.5"})
         ids["month"] = "2026-11"
+        post("/api/v1/spray-products", {"name": "吡虫啉", "registration_no": "PD20081234",
+                                        "active_ingredient": "吡虫啉 10%", "phi_days": 3})
+        ids["spray_id"] = post("/api/v1/sprays", {"greenhouse": "GH-002", "applied_at": "2026-11-01T09:00:00+08:00", "product": "吡虫啉",
+                                "dose": "30", "target": "蚜虫", "operator": ids["worker_id"]})["id"]
+        ids["certificate_code"] = _shipment(session)
         yield {"tokens": tokens, "ids": ids}
+
+
+def _shipment(session) -> str:
+    """A shipment of 2 kg of GH-002's grade-1 harvest, allocated by the stock service; its certificate code."""
+    from sqlalchemy import select
+
+    from farm.models.crops import Crop
+    from farm.models.sales import Buyer, Shipment, ShipmentLine
+    from farm.services import stock
+
+    crop = session.scalar(select(Crop))
+    buyer = Buyer(name="惠民超市", kind="supermarket", consumption_aid=True)
+    line = ShipmentLine(crop_id=crop.id, grade="grade1", weight_kg=Decimal(2), price_per_kg=Decimal("6.5"),
+                        amount=Decimal(13))
+    stock.lock(session, [(crop.id, "grade1")])
+    line.allocations = stock.allocations_of(stock.allocate(session, crop.id, "grade1", Decimal(2)))
+    shipment = Shipment(number="SH-TEST-1", buyer=buyer, day=NOW.date(), total=Decimal(13), consumption_aid=True,
+                        certificate_code="c0ffee00c0ffee00c0ffee00c0ffee00", lines=[line])
+    session.add(shipment)
+    session.commit()
+    return shipment.certificate_code
 
 
 # Queries a GET is also walked with, beyond its bare path: each grouping of the report, each resolution.
@@ -194,6 +221,8 @@ VARIANTS = {
                               ("day", "week", "month", "crop", "greenhouse", "worker", "grade", "planting")],
     "/api/v1/readings": [f"greenhouse=GH-001&metric=temperature&resolution={r}&from=2026-11-28T00:00:00Z"
                          for r in ("raw", "5m", "1h", "1d")],
+    "/api/v1/reports/sales": [f"from=2026-11-01&to=2026-12-01&by={by}" for by in
+                              ("day", "month", "crop", "grade", "buyer")],
     "/api/v1/harvests": ["voided=1", "date=2026-11-28"],
     "/api/v1/jobs": ["date=2026-11-28"],
     "/api/v1/payroll": ["month=2026-11"],
