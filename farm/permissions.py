@@ -40,6 +40,8 @@ POLICY: dict[str, frozenset[str]] = {
     # The asset ledgers (三本账), their returns and distributions.
     "assets.read": frozenset({ADMIN, MANAGER, VIEWER, OFFICIAL}),
     "assets.manage": frozenset({ADMIN}),
+    # Packing, losses, buyers and their prices, shipments and payments (reading them is reports.read).
+    "sales.manage": frozenset({ADMIN, MANAGER}),
     "sensors.manage": frozenset({ADMIN, MANAGER}),
     # Print the compliance certificates (承诺达标合格证) of shipments; their trace page is public.
     "sales.certificates": frozenset({ADMIN, MANAGER}),

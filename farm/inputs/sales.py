@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AliasChoices, Field, StringConstraints
 
-from farm.inputs import Input, Kilograms, LongText, Name, OptionalDate, Text
+from farm.inputs import Input, LongText, Name, OptionalDate, Text
 from farm.vocab import BuyerKind, Grade, LossReason, PackUnit, PaymentMethod
 
 # A crop by its code (or its Chinese or English name), as the other areas take it.

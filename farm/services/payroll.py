@@ -22,6 +22,7 @@ from farm.errors import Conflict, Invalid, NotFound
 from farm.models.crops import Crop
 from farm.models.harvest import Harvest
 from farm.models.people import Assignment, PayAdjustment, PayRate, PayrollLine, PayrollMonth, Worker
+from farm.models.sales import PackingSession
 from farm.models.settings import Setting
 from farm.services import settings
 from farm.services.settings import SettingSpec, _decimal
@@ -36,6 +37,20 @@ settings.register(SettingSpec("pay.piece_rate", Decimal("0.20"), _decimal, _l("P
                               _l("yuan per kg"), Decimal(0)))
 settings.register(SettingSpec("pay.crate_rate", Decimal("0.50"), _decimal, _l("Packing rate per crate"),
                               _l("yuan per crate"), Decimal(0)))
+
+
+def _switch(text: str) -> int:
+    value = int(str(text).strip())
+    if value not in (0, 1):
+        raise ValueError(text)
+    return value
+
+
+# Where the crates paid at `pay.crate_rate` come from, day by day: 0 the crates entered on harvest records, 1 the
+# units of packing sessions (farm.services.sales), paid to the packer. One source a day, so no crate is paid twice.
+settings.register(SettingSpec("pay.crates_from_packing", 0, _switch,
+                              _l("Pay crates from packing sessions (1) instead of harvest records (0)"),
+                              minimum=Decimal(0)))
 
 
 # --- months ------------------------------------------------------------------------------------------
@@ -133,7 +148,8 @@ class DayWork:
 
 @dataclass(frozen=True)
 class Picked:
-    """Kilograms of a crop and grade a worker picked on a day, and the crates packed."""
+    """Kilograms of a crop and grade a worker picked on a day, and the crates packed (a packing session's units
+    come as crates with no kilograms)."""
 
     worker_id: int
     day: date
@@ -219,7 +235,8 @@ def price(work: Iterable[DayWork], picked: Iterable[Picked], adjustments: Iterab
     piece_groups: dict[tuple[int, int, str, Decimal], Decimal] = defaultdict(lambda: ZERO)
     crate_groups: dict[tuple[int, Decimal], int] = defaultdict(int)
     for p in picked:
-        piece_groups[(p.worker_id, p.crop_id, p.grade, Decimal(piece(p.crop_id, p.grade, p.day)))] += p.kg
+        if p.kg:
+            piece_groups[(p.worker_id, p.crop_id, p.grade, Decimal(piece(p.crop_id, p.grade, p.day)))] += p.kg
         if p.crates:
             crate_groups[(p.worker_id, Decimal(crate(p.day)))] += p.crates
     pay: dict[int, WorkerPay] = {}
@@ -254,8 +271,16 @@ def _gather(session: Session, month: str, worker_id: int | None = None):
         q = q.where(Assignment.worker_id == worker_id)
         h = h.where(Harvest.worker_id == worker_id)
         a = a.where(PayAdjustment.worker_id == worker_id)
+    packing = setting_timeline(session, "pay.crates_from_packing")
+    p = (select(PackingSession.packer_id, PackingSession.day, func.sum(PackingSession.units))
+         .where(PackingSession.day >= start, PackingSession.day < end)
+         .group_by(PackingSession.packer_id, PackingSession.day))
+    if worker_id is not None:
+        p = p.where(PackingSession.packer_id == worker_id)
     work = [DayWork(w, d, Decimal(hours or 0)) for w, d, hours in session.execute(q)]
-    picked = [Picked(w, d, c, g, Decimal(kg), int(crates or 0)) for w, d, c, g, kg, crates in session.execute(h)]
+    picked = [Picked(w, d, c, g, Decimal(kg), 0 if packing.at(d) else int(crates or 0))
+              for w, d, c, g, kg, crates in session.execute(h)]
+    picked += [Picked(w, d, 0, "", ZERO, int(n)) for w, d, n in session.execute(p) if packing.at(d)]
     adjustments = [(r.worker_id, r.amount, r.reason) for r in session.scalars(a)]
     return work, picked, adjustments
 

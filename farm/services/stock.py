@@ -26,7 +26,7 @@ from typing import Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from farm import clock, units
 from farm.errors import Conflict, Invalid
@@ -197,6 +197,16 @@ def record_loss(session: Session, data: LossIn, user=None) -> Loss:
     session.add(loss)
     session.flush()
     return loss
+
+
+def losses_query(since=None, until=None):
+    """Losses from `since` (inclusive) to `until` (exclusive), newest first."""
+    query = select(Loss).options(selectinload(Loss.crop))
+    if since:
+        query = query.where(Loss.day >= since)
+    if until:
+        query = query.where(Loss.day < until)
+    return query.order_by(Loss.day.desc(), Loss.id.desc())
 
 
 # --- harvests that change after their kilograms left ---------------------------------------------------

@@ -1,7 +1,7 @@
 """Small factories for the sales tests: a park with two crops in three greenhouses, harvests on given days."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal
 
 from farm import clock

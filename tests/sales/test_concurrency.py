@@ -60,3 +60,22 @@ def test_two_losses_of_the_last_kilograms_one_is_refused(database, session, froz
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Loss)) == 1
     assert stock.on_hand(session, farm["cucumber"].id, "grade1") == Decimal("2.000")
+
+
+def test_two_shipments_of_the_last_boxes_one_gets_422(database, session, frozen_clock):
+    from farm.inputs.sales import BuyerIn, ShipmentIn
+    from farm.models.sales import Shipment
+    from farm.services import sales
+
+    farm = make_sales_farm(session)
+    harvest(session, farm, "GH-001", date(2026, 11, 20), "20")
+    buyer = sales.create_buyer(session, BuyerIn(name="超市", kind="supermarket"))
+    session.commit()
+    body = ShipmentIn.model_validate({"buyer_id": buyer.id, "date": date(2026, 11, 27), "lines": [
+        {"crop": "cucumber", "grade": "grade1", "weight_kg": "15", "price_per_kg": "5.00"}]})
+
+    outcome = _race(database, lambda s: sales.create_shipment(s, body), lambda s: sales.create_shipment(s, body))
+    assert outcome["result"] == "refused"
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Shipment)) == 1
+    assert stock.on_hand(session, farm["cucumber"].id, "grade1") == Decimal("5.000")

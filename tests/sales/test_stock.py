@@ -12,16 +12,9 @@ from farm.errors import Conflict, Invalid
 from farm.inputs.sales import LossIn
 from farm.models.sales import Loss, StockAllocation
 from farm.services import stock
-from tests.sales.factories import harvest, make_sales_farm
+from tests.sales.factories import harvest
 
 D1, D2, D3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
-
-
-@pytest.fixture
-def farm(session, frozen_clock):
-    made = make_sales_farm(session)
-    session.commit()
-    return made
 
 
 def _row(session, crop: str, grade: str):
