@@ -43,8 +43,6 @@ POLICY: dict[str, frozenset[str]] = {
     # Packing, losses, buyers and their prices, shipments and payments (reading them is reports.read).
     "sales.manage": frozenset({ADMIN, MANAGER}),
     "sensors.manage": frozenset({ADMIN, MANAGER}),
-    # Print the compliance certificates (承诺达标合格证) of shipments; their trace page is public.
-    "sales.certificates": frozenset({ADMIN, MANAGER}),
     # Record sprays, keep the list of pesticide products, and log a harvest inside a pre-harvest interval with a
     # reason (everyone with park.read reads the spraying records).
     "sprays.manage": frozenset({ADMIN, MANAGER}),

@@ -190,14 +190,16 @@ def small_park(app, client, session):
                                         "active_ingredient": "吡虫啉 10%", "phi_days": 3})
         ids["spray_id"] = post("/api/v1/sprays", {"greenhouse": "GH-002", "applied_at": "2026-11-01T09:00:00+08:00", "product": "吡虫啉",
                                 "dose": "30", "target": "蚜虫", "operator": ids["worker_id"]})["id"]
-        ids["certificate_code"] = _shipment(session)
+        ids.update(_shipment(session))
         yield {"tokens": tokens, "ids": ids}
 
 
-def _shipment(session) -> str:
-    """A shipment of 2 kg of GH-002's grade-1 harvest, allocated by the stock service; its certificate code."""
+def _shipment(session) -> dict:
+    """A shipment of 2 kg of GH-002's grade-1 harvest, allocated by the stock service: its id, its buyer's and its
+    certificate code."""
     from sqlalchemy import select
 
+    from farm.inputs.sales import LossIn
     from farm.models.crops import Crop
     from farm.models.sales import Buyer, Shipment, ShipmentLine
     from farm.services import stock
@@ -211,8 +213,9 @@ def _shipment(session) -> str:
     shipment = Shipment(number="SH-TEST-1", buyer=buyer, day=NOW.date(), total=Decimal(13), consumption_aid=True,
                         certificate_code="c0ffee00c0ffee00c0ffee00c0ffee00", lines=[line])
     session.add(shipment)
+    stock.record_loss(session, LossIn(crop=crop.code, grade="grade1", weight_kg=Decimal("0.5"), reason="spoilage"))
     session.commit()
-    return shipment.certificate_code
+    return {"shipment_id": shipment.id, "buyer_id": buyer.id, "certificate_code": shipment.certificate_code}
 
 
 # Queries a GET is also walked with, beyond its bare path: each grouping of the report, each resolution.

@@ -174,14 +174,6 @@ def find_shipment(session: Session, code: str) -> Shipment:
     return shipment
 
 
-def get_shipment(session: Session, shipment_id: int) -> Shipment:
-    """The shipment with this id, or NotFound."""
-    shipment = session.get(Shipment, shipment_id)
-    if shipment is None:
-        raise NotFound(_l("There is no such shipment."), {"shipment": _l("Unknown shipment.")})
-    return shipment
-
-
 def _products(session: Session, shipment: Shipment, language: str) -> list[Product]:
     rows = session.execute(
         select(Crop.name_zh, Crop.name_en, ShipmentLine.grade, func.sum(ShipmentLine.weight_kg))

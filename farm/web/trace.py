@@ -13,7 +13,7 @@ from farm.db import request_session
 from farm.errors import Invalid, NotFound
 from farm.i18n import current_language
 from farm.permissions import PUBLIC, allow
-from farm.services import trace
+from farm.services import sales, trace
 
 bp = Blueprint("trace", __name__)
 
@@ -54,10 +54,10 @@ def _qr(link: str) -> str:
 
 
 @bp.get("/shipments/<int:shipment_id>/certificate")
-@allow("sales.certificates")
+@allow("sales.manage")
 def certificate(shipment_id: int):
     db = request_session()
-    shipment = trace.get_shipment(db, shipment_id)
+    shipment = sales.get_shipment(db, shipment_id)
     t = trace.trace_of(db, shipment, "zh_CN")  # the certificate's text is Chinese
     layout = request.args.get("layout") if request.args.get("layout") in LAYOUTS else "sheet"
     basis = request.args.get("basis") if request.args.get("basis") in BASES else "promise"
