@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -186,36 +185,19 @@ def small_park(app, client, session):
             late_fee_per_10k="5", greenhouses=["GH-001"]))["id"]
         post(f"/api/v1/contracts/{ids['contract_id']}/payments", {"paid_on": "2024-03-01", "amount": "5200.5"})
         ids["month"] = "2026-11"
-        post("/api/v1/spray-products", {"name": "吡虫啉", "registration_no": "PD20081234",
-                                        "active_ingredient": "吡虫啉 10%", "phi_days": 3})
-        ids["spray_id"] = post("/api/v1/sprays", {"greenhouse": "GH-002", "applied_at": "2026-11-01T09:00:00+08:00", "product": "吡虫啉",
-                                "dose": "30", "target": "蚜虫", "operator": ids["worker_id"]})["id"]
-        ids.update(_shipment(session))
+        ids["buyer_id"] = post("/api/v1/buyers", {"name": "海南区机关食堂", "kind": "canteen", "phone": "13947300001",
+                                                  "consumption_aid": True})["id"]
+        post(f"/api/v1/buyers/{ids['buyer_id']}/prices", {"crop": cucumber.code, "grade": "grade1",
+                                                          "valid_from": "2026-11-01", "price_per_kg": "5.60"})
+        post("/api/v1/pack-sizes", {"crop": cucumber.code, "grade": "grade1", "unit": "box", "net_kg": "0.5"})
+        post("/api/v1/packing", {"packer": ids["worker_id"], "crop": cucumber.code, "grade": "grade1", "units": 2})
+        shipment = post("/api/v1/shipments", {"buyer_id": ids["buyer_id"], "lines": [
+            {"crop": cucumber.code, "grade": "grade1", "units": 2}]})
+        ids["shipment_id"], ids["certificate_code"] = shipment["id"], shipment["certificate_code"]
+        post(f"/api/v1/shipments/{ids['shipment_id']}/payments", {"paid_on": "2026-11-28", "amount": "2.00"})
+        post("/api/v1/losses", {"crop": cucumber.code, "grade": "grade1", "weight_kg": "0.5", "reason": "cull"})
         yield {"tokens": tokens, "ids": ids}
 
-
-def _shipment(session) -> dict:
-    """A shipment of 2 kg of GH-002's grade-1 harvest, allocated by the stock service: its id, its buyer's and its
-    certificate code."""
-    from sqlalchemy import select
-
-    from farm.inputs.sales import LossIn
-    from farm.models.crops import Crop
-    from farm.models.sales import Buyer, Shipment, ShipmentLine
-    from farm.services import stock
-
-    crop = session.scalar(select(Crop))
-    buyer = Buyer(name="惠民超市", kind="supermarket", consumption_aid=True)
-    line = ShipmentLine(crop_id=crop.id, grade="grade1", weight_kg=Decimal(2), price_per_kg=Decimal("6.5"),
-                        amount=Decimal(13))
-    stock.lock(session, [(crop.id, "grade1")])
-    line.allocations = stock.allocations_of(stock.allocate(session, crop.id, "grade1", Decimal(2)))
-    shipment = Shipment(number="SH-TEST-1", buyer=buyer, day=NOW.date(), total=Decimal(13), consumption_aid=True,
-                        certificate_code="c0ffee00c0ffee00c0ffee00c0ffee00", lines=[line])
-    session.add(shipment)
-    stock.record_loss(session, LossIn(crop=crop.code, grade="grade1", weight_kg=Decimal("0.5"), reason="spoilage"))
-    session.commit()
-    return {"shipment_id": shipment.id, "buyer_id": buyer.id, "certificate_code": shipment.certificate_code}
 
 
 # Queries a GET is also walked with, beyond its bare path: each grouping of the report, each resolution.
@@ -229,6 +211,9 @@ VARIANTS = {
     "/api/v1/harvests": ["voided=1", "date=2026-11-28"],
     "/api/v1/jobs": ["date=2026-11-28"],
     "/api/v1/payroll": ["month=2026-11"],
+    "/api/v1/shipments": ["from=2026-11-01&to=2026-12-01", "buyer=1"],
+    "/api/v1/stock": ["crop=cucumber&grade=grade1"],
+    "/api/v1/receivables": ["on=2026-11-28"],
 }
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.demo import harvest, land, park, people, sensors
+from farm.demo import harvest, land, park, people, sales, sensors
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -49,6 +49,7 @@ STEPS: list[Step] = [
     people.add_people,
     sensors.add_sensor_history,
     land.add_livelihoods,
+    sales.add_sales,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}

@@ -15,12 +15,12 @@ CropName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 # A record's id in a body: a positive whole number that fits the database's integer.
 RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 # A price in yuan per kilogram: above zero, to the fen.
-PricePerKg = Annotated[Decimal, Field(gt=0, le=100_000, max_digits=10, decimal_places=2)]
+PricePerKg = Annotated[Decimal, Field(gt=0, le=1000, max_digits=10, decimal_places=2)]
 # Money received: above zero, to the fen.
 Amount = Annotated[Decimal, Field(gt=0, le=100_000_000, max_digits=12, decimal_places=2)]
 # Packed units (boxes or crates) of one line or session.
-Units = Annotated[int, Field(ge=1, le=100_000)]
-Weight = Annotated[Decimal, Field(gt=0, le=1_000_000, max_digits=12, decimal_places=3)]
+Units = Annotated[int, Field(ge=1, le=10_000)]
+Weight = Annotated[Decimal, Field(gt=0, le=100_000, max_digits=12, decimal_places=3)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+\- ]*$")]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
@@ -31,7 +31,7 @@ class PackSizeIn(Input):
     crop: CropName
     grade: Grade
     unit: PackUnit = PackUnit.BOX
-    net_kg: Annotated[Decimal, Field(gt=0, le=1000, max_digits=7, decimal_places=3)]
+    net_kg: Annotated[Decimal, Field(gt=0, le=100, max_digits=7, decimal_places=3)]
 
 
 class PackingIn(Input):

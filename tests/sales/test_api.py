@@ -2,8 +2,7 @@
 stores nothing; a worker cannot ship."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
