@@ -184,6 +184,11 @@ def small_park(app, client, session):
             ids["household_id"], area="6.5", escalation={"every_years": 1, "percent": 10}, deposit="1000",
             late_fee_per_10k="5", greenhouses=["GH-001"]))["id"]
         post(f"/api/v1/contracts/{ids['contract_id']}/payments", {"paid_on": "2024-03-01", "amount": "5200.5"})
+        post("/api/v1/spray-products", {"name": "吡虫啉", "registration_no": "PD20081234",
+                                        "active_ingredient": "吡虫啉 10%", "phi_days": 3})
+        ids["spray_id"] = post("/api/v1/sprays", {"greenhouse": "GH-002", "applied_at": "2026-11-27T18:30:00+08:00",
+                                                  "product": "吡虫啉", "dose": "20.5", "water_l": 30,
+                                                  "target": "蚜虫", "operator": ids["worker_id"]})["id"]
         ids["month"] = "2026-11"
         ids["buyer_id"] = post("/api/v1/buyers", {"name": "海南区机关食堂", "kind": "canteen", "phone": "13947300001",
                                                   "consumption_aid": True})["id"]

@@ -1,7 +1,7 @@
 """The demo park: the Shuguang village demonstration park in Wuhai, loaded into an empty database.
 
 `seed_demo` runs the steps in `STEPS` in order with one shared context and leaves the commit to its caller. One
-module per area holds that area's steps (park, harvest, land, people, sensors). The park's steps draw from one
+module per area holds that area's steps (park, harvest, sprays, land, people, sensors). The park's steps draw from one
 seeded generator (`ctx["rng"]`) and every other area from its own, so the park comes out the same each time; a new
 step is appended to `STEPS` and takes its own generator, so the earlier ones keep their content.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.demo import harvest, land, park, people, sales, sensors
+from farm.demo import harvest, land, park, people, sales, sensors, sprays
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -44,6 +44,8 @@ STEPS: list[Step] = [
     park.add_users,
     harvest.add_workers,
     harvest.add_harvest_history,
+    # Right after the harvest history, which it keeps consistent with the intervals, before the steps reading it.
+    sprays.add_sprays,
     land.add_land,
     park.add_devices,
     people.add_people,

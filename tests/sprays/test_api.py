@@ -69,8 +69,11 @@ def test_interval_edges_through_the_api(client, session, farm, auth):
 
 def test_the_refusal_speaks_english_to_an_english_user(client, session, farm, auth):
     spray(client, auth, farm)
-    r = client.post("/api/v1/harvests", json={**HARVEST, "harvested_at": "2026-11-11T08:00:00+08:00"},
-                    headers={**auth["worker"], "Accept-Language": "en"})
+    chinese = harvest_at(client, auth, "2026-11-11T08:00:00+08:00", role="worker").get_json()["error"]["message"]
+    assert chinese == "GH-001 于 2026-11-10 喷施了吡虫啉，安全间隔期内不得采收：2026-11-13 起方可采收。"
+    farm.worker.language = "en"
+    session.commit()
+    r = harvest_at(client, auth, "2026-11-11T08:00:00+08:00", role="worker")
     message = r.get_json()["error"]["message"]
     assert r.status_code == 422 and "sprayed with 吡虫啉 on 2026-11-10" in message and "allowed from 2026-11-13" in message
 
