@@ -71,3 +71,12 @@ def test_certificate_roles(app, traced):
         client = app.test_client()
         login(client, role, PASSWORD)
         assert client.get(url).status_code == status, role
+
+
+def test_the_shipment_page_links_to_its_certificate_for_managers(app, traced):
+    shipment_id = traced.shipments[0]["id"]
+    for role, shown in (("manager", True), ("viewer", False)):
+        client = app.test_client()
+        login(client, role, PASSWORD)
+        html = client.get(f"/sales/shipments/{shipment_id}").get_data(as_text=True)
+        assert (f'href="/shipments/{shipment_id}/certificate"' in html) is shown, role

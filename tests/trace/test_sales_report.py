@@ -87,7 +87,7 @@ def test_sales_report_page_and_excel(client, traced):
     book = load_workbook(io.BytesIO(response.data))
     sales, balance = book.worksheets
     rows = list(sales.iter_rows(values_only=True))
-    assert rows[0][0] == "买家"
+    assert rows[0][0] == "客户"
     assert rows[-1][0] == "合计" and rows[-1][1] == 85 and rows[-1][2] == 522.5 and rows[-1][5] == 440
     assert sum(r[2] for r in rows[1:-1]) == 522.5
     crops = {r[0]: r for r in balance.iter_rows(min_row=2, values_only=True)}
