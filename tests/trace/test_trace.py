@@ -86,3 +86,28 @@ def test_trace_page_shows_the_lineage_in_chinese(client, traced):
 def test_trace_page_in_english_on_request(client, traced):
     html = client.get(f"/trace/{_code(traced)}?lang=en").get_data(as_text=True)
     assert "Where and when it was grown" in html and "Interval kept" in html
+
+
+def test_trace_of_the_demo_parks_shipments_names_nobody(client, session, demo):
+    """On the demo park: the newest shipments' trace pages and answers show their lineage and none of the park's
+    workers, households or buyers by name or phone."""
+    from sqlalchemy import select
+
+    from farm.models.land import Household
+    from farm.models.people import Worker
+    from farm.models.sales import Buyer, Shipment
+
+    secrets = set()
+    for model, fields in ((Worker, ("name", "phone")), (Household, ("name", "phone")),
+                          (Buyer, ("name", "contact", "phone"))):
+        for row in session.scalars(select(model)):
+            secrets |= {getattr(row, f) for f in fields if getattr(row, f)}
+    assert len(secrets) > 50
+    codes = session.scalars(select(Shipment.certificate_code).order_by(Shipment.day.desc()).limit(5)).all()
+    assert codes
+    for code in codes:
+        body = client.get(f"/api/v1/trace/{code}").get_json()
+        assert body["sources"] and sum(s["weight_kg"] for s in body["sources"]) == pytest.approx(body["weight_kg"])
+        for text in (client.get(f"/trace/{code}").get_data(as_text=True), str(body)):
+            leaked = [s for s in secrets if s in text]
+            assert not leaked, (code, leaked)
