@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.demo import harvest, land, park, people, sales, sensors, sprays
+from farm.demo import harvest, land, park, people, sales, sensors, sprays, trace
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -52,6 +52,7 @@ STEPS: list[Step] = [
     sensors.add_sensor_history,
     land.add_livelihoods,
     sales.add_sales,
+    trace.add_producer,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}
