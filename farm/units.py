@@ -39,6 +39,11 @@ def jin(weight_kg) -> Decimal:
     return decimal(weight_kg) * JIN_PER_KG
 
 
+def per_jin(price_per_kg) -> Decimal:
+    """A price per kilogram as a price per 斤, to the fen, halves up (5.25 元/kg is 2.63 元/斤)."""
+    return fen(decimal(price_per_kg) / JIN_PER_KG)
+
+
 def to_kg(value, unit: str = "kg") -> Decimal:
     """A weight typed in `unit` (kg or jin) as kilograms to the gram; ValueError for anything else."""
     if unit not in UNITS:

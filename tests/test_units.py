@@ -52,3 +52,10 @@ def test_units_short_text_never_uses_an_exponent():
     assert units.short_text(Decimal("100.000")) == "100"
     assert units.short_text(Decimal("12.500")) == "12.5"
     assert units.short_text(units.jin(Decimal("50.000"))) == "100"
+
+
+@pytest.mark.parametrize("per_kg, per_jin", [("5.60", "2.80"), ("5.25", "2.63"), ("0.01", "0.01"), ("7", "3.50")])
+def test_units_price_per_jin_is_half_the_price_per_kg_to_the_fen(per_kg, per_jin):
+    from farm.units import per_jin as price_per_jin
+
+    assert price_per_jin(Decimal(per_kg)) == Decimal(per_jin)

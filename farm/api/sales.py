@@ -92,7 +92,7 @@ class PriceOut(Out):
     @property
     def price_per_jin(self) -> Jin:
         """The same price per 斤."""
-        return units.fen(self.price_per_kg / 2)
+        return units.per_jin(self.price_per_kg)
 
 
 class LineOut(Out):
@@ -124,11 +124,13 @@ class ShipmentOut(Out):
 
 
 class SourceOut(Out):
-    """Kilograms of a line that came from one harvest record."""
+    """Kilograms of a line that came from one harvest record: greenhouse, planting (crop, variety), day."""
 
     harvest_id: int
     greenhouse: str
     planting_id: int
+    crop: str
+    variety: str
     harvest_day: dt.date
     weight_kg: Kg
 
@@ -184,24 +186,15 @@ def _settled(shipment) -> dict:
 
 
 def _traced(shipment) -> dict:
+    """The shipment's lines, each with the harvest records it came from."""
+    found = stock.sources(request_session(), [line.id for line in shipment.lines])
     lines = []
     for line in shipment.lines:
-        sources = [sales_source(a) for a in line.allocations]
-        lines.append(dump_line(line, sources))
+        lines.append(TracedLineOut.model_validate({
+            "crop": line.crop.code, "grade": line.grade, "weight_kg": line.weight_kg, "units": line.units,
+            "price_per_kg": line.price_per_kg, "list_price_per_kg": line.list_price_per_kg, "amount": line.amount,
+            "sources": [s for s in found if s.line_id == line.id]}))
     return {**_settled(shipment), "lines": lines}
-
-
-def sales_source(allocation) -> dict:
-    h = allocation.harvest
-    return {"harvest_id": h.id, "greenhouse": h.greenhouse.code, "planting_id": h.planting_id,
-            "harvest_day": h.day, "weight_kg": allocation.weight_kg}
-
-
-def dump_line(line, sources) -> TracedLineOut:
-    return TracedLineOut.model_validate({
-        "crop": line.crop.code, "grade": line.grade, "weight_kg": line.weight_kg, "units": line.units,
-        "price_per_kg": line.price_per_kg, "list_price_per_kg": line.list_price_per_kg, "amount": line.amount,
-        "sources": sources})
 
 
 def _receivable(row) -> dict:

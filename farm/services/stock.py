@@ -20,6 +20,7 @@ shipments of several lines cannot wait on each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
@@ -31,8 +32,9 @@ from sqlalchemy.orm import Session, selectinload
 from farm import clock, units
 from farm.errors import Conflict, Invalid
 from farm.inputs.sales import LossIn
-from farm.models.crops import Crop
+from farm.models.crops import Crop, Planting
 from farm.models.harvest import Harvest
+from farm.models.park import Greenhouse
 from farm.models.sales import Loss, ShipmentLine, StockAllocation, StockLock
 from farm.models.stock_totals import StockTotal
 from farm.services.plantings import find_crop
@@ -40,7 +42,7 @@ from farm.vocab import Grade
 
 ZERO = Decimal("0.000")
 
-__all__ = ["StockRow", "Lot", "lock", "stock", "on_hand", "allocate", "record_loss", "check_harvest_change",
+__all__ = ["StockRow", "Lot", "Source", "sources", "lock", "stock", "on_hand", "allocate", "record_loss", "check_harvest_change",
            "shortage_message", "grade_of"]
 
 
@@ -186,6 +188,36 @@ def allocate(session: Session, crop_id: int, grade: str, weight_kg: Decimal) -> 
 
 def allocations_of(lots: Iterable[Lot]) -> list[StockAllocation]:
     return [StockAllocation(harvest_id=lot.harvest_id, weight_kg=lot.weight_kg) for lot in lots]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Kilograms of a shipment line (or a loss) that came from one harvest record: where and when it grew."""
+
+    line_id: int | None
+    harvest_id: int
+    greenhouse: str
+    planting_id: int
+    crop: str
+    variety: str
+    harvest_day: date
+    weight_kg: Decimal
+
+
+def sources(session: Session, line_ids: Iterable[int] = (), loss_ids: Iterable[int] = ()) -> list[Source]:
+    """The harvest records the given shipment lines or losses came from, in the order they were taken."""
+    line_ids, loss_ids = list(line_ids), list(loss_ids)
+    if not line_ids and not loss_ids:
+        return []
+    target = StockAllocation.shipment_line_id.in_(line_ids) if line_ids else StockAllocation.loss_id.in_(loss_ids)
+    query = (select(StockAllocation.shipment_line_id, Harvest.id, Greenhouse.code, Harvest.planting_id, Crop.code,
+                    Planting.variety, Harvest.day, StockAllocation.weight_kg)
+             .join(Harvest, Harvest.id == StockAllocation.harvest_id)
+             .join(Greenhouse, Greenhouse.id == Harvest.greenhouse_id)
+             .join(Planting, Planting.id == Harvest.planting_id)
+             .join(Crop, Crop.id == Harvest.crop_id)
+             .where(target).order_by(StockAllocation.id))
+    return [Source(*row[:7], units.kg(row[7])) for row in session.execute(query)]
 
 
 # --- losses ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from farm import clock
+from farm import clock, units
 from farm.db import request_session
 from farm.inputs import parse
 from farm.inputs.sales import BuyerIn, LossIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
@@ -41,6 +41,7 @@ def _panel(session) -> dict:
 
 
 panel("sales/_dashboard.html", _panel, "reports.read", 30)
+bp.add_app_template_filter(units.per_jin, "per_jin")
 
 
 def _crop_options(session) -> list[tuple[str, object]]:
@@ -119,6 +120,7 @@ def shipment(shipment_id: int):
     db = request_session()
     s = sales.get_shipment(db, shipment_id)
     return render_template("sales/shipment.html", shipment=s, settled=sales.settled(s),
+                           sources=stock.sources(db, [line.id for line in s.lines]),
                            methods=PaymentMethod.choices(), today=clock.today())
 
 
