@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session
 
 from farm import units
 from farm.errors import Invalid, NotFound
-from farm.models.crops import Crop, Planting
-from farm.models.harvest import Harvest
+from farm.models.crops import Crop
 from farm.models.park import Greenhouse
-from farm.models.sales import Shipment, ShipmentLine, StockAllocation
+from farm.models.sales import Shipment, ShipmentLine
 from farm.services import park as park_service
-from farm.services import settings, sprays
+from farm.services import settings, sprays, stock
 from farm.services.settings import SettingSpec
 from farm.vocab import Grade
 
@@ -187,22 +186,16 @@ def _products(session: Session, shipment: Shipment, language: str) -> list[Produ
 
 
 def _sources(session: Session, shipment: Shipment, language: str) -> list[Source]:
-    """The harvests the shipment's kilograms came from, summed per greenhouse, crop, variety and day."""
-    weight = func.sum(StockAllocation.weight_kg)
-    rows = session.execute(
-        select(Greenhouse.code, Crop.name_zh, Crop.name_en, Planting.variety, Harvest.day, weight)
-        .select_from(StockAllocation)
-        .join(ShipmentLine, ShipmentLine.id == StockAllocation.shipment_line_id)
-        .join(Harvest, Harvest.id == StockAllocation.harvest_id)
-        .join(Greenhouse, Greenhouse.id == Harvest.greenhouse_id)
-        .join(Crop, Crop.id == Harvest.crop_id)
-        .join(Planting, Planting.id == Harvest.planting_id)
-        .where(ShipmentLine.shipment_id == shipment.id)
-        .group_by(Greenhouse.code, Crop.name_zh, Crop.name_en, Planting.variety, Harvest.day)
-        .order_by(Harvest.day, Greenhouse.code)
-    ).all()
-    return [Source(code, _crop_name(zh, en, language), variety or "", day, units.kg(w))
-            for code, zh, en, variety, day, w in rows]
+    """The harvests the shipment's kilograms came from (stock.sources, first in first out), summed per greenhouse,
+    crop, variety and day, oldest day first."""
+    line_ids = session.scalars(select(ShipmentLine.id).where(ShipmentLine.shipment_id == shipment.id)).all()
+    summed: dict[tuple, Decimal] = defaultdict(Decimal)
+    for part in stock.sources(session, line_ids):
+        summed[(part.harvest_day, part.greenhouse, part.crop, part.variety or "")] += part.weight_kg
+    names = {c.code: c.display_name(language) for c in session.scalars(
+        select(Crop).where(Crop.code.in_({crop for _day, _gh, crop, _v in summed})))} if summed else {}
+    return [Source(greenhouse, names[crop], variety, day, units.kg(kg))
+            for (day, greenhouse, crop, variety), kg in sorted(summed.items())]
 
 
 def _sprays(session: Session, sources: list[Source], window: int) -> list[SprayLine]:
