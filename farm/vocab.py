@@ -114,6 +114,16 @@ class YieldGrouping(Term):
     PLANTING = "planting", _l("Planting")
 
 
+class SalesGrouping(Term):
+    """What the sales report sums by: a period (day, month) or a kind of thing."""
+
+    DAY = "day", _l("Day")
+    MONTH = "month", _l("Month")
+    CROP = "crop", _l("Crop")
+    GRADE = "grade", _l("Grade")
+    BUYER = "buyer", _l("Buyer")
+
+
 # --- logins ---------------------------------------------------------------------------------------------
 
 class Role(Term):
@@ -485,6 +495,7 @@ VOCABULARIES: dict[str, type[Term]] = {
     "planting_status": PlantingStatus,
     "grade": Grade,
     "yield_grouping": YieldGrouping,
+    "sales_grouping": SalesGrouping,
     "role": Role,
     "worker_status": WorkerStatus,
     "job_kind": JobKind,

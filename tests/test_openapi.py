@@ -220,11 +220,13 @@ def small_park(app, client, session):
                                                           "valid_from": "2026-11-01", "price_per_kg": "5.60"})
         post("/api/v1/pack-sizes", {"crop": cucumber.code, "grade": "grade1", "unit": "box", "net_kg": "0.5"})
         post("/api/v1/packing", {"packer": ids["worker_id"], "crop": cucumber.code, "grade": "grade1", "units": 2})
-        ids["shipment_id"] = post("/api/v1/shipments", {"buyer_id": ids["buyer_id"], "lines": [
-            {"crop": cucumber.code, "grade": "grade1", "units": 2}]})["id"]
+        shipment = post("/api/v1/shipments", {"buyer_id": ids["buyer_id"], "lines": [
+            {"crop": cucumber.code, "grade": "grade1", "units": 2}]})
+        ids["shipment_id"], ids["certificate_code"] = shipment["id"], shipment["certificate_code"]
         post(f"/api/v1/shipments/{ids['shipment_id']}/payments", {"paid_on": "2026-11-28", "amount": "2.00"})
         post("/api/v1/losses", {"crop": cucumber.code, "grade": "grade1", "weight_kg": "0.5", "reason": "cull"})
         yield {"tokens": tokens, "ids": ids}
+
 
 
 # Queries a GET is also walked with, beyond its bare path: each grouping of the report, each resolution.
@@ -233,6 +235,8 @@ VARIANTS = {
                               ("day", "week", "month", "crop", "greenhouse", "worker", "grade", "planting")],
     "/api/v1/readings": [f"greenhouse=GH-001&metric=temperature&resolution={r}&from=2026-11-28T00:00:00Z"
                          for r in ("raw", "5m", "1h", "1d")],
+    "/api/v1/reports/sales": [f"from=2026-11-01&to=2026-12-01&by={by}" for by in
+                              ("day", "month", "crop", "grade", "buyer")],
     "/api/v1/harvests": ["voided=1", "date=2026-11-28"],
     "/api/v1/jobs": ["date=2026-11-28"],
     "/api/v1/payroll": ["month=2026-11"],

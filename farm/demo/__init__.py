@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
-from farm.demo import assets, harvest, land, linkage, livelihoods, park, people, sales, sensors, sprays, warnings
+from farm.demo import assets, harvest, land, linkage, livelihoods, park, people, sales, sensors, sprays, trace, warnings
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
@@ -57,6 +57,7 @@ STEPS: list[Step] = [
     warnings.add_warnings,
     assets.add_assets,
     sales.add_sales,
+    trace.add_producer,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}

@@ -236,10 +236,11 @@ def _wages(session: Session, months: list[str], household_id: int | None, by_mon
 
 
 def dividends(session: Session, start: date, end: date) -> dict[int, Decimal]:
-    """Dividends from collective assets paid to each household in [start, end).
+    """Dividends from collective assets paid to each household in [start, end): property income (财产性) that the
+    asset ledgers' distributions hold (farm.services.assets)."""
+    from farm.services import assets
 
-    The asset ledgers (another area) supply these; until they are wired in, no household has any."""
-    return {}
+    return assets.dividends_by_household(session, start, end)
 
 
 def _signed_amount():

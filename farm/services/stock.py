@@ -36,6 +36,7 @@ from farm.models.crops import Crop, Planting
 from farm.models.harvest import Harvest
 from farm.models.park import Greenhouse
 from farm.models.sales import Loss, ShipmentLine, StockAllocation, StockLock
+from farm.models.stock_totals import StockTotal
 from farm.services.plantings import find_crop
 from farm.vocab import Grade
 
@@ -96,19 +97,30 @@ def lock(session: Session, keys: Iterable[tuple[int, str]]) -> None:
 # --- what is on hand ------------------------------------------------------------------------------------
 
 def _sums(session: Session, crop_id: int | None = None, grade: str | None = None) -> dict[tuple[int, str], list]:
+    """(crop id, grade) -> [harvested, shipped, lost] kg, read from the running totals the database keeps
+    (farm.models.stock_totals: triggers add every harvest record, shipment line and loss as it is written), so
+    stock costs a few rows however long the history is."""
+    query = select(StockTotal)
+    if crop_id is not None:
+        query = query.where(StockTotal.crop_id == crop_id)
+    if grade is not None:
+        query = query.where(StockTotal.grade == grade)
+    return {(t.crop_id, t.grade): [units.kg(Decimal(t.harvested_g) / 1000), units.kg(Decimal(t.shipped_g) / 1000),
+                                   units.kg(Decimal(t.lost_g) / 1000)]
+            for t in session.scalars(query) if t.harvested_g or t.shipped_g or t.lost_g}
+
+
+def recount(session: Session) -> dict[tuple[int, str], list]:
+    """The same figures summed from the records themselves (what the running totals must always equal)."""
     sources = (
         (0, select(Harvest.crop_id, Harvest.grade, func.sum(Harvest.weight_kg)).where(Harvest.voided_at.is_(None))
-         .group_by(Harvest.crop_id, Harvest.grade), Harvest),
+         .group_by(Harvest.crop_id, Harvest.grade)),
         (1, select(ShipmentLine.crop_id, ShipmentLine.grade, func.sum(ShipmentLine.weight_kg))
-         .group_by(ShipmentLine.crop_id, ShipmentLine.grade), ShipmentLine),
-        (2, select(Loss.crop_id, Loss.grade, func.sum(Loss.weight_kg)).group_by(Loss.crop_id, Loss.grade), Loss),
+         .group_by(ShipmentLine.crop_id, ShipmentLine.grade)),
+        (2, select(Loss.crop_id, Loss.grade, func.sum(Loss.weight_kg)).group_by(Loss.crop_id, Loss.grade)),
     )
     found: dict[tuple[int, str], list] = {}
-    for index, query, model in sources:
-        if crop_id is not None:
-            query = query.where(model.crop_id == crop_id)
-        if grade is not None:
-            query = query.where(model.grade == grade)
+    for index, query in sources:
         for c, g, kg in session.execute(query):
             found.setdefault((c, g), [ZERO, ZERO, ZERO])[index] = units.kg(kg or 0)
     return found

@@ -1,0 +1,73 @@
+"""The public trace of a compliance certificate (承诺达标合格证): no login, nothing about a person."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint
+
+from farm.api import Kg, Out, doc, out
+from farm.db import request_session
+from farm.i18n import current_language
+from farm.permissions import PUBLIC, allow
+from farm.services import trace
+
+bp = Blueprint("trace", __name__)
+
+
+class ProducerOut(Out):
+    """The producer as the certificate names it (the park, a company; its phone is printed on the label only)."""
+
+    name: str
+    origin: str
+
+
+class ProductOut(Out):
+    crop: str
+    grade: str
+    weight_kg: Kg
+
+
+class SourceOut(Out):
+    """Kilograms taken from one greenhouse's harvest of one day (first in, first out)."""
+
+    greenhouse: str
+    crop: str
+    variety: str
+    harvest_day: date
+    weight_kg: Kg
+
+
+class SprayOut(Out):
+    """A spray in a source greenhouse in the days before a harvest; `respected`: every harvest taken from that
+    greenhouse came on or after `harvest_allowed_from`."""
+
+    greenhouse: str
+    product: str
+    registration_no: str
+    active_ingredient: str
+    applied_on: date
+    phi_days: int
+    harvest_allowed_from: date
+    respected: bool
+
+
+class TraceOut(Out):
+    certificate_code: str
+    product: str
+    producer: ProducerOut
+    shipped_on: date
+    weight_kg: Kg
+    products: list[ProductOut]
+    sources: list[SourceOut]
+    sprays: list[SprayOut]
+    spray_days: int
+
+
+@bp.get("/trace/<certificate_code>")
+@allow(PUBLIC)
+@doc("Where a certificate's vegetables came from: product, producer, the harvests (greenhouse, crop, variety, "
+     "day) its kilograms were taken from, and the sprays in those greenhouses in the `spray_days` before each "
+     "harvest. No login; no person's name, phone or pay", response=TraceOut, tag="trace")
+def trace_(certificate_code: str):
+    found = trace.trace(request_session(), certificate_code, current_language())
+    return out(TraceOut, found, certificate_code=found.code)

@@ -1,0 +1,244 @@
+"""Where a shipment's vegetables came from: the 承诺达标合格证 (compliance certificate) and the public trace.
+
+A shipment's certificate code opens its trace: the product, the producer (from the park's settings), the day it
+was shipped, the harvest records its kilograms were taken from (first in, first out: the allocation rows of
+farm.services.stock) with their greenhouse, crop, variety and day, and the spraying records of those greenhouses
+in the days before each harvest (farm.services.sprays.for_trace), with the first day harvest was allowed again.
+
+The trace is public (anyone holding the label may scan it), so it carries nothing about a person: no worker,
+operator, buyer, phone or pay; only greenhouses, crops, days, weights and pesticide products.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from farm import units
+from farm.errors import Invalid, NotFound
+from farm.models.crops import Crop
+from farm.models.park import Greenhouse
+from farm.models.sales import Shipment, ShipmentLine
+from farm.services import park as park_service
+from farm.services import settings, sprays, stock
+from farm.services.settings import SettingSpec
+from farm.vocab import Grade
+
+# A certificate code as printed under the QR code: letters, digits and dashes.
+CODE_MAX = 64
+
+
+def _line(text) -> str:
+    """A line of text for a certificate (a name, an address, a phone number); "-" clears it."""
+    value = " ".join(str(text).split())
+    if value == "-":
+        return ""
+    if len(value) > 200:
+        raise Invalid(_l("This text is too long."), {"value": _l("This text is too long.")})
+    return value
+
+
+def _address(text) -> str:
+    """The public address phones open (http or https, no trailing slash)."""
+    value = str(text).strip().rstrip("/")
+    if value == "-":
+        return ""
+    if not value.startswith(("http://", "https://")) or " " in value or len(value) > 200:
+        msg = _l("Enter an address such as https://farm.example.cn")
+        raise Invalid(msg, {"value": msg})
+    return value
+
+
+def _days(text) -> int:
+    return int(str(text).strip())
+
+
+PRODUCER_NAME = settings.register(SettingSpec(
+    "trace.producer_name", "", _line, _l("Producer's name on compliance certificates (-: the park's name)")))
+PRODUCER_ORIGIN = settings.register(SettingSpec(
+    "trace.producer_origin", "", _line, _l("Origin (产地) on compliance certificates (-: the park's location)")))
+PRODUCER_PHONE = settings.register(SettingSpec(
+    "trace.producer_phone", "", _line, _l("Producer's contact phone on compliance certificates")))
+PUBLIC_URL = settings.register(SettingSpec(
+    "trace.public_url", "", _address,
+    _l("Public address of this system printed in the certificates' QR codes (-: the address a page is opened at)")))
+SPRAY_WINDOW = settings.register(SettingSpec(
+    "trace.spray_days", 30, _days, _l("Spraying records shown on the trace page: days before each harvest"),
+    _l("days"), Decimal(1)))
+
+
+@dataclass
+class Producer:
+    """Who produced the vegetables, as the certificate names them: the park (a company), never a person."""
+
+    name: str
+    origin: str
+    phone: str
+
+
+def producer(session: Session, on: date | None = None) -> Producer:
+    """The producer's details in force on `on`: the settings, or the park's own name and location."""
+    park = park_service.get_park(session)
+    name = settings.get(session, PRODUCER_NAME.key, on) or (park.name if park else "")
+    origin = settings.get(session, PRODUCER_ORIGIN.key, on) or (park.location if park else "")
+    return Producer(name=name, origin=origin, phone=settings.get(session, PRODUCER_PHONE.key, on))
+
+
+@dataclass
+class Product:
+    """One line of the shipment as a certificate shows it: crop, grade, weight."""
+
+    crop: str
+    grade: str
+    grade_label: str
+    weight_kg: Decimal
+    units: int | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.crop}（{self.grade_label}）"
+
+
+@dataclass
+class Source:
+    """Kilograms of the shipment taken from one greenhouse's harvest of one day."""
+
+    greenhouse: str
+    crop: str
+    variety: str
+    harvest_day: date
+    weight_kg: Decimal
+
+
+@dataclass
+class SprayLine:
+    """A spray in a source greenhouse before a harvest, and whether its interval was kept."""
+
+    greenhouse: str
+    product: str
+    registration_no: str
+    active_ingredient: str
+    applied_on: date
+    phi_days: int
+    harvest_allowed_from: date
+    respected: bool
+
+
+@dataclass
+class Trace:
+    """Everything the certificate and the public page show about one shipment."""
+
+    code: str
+    shipment_id: int
+    number: str
+    shipped_on: date
+    producer: Producer
+    products: list[Product]
+    sources: list[Source] = field(default_factory=list)
+    sprays: list[SprayLine] = field(default_factory=list)
+    spray_days: int = 30
+
+    @property
+    def product(self) -> str:
+        """The crops shipped, as one name (`黄瓜、番茄`)."""
+        seen: list[str] = []
+        for p in self.products:
+            if p.crop not in seen:
+                seen.append(p.crop)
+        return "、".join(seen)
+
+    @property
+    def weight_kg(self) -> Decimal:
+        return units.kg(sum((p.weight_kg for p in self.products), Decimal(0)))
+
+
+def _crop_name(zh: str, en: str, language: str) -> str:
+    return en if language == "en" else zh
+
+
+def find_shipment(session: Session, code: str) -> Shipment:
+    """The shipment with this certificate code, or NotFound (also for a code no shipment could have)."""
+    value = (code or "").strip()
+    shipment = None
+    if value and len(value) <= CODE_MAX:
+        shipment = session.scalar(select(Shipment).where(Shipment.certificate_code == value))
+    if shipment is None:
+        msg = _l("No certificate has the code %(code)s.", code=value[:CODE_MAX])
+        raise NotFound(msg, {"certificate_code": _l("Unknown certificate code.")})
+    return shipment
+
+
+def _products(session: Session, shipment: Shipment, language: str) -> list[Product]:
+    rows = session.execute(
+        select(Crop.name_zh, Crop.name_en, ShipmentLine.grade, func.sum(ShipmentLine.weight_kg))
+        .join(Crop, Crop.id == ShipmentLine.crop_id).where(ShipmentLine.shipment_id == shipment.id)
+        .group_by(Crop.name_zh, Crop.name_en, ShipmentLine.grade, Crop.id).order_by(Crop.id)
+    ).all()
+    order = {g: i for i, g in enumerate(Grade.values())}
+    products = [Product(_crop_name(zh, en, language), grade, str(Grade(grade).label), units.kg(w))
+                for zh, en, grade, w in rows]
+    return sorted(products, key=lambda p: order.get(p.grade, 99))
+
+
+def _sources(session: Session, shipment: Shipment, language: str) -> list[Source]:
+    """The harvests the shipment's kilograms came from (stock.sources, first in first out), summed per greenhouse,
+    crop, variety and day, oldest day first."""
+    line_ids = session.scalars(select(ShipmentLine.id).where(ShipmentLine.shipment_id == shipment.id)).all()
+    summed: dict[tuple, Decimal] = defaultdict(Decimal)
+    for part in stock.sources(session, line_ids):
+        summed[(part.harvest_day, part.greenhouse, part.crop, part.variety or "")] += part.weight_kg
+    names = {c.code: c.display_name(language) for c in session.scalars(
+        select(Crop).where(Crop.code.in_({crop for _day, _gh, crop, _v in summed})))} if summed else {}
+    return [Source(greenhouse, names[crop], variety, day, units.kg(kg))
+            for (day, greenhouse, crop, variety), kg in sorted(summed.items())]
+
+
+def _sprays(session: Session, sources: list[Source], window: int) -> list[SprayLine]:
+    """Sprays in each source greenhouse within `window` days before (and on) one of its harvest days."""
+    if not sources:
+        return []
+    days_by_house: dict[str, list[date]] = defaultdict(list)
+    for s in sources:
+        days_by_house[s.greenhouse].append(s.harvest_day)
+    ids = dict(session.execute(select(Greenhouse.code, Greenhouse.id)
+                               .where(Greenhouse.code.in_(list(days_by_house)))).all())
+    start = min(s.harvest_day for s in sources) - timedelta(days=window)
+    end = max(s.harvest_day for s in sources) + timedelta(days=1)
+    found = []
+    for record in sprays.for_trace(session, list(ids.values()), start, end):
+        code = record.greenhouse
+        applied = record.applied_on
+        harvests = [d for d in days_by_house.get(code, []) if applied <= d <= applied + timedelta(days=window)]
+        if not harvests:
+            continue
+        found.append(SprayLine(code, record.product, record.registration_no, record.active_ingredient, applied,
+                               record.phi_days, record.harvest_allowed_from,
+                               all(d >= record.harvest_allowed_from for d in harvests)))
+    return sorted(found, key=lambda s: (s.applied_on, s.greenhouse, s.product))
+
+
+def trace_of(session: Session, shipment: Shipment, language: str = "zh_CN") -> Trace:
+    """The trace of one shipment (for its certificate page)."""
+    window = settings.get(session, SPRAY_WINDOW.key)
+    sources = _sources(session, shipment, language)
+    return Trace(code=shipment.certificate_code, shipment_id=shipment.id, number=shipment.number,
+                 shipped_on=shipment.day, producer=producer(session, shipment.day),
+                 products=_products(session, shipment, language), sources=sources,
+                 sprays=_sprays(session, sources, window), spray_days=window)
+
+
+def trace(session: Session, code: str, language: str = "zh_CN") -> Trace:
+    """The public trace of the certificate `code`; NotFound for a code no shipment has."""
+    return trace_of(session, find_shipment(session, code), language)
+
+
+def public_link(session: Session, path: str, fallback_base: str) -> str:
+    """The address a certificate's QR code opens: the park's public address (a setting), or `fallback_base`."""
+    base = settings.get(session, PUBLIC_URL.key) or fallback_base.rstrip("/")
+    return base + path
+
