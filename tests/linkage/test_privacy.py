@@ -66,7 +66,7 @@ def test_the_official_may_not_read_the_pay_of_a_worker_in_no_household(client, t
     assert client.get(f"/api/v1/payroll/2025-04/workers/{outsider.id}", headers=tokens["viewer"]).status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/park", "/crops", "/harvests", "/alerts", "/jobs",
+@pytest.mark.parametrize("path", ["/park", "/crops", "/harvests", "/alerts", "/jobs",
                                   "/payroll", "/workers", "/reports/yield", "/reports/daily/", "/devices"])
 def test_the_official_reaches_nothing_of_the_parks_operations(client, park, path):
     response = _as(client, "official").get(path, follow_redirects=True)
