@@ -85,7 +85,7 @@ def test_the_officials_menu_shows_only_what_they_may_open(client, park):
     menu = page.split("</nav>")[0]
     for shown in ("/livelihoods", "/reports/linkage", "/land/households", "/land/contracts"):
         assert f'href="{shown}"' in menu, shown
-    for hidden in ("/dashboard", "/park", "/payroll", "/workers", "/reports/yield", "/harvests", "/sensors"):
+    for hidden in ("/park", "/payroll", "/workers", "/reports/yield", "/harvests", "/sensors"):
         assert f'href="{hidden}"' not in menu, hidden
 
 

@@ -109,10 +109,10 @@ def test_pages_viewer_and_worker_never_see_warnings(client, two, role):
 
 
 def test_pages_official_lands_on_a_dashboard_with_warnings_and_land(client, two):
-    """The official's home is the dashboard, holding only the panels the official may see."""
+    """The official's dashboard holds only the panels the official may see (their home is the livelihoods overview)."""
     first, _ = two
     login(client, "official", PASSWORD)
-    landing = client.get("/", follow_redirects=True)
+    landing = client.get("/dashboard", follow_redirects=True)
     assert landing.status_code == 200
     text = landing.get_data(as_text=True)
     assert "农户返贫预警" in text and f"/warnings/{first.id}" in text
