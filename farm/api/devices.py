@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 from pydantic import model_validator
 
 from farm.api import Code, Out, doc, json_body, listing, out, view
@@ -28,8 +28,10 @@ class DeviceOut(Out):
     @model_validator(mode="before")
     @classmethod
     def _online(cls, device):
-        """Online as the service judges it (a recent message, or the device's own word)."""
-        return view(device, online=devices.is_online(device))
+        """Online as the service judges it (a recent message, or the device's own word), by the one setting."""
+        if "online_judge" not in g:
+            g.online_judge = devices.online_judge(request_session())
+        return view(device, online=g.online_judge(device))
 
 
 @bp.get("/devices")

@@ -16,12 +16,15 @@ greenhouse warms for a while after the quilts go up and cools after they come do
 open a "too cold" alert.
 
 Kinds: `cold` below the day/night minimum (warning; critical at or below the crop's chill_stop_c), `frost` at or
-below frost_kill_c (critical), `hot` above the day/night maximum (warning; critical at or above heat_stop_c), and
+below frost_kill_c (critical; a frost is the worst of a cold spell, so it is the same alert: an open cold alert
+becomes a frost alert, and one alert, one message, covers the whole event until it is no longer cold), `hot` above the day/night maximum (warning; critical at or above heat_stop_c), and
 warnings for humidity, CO2 and soil temperature outside the crop's ranges and soil moisture outside the park-wide
 `alerts.soil_moisture_min/max`. A greenhouse's crops are those of its plantings active on the park day
 that still stand (farm.services.plantings.active_on: in the ground that day and not ended, so a planting ended
 during the day stops being judged at once); where several share it, the strictest limit applies.
-Offline: an enabled device silent for more than `alerts.offline_minutes` opens an `offline` alert, cleared when it
+An open alert that rises to critical (a cold spell reaching the chill stop or frost) queues one more message, once.
+Offline: an enabled device silent for more than `alerts.offline_minutes` (farm.services.devices, which the device
+list reads too) opens an `offline` alert, cleared when it
 speaks again.
 """
 from __future__ import annotations
@@ -42,7 +45,7 @@ from farm.models.crops import Crop, Planting
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device, Reading
 from farm.park_language import park_language
-from farm.services import daylight, notify, plantings, settings
+from farm.services import daylight, devices, notify, plantings, settings
 from farm.services.daylight import DayHours
 from farm.services.settings import SettingSpec, _decimal, _int
 from farm.vocab import AlertKind, AlertSeverity, AlertState, Metric, label
@@ -53,9 +56,6 @@ LOOKBACK = timedelta(hours=6)
 HOLD = settings.register(SettingSpec(
     "alerts.hold_minutes", 10, _int, _l("Minutes a climate condition must hold before an alert opens"), _l("minutes"),
     Decimal(0)))
-OFFLINE = settings.register(SettingSpec(
-    "alerts.offline_minutes", 10, _int, _l("Minutes of silence before a sensor is reported offline"), _l("minutes"),
-    Decimal(1)))
 MARGIN_TEMPERATURE = settings.register(SettingSpec(
     "alerts.margin_temperature", Decimal(1), _decimal, _l("Alert clearing margin for temperatures"), "°C", Decimal(0)))
 MARGIN_HUMIDITY = settings.register(SettingSpec(
@@ -192,7 +192,7 @@ def judging_config(session: Session, now: datetime) -> dict:
 
     config = {
         "hold": timedelta(minutes=get(HOLD)),
-        "offline": timedelta(minutes=get(OFFLINE)),
+        "offline": devices.offline_after(session, on),
         "ramp": timedelta(minutes=get(RAMP)),
         "hours": daylight.hours(session, on),
         "soil_moisture_min": float(get(SOIL_MOISTURE_MIN)),
@@ -211,17 +211,28 @@ class Run:
 
     open: dict[str, Alert] = field(default_factory=dict)
     opened: list[Alert] = field(default_factory=list)
+    escalated: list[Alert] = field(default_factory=list)  # open alerts that rose to critical in this run
     refreshed: int = 0
     cleared: int = 0
     readings: int = 0
 
     def summary(self) -> dict:
-        return {"opened": len(self.opened), "refreshed": self.refreshed, "cleared": self.cleared,
-                "readings": self.readings}
+        return {"opened": len(self.opened), "escalated": len(self.escalated), "refreshed": self.refreshed,
+                "cleared": self.cleared, "readings": self.readings}
+
+
+# Kinds that are a stage of another kind's event, so they share its alert: a frost is the bottom of a cold spell.
+SAME_EVENT = {AlertKind.FROST.value: AlertKind.COLD.value}
+
+
+def event_of(kind: str) -> str:
+    """The kind whose alert `kind` is part of (itself, but frost is part of cold)."""
+    return SAME_EVENT.get(kind, kind)
 
 
 def climate_key(greenhouse_id: int, kind: str) -> str:
-    return f"gh:{greenhouse_id}:{kind}"
+    """The open key of a greenhouse's alert for `kind`: frost and cold share one."""
+    return f"gh:{greenhouse_id}:{event_of(kind)}"
 
 
 def offline_key(device_id: int) -> str:
@@ -246,14 +257,33 @@ def _clear(run: Run, alert: Alert, at: datetime) -> None:
     run.cleared += 1
 
 
+def _escalate(run: Run, alert: Alert) -> None:
+    """Raise an open alert to critical (never back while open); the run queues one message for the rise."""
+    if alert.severity != AlertSeverity.CRITICAL:
+        alert.severity = AlertSeverity.CRITICAL
+        if alert not in run.opened and alert not in run.escalated:
+            run.escalated.append(alert)
+
+
 def _refresh(run: Run, alert: Alert, kind: Kind, ranges: Ranges, ts: datetime, value: float, limit: float) -> None:
     alert.refreshed_at = max(alert.refreshed_at, ts)
     alert.last_value = value
+    run.refreshed += 1
+    if kind.name != alert.kind:
+        return  # the other stage of the same event (cold on a frost alert, frost not yet held on a cold one)
     if outside(kind, value, limit) and worse(kind, value, alert.worst_value):
         alert.worst_value, alert.limit_value = value, limit
-    if alert.severity != AlertSeverity.CRITICAL and ranges.critical(kind.name, value):
-        alert.severity = AlertSeverity.CRITICAL  # escalates, never steps back while open
-    run.refreshed += 1
+    if ranges.critical(kind.name, value):
+        _escalate(run, alert)
+
+
+def _become(run: Run, alert: Alert, kind: Kind, ranges: Ranges, cond: AlertCondition) -> None:
+    """An open alert of the same event reaching a worse stage (a cold alert whose frost condition now held): it
+    takes that kind and its worst value and limit, and escalates; no second alert opens."""
+    alert.kind = kind.name
+    alert.worst_value, alert.limit_value = cond.worst, cond.worst_limit
+    if ranges.critical(kind.name, cond.worst):
+        _escalate(run, alert)
 
 
 # --- climate ---------------------------------------------------------------------------------------------------
@@ -341,7 +371,7 @@ def _judge(session: Session, run: Run, config: dict, ranges: Ranges, kind: Kind,
     if cond.active:
         if back_inside(kind, value, limit, config["margins"][kind.margin]):
             cond.active, cond.since, cond.worst, cond.worst_limit = False, None, None, None
-            still = any(c.active for (_d, k), c in conditions.items() if k == kind.name
+            still = any(c.active for (_d, k), c in conditions.items() if event_of(k) == event_of(kind.name)
                         and c.greenhouse_id == cond.greenhouse_id)
             if alert is not None and not still:
                 _clear(run, alert, ts)
@@ -360,7 +390,9 @@ def _judge(session: Session, run: Run, config: dict, ranges: Ranges, kind: Kind,
     if ts - cond.since < hold:
         return
     cond.active = True
-    if alert is None:
+    if alert is not None and alert.kind != kind.name and event_of(kind.name) != kind.name:
+        _become(run, alert, kind, ranges, cond)  # the cold spell reached frost: the same alert, now a frost
+    elif alert is None:
         _open(session, run, key, greenhouse_id=cond.greenhouse_id, device_id=None, kind=kind.name, metric=kind.metric,
               severity=AlertSeverity.CRITICAL if ranges.critical(kind.name, cond.worst) else AlertSeverity.WARNING,
               started_at=cond.since,
@@ -400,14 +432,35 @@ def run_alerts(session: Session, now: datetime) -> dict:
     """The job: judge silent devices and the climate since the last run, queue a notification per opening."""
     config = judging_config(session, now)
     run = Run()
-    for alert in session.scalars(select(Alert).where(Alert.state == AlertState.OPEN)):
+    for alert in session.scalars(select(Alert).where(Alert.state == AlertState.OPEN).order_by(Alert.id)):
         if alert.open_key:
             run.open[alert.open_key] = alert
+    _merge_events(session, run, now)
     judge_offline(session, now, run, config)
     judge_climate(session, now, run, config)
     for alert in run.opened:
         notify_opening(session, alert, now)
+    for alert in run.escalated:
+        if alert.state == AlertState.OPEN:
+            notify_escalation(session, alert, now)
     return run.summary()
+
+
+def _merge_events(session: Session, run: Run, now: datetime) -> None:
+    """Open frost alerts from before frost and cold shared one alert: the frost alert takes the shared key and an
+    open cold alert of the same greenhouse clears (the frost one carries the event on)."""
+    for key, alert in list(run.open.items()):
+        shared = climate_key(alert.greenhouse_id, alert.kind) if alert.kind != AlertKind.OFFLINE else key
+        if shared == key:
+            continue
+        other = run.open.get(shared)
+        if other is not None:
+            _clear(run, other, now)
+            session.flush()  # the cleared alert lets go of the key first
+        run.open.pop(key)
+        alert.open_key = shared
+        run.open[shared] = alert
+    session.flush()
 
 
 def notify_opening(session: Session, alert: Alert, now: datetime | None = None) -> bool:
@@ -418,6 +471,16 @@ def notify_opening(session: Session, alert: Alert, now: datetime | None = None) 
                     greenhouse=alert.greenhouse.code, kind=label("alert_kind", alert.kind))
         body = describe(alert) + "\n" + _("Opened at %(time)s.", time=opened)
     return notify.enqueue(session, f"alert-{alert.id}", subject, body, now)
+
+
+def notify_escalation(session: Session, alert: Alert, now: datetime | None = None) -> bool:
+    """Queue one message per channel for an open alert's rise to critical (its own key: sent once)."""
+    with park_language():
+        subject = _("[%(severity)s] %(greenhouse)s: %(kind)s", severity=label("alert_severity", alert.severity),
+                    greenhouse=alert.greenhouse.code, kind=label("alert_kind", alert.kind))
+        body = describe(alert) + "\n" + _("Now critical; open since %(time)s.",
+                                          time=clock.local(alert.opened_at).strftime("%Y-%m-%d %H:%M"))
+    return notify.enqueue(session, f"alert-{alert.id}-critical", subject, body, now)
 
 
 # --- reading alerts ----------------------------------------------------------------------------------------------

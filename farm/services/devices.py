@@ -2,7 +2,8 @@
 messages the ingest kept, and whether the ingest itself is running."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
@@ -14,7 +15,7 @@ from farm.models.park import Greenhouse
 from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
 from farm.services import settings
 from farm.services.park import get_greenhouse
-from farm.services.settings import SettingSpec
+from farm.services.settings import SettingSpec, _int
 from farm.vocab import IngestState
 
 REJECTS_KEPT = settings.register(SettingSpec(
@@ -22,9 +23,16 @@ REJECTS_KEPT = settings.register(SettingSpec(
     _l("messages"), minimum=10))
 # The ingest beats every 10 seconds; a beat older than this means it stopped answering.
 HEARTBEAT_STALE = timedelta(seconds=45)
-# A device that sent something this recently is online (unless it said otherwise). The offline alerts judge by
-# their own setting (alerts.offline_minutes), not by this.
-ONLINE_WITHIN = timedelta(minutes=10)
+# The one rule of when a device counts as offline, for the device list, the dashboard, the API and the offline
+# alerts alike (the key keeps its old name, so values saved under it still apply).
+OFFLINE = settings.register(SettingSpec(
+    "alerts.offline_minutes", 10, _int, _l("Minutes of silence after which a sensor counts as offline"),
+    _l("minutes"), Decimal(1)))
+
+
+def offline_after(session: Session, on: date | None = None) -> timedelta:
+    """How long a device may be silent and still count as online (the setting in force on `on`)."""
+    return timedelta(minutes=settings.get(session, OFFLINE.key, on=on))
 
 
 # --- the registry --------------------------------------------------------------------------------------------
@@ -71,19 +79,30 @@ def delete_device(session: Session, code: str) -> None:
     session.flush()
 
 
-def is_online(device: Device, now: datetime | None = None) -> bool:
-    """Online when the device said so, or sent something in the last ten minutes without saying otherwise."""
-    if device.online is not None and device.status_at is not None and (
-            device.last_seen_at is None or device.status_at >= device.last_seen_at - ONLINE_WITHIN):
-        return device.online
+def is_online(device: Device, silent_after: timedelta, now: datetime | None = None) -> bool:
+    """Online when the device was heard (a reading, or its status saying online) within `silent_after`
+    (offline_after), and has not since said it is offline. A status of "offline" counts until the device sends
+    again well after it (by `silent_after`: a retained old status does not outweigh fresh readings)."""
+    said = device.online is not None and device.status_at is not None
+    if said and not device.online and (
+            device.last_seen_at is None or device.status_at >= device.last_seen_at - silent_after):
+        return False
+    heard = [t for t in (device.last_seen_at, device.status_at if said and device.online else None) if t is not None]
     now = now or clock.now()
-    return device.last_seen_at is not None and now - device.last_seen_at < ONLINE_WITHIN
+    return bool(heard) and now - max(heard) <= silent_after  # the offline alert opens only past it, too
+
+
+def online_judge(session: Session, now: datetime | None = None):
+    """is_online with the setting read once: a function of a device, for lists."""
+    silent_after, now = offline_after(session), now or clock.now()
+    return lambda device: is_online(device, silent_after, now)
 
 
 def device_counts(session: Session) -> dict:
     """Figures for the dashboard: devices, online now, rejects kept."""
     devices = list(session.scalars(select(Device)))
-    return {"devices": len(devices), "online": sum(1 for d in devices if d.enabled and is_online(d)),
+    online = online_judge(session)
+    return {"devices": len(devices), "online": sum(1 for d in devices if d.enabled and online(d)),
             "rejects": session.scalar(select(func.count()).select_from(IngestReject))}
 
 

@@ -30,7 +30,7 @@ def index():
     db = request_session()
     greenhouse = (request.args.get("greenhouse") or "").strip() or None
     return render_template("sensors/devices.html", devices=devices.list_devices(db, greenhouse), greenhouse=greenhouse,
-                           is_online=devices.is_online, ingest=devices.ingest_state(db))
+                           is_online=devices.online_judge(db), ingest=devices.ingest_state(db))
 
 
 @bp.route("/devices/<code>/edit", methods=["GET", "POST"])

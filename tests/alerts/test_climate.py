@@ -106,31 +106,72 @@ def test_hysteresis_margin_is_a_setting(database, session, park):
     assert all_alerts(session, "cold")[0].state == "cleared"
 
 
-def test_escalation_to_critical_and_frost(database, session, park):
+def test_a_cold_spell_down_to_frost_is_one_alert_whose_rise_to_critical_notifies_once(database, session, park):
     webhook_on(session)
     dev = park["tomato"].device
-    # A quilt left up: 11 °C falling to 4 (the chill stop is 5), then to -2 (the tomato dies at -1).
-    falling = [11.0] * 11 + [8.0, 6.0, 4.5] + [-2.0] * 11
-    add_series(session, dev, NIGHT, falling)
-    run(database, NIGHT + 30 * MINUTE)
+    # A quilt left up: 11 °C for eleven minutes opens a cold alert (a warning) ...
+    add_series(session, dev, NIGHT, [11.0] * 11)
+    run(database, NIGHT + 11 * MINUTE)
     [cold] = all_alerts(session, "cold")
+    assert cold.severity == "warning"
+    # ... then it falls to 4.5 (the chill stop is 5) and to -2 (the tomato dies at -1), held for ten minutes.
+    add_series(session, dev, NIGHT + 11 * MINUTE, [8.0, 6.0, 4.5] + [-2.0] * 11)
+    run(database, NIGHT + 30 * MINUTE)
+    run(database, NIGHT + 30 * MINUTE)  # a repeated run adds nothing
+    assert all_alerts(session, "cold") == []  # one event, one alert: the cold alert became the frost alert
     [frost] = all_alerts(session, "frost")
-    assert cold.severity == "critical" and cold.worst_value == -2.0  # escalated while open
-    assert frost.severity == "critical" and frost.state == "open"
-    assert frost.started_at == NIGHT + 14 * MINUTE and frost.opened_at == NIGHT + 24 * MINUTE
-    assert frost.limit_value == -1.0
+    assert frost.id == cold.id and frost.state == "open" and frost.severity == "critical"
+    assert frost.started_at == NIGHT and frost.worst_value == -2.0 and frost.limit_value == -1.0
     assert "-2.0" in alerts.describe(frost) and "-1.0" in alerts.describe(frost)
-    # One message per opening: the cold alert, the frost alert (and the empty house's offline alert).
-    keys = sorted(n.key for n in session.scalars(select(Notification)))
-    assert f"alert-{cold.id}" in keys and f"alert-{frost.id}" in keys
-    assert keys == sorted(f"alert-{a.id}" for a in all_alerts(session))
-    # Warming up: frost clears first (past -1 + 1), cold only past 12 + 1.
+    notes = [n for n in session.scalars(select(Notification)) if n.key.startswith(f"alert-{frost.id}")]
+    # The opening, and the rise to critical once (not once for the chill stop and again for the frost).
+    assert sorted(n.key for n in notes) == [f"alert-{frost.id}", f"alert-{frost.id}-critical"]
+    assert "-2.0" in next(n.body for n in notes if n.key.endswith("-critical"))
+    # Warming up: past the frost limit it is still cold, so the same alert stays open until past 12 + 1.
     add_series(session, dev, NIGHT + 25 * MINUTE, [0.5, 6.0, 12.5, 13.5])
     run(database, NIGHT + 30 * MINUTE)
-    [cold] = all_alerts(session, "cold")
     [frost] = all_alerts(session, "frost")
-    assert frost.state == "cleared" and frost.cleared_at == NIGHT + 25 * MINUTE
-    assert cold.state == "cleared" and cold.cleared_at == NIGHT + 28 * MINUTE
+    assert frost.state == "cleared" and frost.cleared_at == NIGHT + 28 * MINUTE
+    assert [a.kind for a in all_alerts(session) if a.kind != "offline"] == ["frost"]
+
+
+def test_a_sudden_frost_opens_only_the_frost_alert_with_one_message(database, session, park):
+    webhook_on(session)
+    add_series(session, park["tomato"].device, NIGHT, [-2.0] * 11)
+    run(database, NIGHT + 11 * MINUTE)
+    [frost] = [a for a in all_alerts(session) if a.kind != "offline"]
+    assert frost.kind == "frost" and frost.severity == "critical"
+    keys = [n.key for n in session.scalars(select(Notification)) if n.key.startswith(f"alert-{frost.id}")]
+    assert keys == [f"alert-{frost.id}"]
+
+
+def test_a_cold_alert_rising_to_critical_notifies_once(database, session, park):
+    webhook_on(session)
+    dev = park["tomato"].device
+    add_series(session, dev, NIGHT, [11.0] * 11)
+    run(database, NIGHT + 11 * MINUTE)
+    add_series(session, dev, NIGHT + 11 * MINUTE, [4.0, 3.0, 4.5, 2.0])  # below the chill stop of 5, above frost
+    run(database, NIGHT + 15 * MINUTE)
+    add_series(session, dev, NIGHT + 15 * MINUTE, [1.5, 3.0])
+    run(database, NIGHT + 17 * MINUTE)
+    [cold] = all_alerts(session, "cold")
+    assert cold.severity == "critical"
+    keys = sorted(n.key for n in session.scalars(select(Notification)) if n.key.startswith(f"alert-{cold.id}"))
+    assert keys == [f"alert-{cold.id}", f"alert-{cold.id}-critical"]
+
+
+def test_open_frost_and_cold_alerts_from_before_merge_into_one(database, session, park):
+    """Alerts opened when frost and cold were separate: the frost one carries the event on, the cold one clears."""
+    gh = park["tomato"].greenhouse
+    common = dict(greenhouse_id=gh.id, metric="temperature", severity="critical", state="open", started_at=NIGHT,
+                  opened_at=NIGHT, refreshed_at=NIGHT, ack_note="", worst_value=-2.0, last_value=-2.0)
+    session.add(Alert(kind="cold", open_key=f"gh:{gh.id}:cold", limit_value=12.0, **common))
+    session.add(Alert(kind="frost", open_key=f"gh:{gh.id}:frost", limit_value=-1.0, **common))
+    session.commit()
+    add_series(session, park["tomato"].device, NIGHT - 11 * MINUTE, [-2.0] * 12)  # still freezing
+    run(database, NIGHT + MINUTE)
+    cold, frost = all_alerts(session, "cold") + all_alerts(session, "frost")
+    assert cold.state == "cleared" and frost.state == "open" and frost.open_key == f"gh:{gh.id}:cold"
 
 
 def test_day_and_night_ranges_follow_the_set_hours(database, session, park):
@@ -221,7 +262,7 @@ def test_run_twice_changes_nothing(database, session, park):
     first = snapshot(session)
     run(database, now)
     assert snapshot(session) == first
-    assert len(first[0]) == 3 and len(first[2]) == 3  # cold, frost, offline of the empty house; one message each
+    assert len(first[0]) == 2 and len(first[2]) == 2  # the cold spell become frost, the empty house offline; one message each
     climate = [a for a in first[0] if ("kind", "offline") not in a]
     run(database, now + MINUTE)  # later, with no new readings: the climate stays as it was
     assert [a for a in snapshot(session)[0] if ("kind", "offline") not in a] == climate
@@ -247,7 +288,7 @@ def test_judging_minute_by_minute_or_at_once_gives_the_same_alerts(database, ses
     by_minute = [(a.kind, a.started_at, a.opened_at, a.cleared_at, a.worst_value, a.severity)
                  for a in all_alerts(session) if a.kind != "offline"]
     assert by_minute == at_once
-    assert [k for k, *_ in at_once] == ["cold", "cold", "frost"]
+    assert [k for k, *_ in at_once] == ["cold", "frost"]  # the second cold spell went down to frost: one alert
 
 
 def _boom_after(calls: int):
@@ -283,9 +324,9 @@ def test_run_cut_short_then_rerun_doubles_nothing(database, session, park, monke
     assert scheduler.run_job(job, now) == "ok"
     assert scheduler.run_job(job, now + MINUTE) == "ok"
     kinds = sorted(a.kind for a in all_alerts(session))
-    assert kinds == ["cold", "frost", "offline"]
+    assert kinds == ["frost", "offline"]  # the cold spell that went down to frost is one alert
     keys = [n.key for n in session.scalars(select(Notification))]
-    assert len(keys) == len(set(keys)) == 3
+    assert len(keys) == len(set(keys)) == 2
 
 
 def test_late_readings_before_the_watermark_are_not_judged_twice(database, session, park):

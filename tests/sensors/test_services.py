@@ -26,21 +26,57 @@ def device(session):
     return dev
 
 
+WINDOW = timedelta(minutes=10)
+
+
 def test_is_online_reads_the_park_clock(device):
-    with clock.frozen(T0 + devices.ONLINE_WITHIN - timedelta(seconds=1)):
-        assert devices.is_online(device) is True
-    with clock.frozen(T0 + devices.ONLINE_WITHIN):
-        assert devices.is_online(device) is False
+    with clock.frozen(T0 + WINDOW):
+        assert devices.is_online(device, WINDOW) is True
+    with clock.frozen(T0 + WINDOW + timedelta(seconds=1)):
+        assert devices.is_online(device, WINDOW) is False
 
 
 def test_is_online_a_device_that_said_offline_is_offline_while_it_still_sends(device):
     device.online, device.status_at = False, T0 - timedelta(minutes=1)
     with clock.frozen(T0 + timedelta(seconds=5)):
-        assert devices.is_online(device) is False
+        assert devices.is_online(device, WINDOW) is False
     # A status older than the online window before its last message no longer counts.
-    device.status_at = T0 - devices.ONLINE_WITHIN - timedelta(seconds=1)
+    device.status_at = T0 - WINDOW - timedelta(seconds=1)
     with clock.frozen(T0 + timedelta(seconds=5)):
-        assert devices.is_online(device) is True
+        assert devices.is_online(device, WINDOW) is True
+
+
+def test_is_online_a_device_that_said_online_long_ago_and_went_silent_is_offline(device):
+    """A retained "online" is not a promise: silence past the setting is offline (what `all` left behind)."""
+    device.online, device.status_at = True, T0 + timedelta(minutes=2)
+    with clock.frozen(T0 + timedelta(minutes=11)):
+        assert devices.is_online(device, WINDOW) is True  # its status is contact too
+    with clock.frozen(T0 + timedelta(minutes=13)):
+        assert devices.is_online(device, WINDOW) is False
+
+
+def test_one_setting_decides_offline_for_the_device_list_and_the_offline_alerts(session, device, database):
+    """The device list, the dashboard's count and the offline alert agree, at the default and at a new value."""
+    from farm.models.alerts import Alert
+    from farm.services import alerts, settings
+
+    def judged(at):
+        with clock.frozen(at):
+            listed = devices.online_judge(session)(device)
+            counted = devices.device_counts(session)["online"] == 1
+        alerts.run_alerts(session, at)
+        session.flush()
+        alerted = session.query(Alert).filter_by(kind="offline", state="open").count() == 1
+        return listed, counted, alerted
+
+    assert judged(T0 + timedelta(minutes=10)) == (True, True, False)
+    assert judged(T0 + timedelta(minutes=11)) == (False, False, True)
+    session.rollback()
+    settings.put(session, devices.OFFLINE.key, "30", valid_from=None)
+    session.flush()
+    assert judged(T0 + timedelta(minutes=29)) == (True, True, False)
+    assert judged(T0 + timedelta(minutes=31)) == (False, False, True)
+    session.rollback()
 
 
 def test_ingest_state_reads_the_park_clock_and_answers_vocabulary_values(session, device):
