@@ -170,3 +170,28 @@ def test_admin_settings_service(session):
     assert settings.get(session, "login.pause_minutes", on=date(2025, 12, 31)) == 15
     with pytest.raises(Invalid):
         settings.put(session, "login.pause_minutes", "-1")
+
+
+def test_admin_clears_a_channel_setting_to_switch_it_off(client, session, admin):
+    """A webhook is switched off by clearing it (an empty value, or the Switch off button), not by typing `off`."""
+    from farm.services import notify
+
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
+    response = client.post("/admin/settings/notify.webhook_url", data={"csrf_token": _token(client), "value": url})
+    assert response.status_code == 302
+    assert notify.enabled_channels(notify.channel_settings(session)) == ["webhook"]
+    page = client.get("/admin/settings").get_data(as_text=True)
+    section = page[page.index("notify.webhook_url"):]
+    assert '<input type="hidden" name="value" value="">' in section[:1500] and "关闭" in section[:1500]
+    response = client.post("/admin/settings/notify.webhook_url", data={"csrf_token": _token(client), "value": ""})
+    assert response.status_code == 302
+    session.expire_all()
+    assert settings.get(session, "notify.webhook_url") == ""
+    assert notify.enabled_channels(notify.channel_settings(session)) == []
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "已关闭" in page
+    # A setting that cannot be switched off refuses an empty value, and stores nothing.
+    response = client.post("/admin/settings/notify.smtp_port", data={"csrf_token": _token(client), "value": "  "})
+    assert response.status_code == 422 and "请输入一个值" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalars(select(Setting).where(Setting.key == "notify.smtp_port")).all() == []

@@ -35,5 +35,6 @@ class UserChange(Input):
 class SettingIn(Input):
     """A new value for a setting, in force from a date (empty: always)."""
 
-    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    # Empty clears a setting that may be cleared (farm.services.settings decides which).
+    value: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     valid_from: OptionalDate = None

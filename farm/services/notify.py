@@ -31,14 +31,14 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8))
 BATCH = 50
-OFF = ("", "off", "none", "-")
+OFF = ("", "off", "none", "-")  # an empty value switches a channel off; the words still do, for old habits
 TLS_MODES = ("starttls", "ssl", "none")
 
 
 # --- the settings -------------------------------------------------------------------------------------------
 
 def _off_or(check):
-    """A text setting where "off" (or "-", "none") means empty: the settings form cannot save an empty value."""
+    """A text setting where "off" (or "-", "none") means empty, as an empty value does (the settings are clearable)."""
 
     def parse(text) -> str:
         value = str(text).strip()
@@ -86,17 +86,20 @@ def _tls(text) -> str:
 
 
 WEBHOOK_URL = settings.register(SettingSpec(
-    "notify.webhook_url", "", _off_or(_url), _l("Notification webhook (e.g. a WeChat Work group robot URL; off: none)")))
+    "notify.webhook_url", "", _off_or(_url), _l("Notification webhook (e.g. a WeChat Work group robot URL; empty: none)"),
+    clearable=True))
 SMTP_HOST = settings.register(SettingSpec(
-    "notify.smtp_host", "", _off_or(_text), _l("Mail server for notifications (off: no e-mail)")))
+    "notify.smtp_host", "", _off_or(_text), _l("Mail server for notifications (empty: no e-mail)"), clearable=True))
 SMTP_PORT = settings.register(SettingSpec(
     "notify.smtp_port", 587, _int, _l("Mail server port"), "", minimum=1))
 SMTP_USER = settings.register(SettingSpec(
-    "notify.smtp_user", "", _off_or(_text), _l("Mail server login (password: environment variable FARM_SMTP_PASSWORD)")))
+    "notify.smtp_user", "", _off_or(_text), _l("Mail server login (password: environment variable FARM_SMTP_PASSWORD)"),
+    clearable=True))
 SMTP_FROM = settings.register(SettingSpec(
-    "notify.smtp_from", "", _off_or(_address), _l("Sender address of notification e-mails")))
+    "notify.smtp_from", "", _off_or(_address), _l("Sender address of notification e-mails"), clearable=True))
 SMTP_TO = settings.register(SettingSpec(
-    "notify.smtp_to", "", _off_or(_addresses), _l("Recipients of notification e-mails (comma-separated)")))
+    "notify.smtp_to", "", _off_or(_addresses), _l("Recipients of notification e-mails (comma-separated)"),
+    clearable=True))
 SMTP_TLS = settings.register(SettingSpec(
     "notify.smtp_tls", "starttls", _tls, _l("Mail server encryption: starttls, ssl or none")))
 

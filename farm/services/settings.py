@@ -25,6 +25,7 @@ class SettingSpec:
     label: Any
     unit: Any = ""
     minimum: Decimal | None = None
+    clearable: bool = False  # an empty value is allowed and switches the thing off (a channel, an address)
 
 
 def _decimal(text: str) -> Decimal:
@@ -103,12 +104,17 @@ def get(session: Session, key: str, on: date | None = None):
 
 
 def put(session: Session, key: str, value: str, valid_from: date | None = None, user_id: int | None = None) -> Setting:
-    """Store a value for `key` from `valid_from`; refuse one that does not parse or is below its minimum."""
+    """Store a value for `key` from `valid_from`; refuse one that does not parse or is below its minimum. An empty
+    value clears a clearable setting (switches it off) and is refused for the others."""
     spec = REGISTRY.get(key)
     if spec is None:
         raise Invalid(_l("Unknown setting."), {"key": _l("Unknown setting.")})
+    if not str(value if value is not None else "").strip():
+        if not spec.clearable:
+            raise Invalid(_l("Enter a value."), {"value": _l("Enter a value.")})
+        value = ""
     try:
-        parsed = spec.parse(value)
+        parsed = spec.parse(value) if value != "" else ""
     except (ValueError, TypeError):
         raise Invalid(_l("Enter a number."), {"value": _l("Enter a number.")}) from None
     if spec.minimum is not None and Decimal(str(parsed)) < spec.minimum:
