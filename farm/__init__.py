@@ -91,9 +91,10 @@ def register_blueprints(app: Flask) -> None:
         api.register_blueprint(bp)
         # Flask-WTF matches exemptions by the request's own (nested) blueprint, not its parent.
         csrf.exempt(bp)
-    from farm.web import nav_items
+    from farm.web import nav_groups, nav_items
 
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["nav_groups"] = nav_groups
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions; tokens need none
     app.register_blueprint(api)
 

@@ -52,6 +52,7 @@ def test_browser_manager_sees_the_park_in_chinese_and_switches_to_english(live_s
 
     log_in(page, live_server, "manager")
     page.click("label.nav-button")  # the phone menu
+    page.click("details[data-area=park] > summary")  # its park area
     with page.expect_navigation():
         page.click("nav a[href$='/park']")
     assert page.url.endswith("/park")

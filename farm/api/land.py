@@ -10,7 +10,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from farm import clock
 from farm.api import Code, Money, Name, Number, Out, Param, created, doc, json_body, listing, out, query_int, view
 from farm.db import request_session
-from farm.inputs.land import ContractIn, HouseholdChange, HouseholdIn, PaymentIn
+from farm.inputs.land import ContractChange, ContractIn, HouseholdChange, HouseholdIn, PaymentIn
 from farm.permissions import allow
 from farm.services import land
 from farm.vocab import ContractStatus, DueStatus, HouseholdStatus, MonitorKind, PaymentMethod, ReminderKind
@@ -202,6 +202,19 @@ def contract_list():
 @doc("One contract", response=ContractOut, tag="land")
 def contract_detail(contract_id: int):
     contract = land.get_contract(request_session(), contract_id)
+    return out(ContractOut, contract, status=land.effective_status(contract))
+
+
+@bp.patch("/contracts/<int:contract_id>")
+@allow("land.manage")
+@doc("Change a contract; only the fields given change, and the whole contract is checked as a new one is (its "
+     "household's 承包期, parcels already leased, a unique number). Null clears an optional field; the status "
+     "changes by activation or termination", body=ContractChange, response=ContractOut, tag="land")
+def contract_update(contract_id: int):
+    data = json_body(ContractChange)
+    db = request_session()
+    contract = land.change_contract(db, contract_id, data)
+    db.commit()
     return out(ContractOut, contract, status=land.effective_status(contract))
 
 

@@ -158,6 +158,30 @@ class ContractIn(Input):
         return value
 
 
+class ContractChange(Input):
+    """Change a contract through the API; only the fields given change, and the whole contract is then checked as a
+    new one would be (ContractIn's rules, the 承包期, parcels already leased). A field that may be empty clears when
+    given as null; the terms need a value. The status changes through activation and termination, not here."""
+
+    number: Code | None = None
+    household_id: int | None = None
+    parcels: list[ParcelIn] | None = None
+    use: Text | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    delivery_date: OptionalDate = None
+    rent_per_mu_year: PositiveYuan | None = None
+    payment_month_day: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5)] | None = None
+    payment_method: PaymentMethod | None = None
+    escalation: EscalationIn | None = None
+    deposit: OptionalYuan = None
+    late_fee_per_10k: Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)] | None = None
+    village_filed_on: OptionalDate = None
+    township_filed_on: OptionalDate = None
+    greenhouses: list[Code] | None = None
+    notes: LongText | None = None
+
+
 class ContractFiling(Input):
     """Filing (备案) dates with the village collective and the township."""
 

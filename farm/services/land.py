@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
-from farm.inputs.land import ContractFiling, ContractIn, ContractStatusIn, HouseholdChange, HouseholdIn, PaymentIn
+from farm.inputs import parse
+from farm.inputs.land import (
+    ContractChange,
+    ContractFiling,
+    ContractIn,
+    ContractStatusIn,
+    HouseholdChange,
+    HouseholdIn,
+    ParcelIn,
+    PaymentIn,
+)
 from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.people import Worker
 from farm.services import park, privacy, settings, workbook
@@ -283,6 +293,48 @@ def update_contract(session: Session, contract_id: int, data: ContractIn) -> Lan
     contract.greenhouses = greenhouses
     session.flush()
     return contract
+
+
+# A change may not empty these (null is refused); the other fields clear to null, or to "" for texts, [] for lists.
+REQUIRED_CONTRACT_FIELDS = ("number", "household_id", "parcels", "start_date", "end_date", "rent_per_mu_year",
+                            "payment_month_day", "payment_method")
+TEXT_CONTRACT_FIELDS = ("use", "notes")
+
+
+def contract_terms(contract: LandContract) -> dict:
+    """A contract as the fields of ContractIn (what a change starts from)."""
+    escalation = ({"every_years": contract.escalation_every_years, "percent": contract.escalation_percent}
+                  if contract.escalation_every_years else None)
+    return {
+        "number": contract.number, "household_id": contract.household_id, "use": contract.use,
+        "parcels": [{name: getattr(p, name) for name in ParcelIn.model_fields} for p in contract.parcels],
+        "start_date": contract.start_date, "end_date": contract.end_date, "delivery_date": contract.delivery_date,
+        "rent_per_mu_year": contract.rent_per_mu_year, "payment_month_day": contract.payment_month_day,
+        "payment_method": contract.payment_method, "escalation": escalation, "deposit": contract.deposit,
+        "late_fee_per_10k": contract.late_fee_per_10k, "village_filed_on": contract.village_filed_on,
+        "township_filed_on": contract.township_filed_on, "status": contract.status,
+        "greenhouses": [gh.code for gh in contract.greenhouses], "notes": contract.notes,
+    }
+
+
+def change_contract(session: Session, contract_id: int, data: ContractChange) -> LandContract:
+    """Change the fields `data` gives and keep the rest, then check and store the whole contract as update_contract
+    does (the contract page's form sends every field to update_contract; this is the API's partial change)."""
+    contract = get_contract(session, contract_id)
+    changes = data.model_dump(exclude_unset=True)
+    required = {name: _l("This field is required.") for name in REQUIRED_CONTRACT_FIELDS
+                if name in changes and changes[name] is None}
+    if required:
+        raise Invalid(_l("Some fields are not valid."), required)
+    for name in TEXT_CONTRACT_FIELDS:
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    if "greenhouses" in changes and changes["greenhouses"] is None:
+        changes["greenhouses"] = []
+    whole = {**contract_terms(contract), **changes}
+    if whole["status"] not in (ContractStatus.ACTIVE, ContractStatus.DRAFT):
+        whole["status"] = ContractStatus.ACTIVE  # not applied: update_contract changes the status of drafts only
+    return update_contract(session, contract_id, parse(ContractIn, whole))
 
 
 def record_filing(session: Session, contract_id: int, data: ContractFiling) -> LandContract:

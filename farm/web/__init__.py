@@ -4,12 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import flash, redirect, render_template, request
+from flask import current_app, flash, redirect, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs import parse
+from farm.permissions import permission_of, role_may
 
 
 def form_input(model, **extra):
@@ -76,24 +78,54 @@ def act_and_redirect(do: Callable[[], str], back_url: str, category: str = "succ
     return redirect(back_url)
 
 
+# The menu's areas, in the order the bar shows them; each page's link belongs to one.
+TODAY, PARK, PEOPLE, LAND, REPORTS, ADMIN = "today", "park", "people", "land", "reports", "admin"
+AREAS: dict[str, object] = {TODAY: _l("Today"), PARK: _l("Park"), PEOPLE: _l("People"), LAND: _l("Land"),
+                            REPORTS: _l("Reports"), ADMIN: _l("Admin")}
+
+
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the main menu, shown to roles holding `permission`."""
+    """A link in the main menu, in one area. Who sees it is the linked view's own permission (its `@allow`, read
+    through farm.permissions): a link is shown exactly to the roles the page lets in, never decided twice."""
 
     endpoint: str
     label: object
-    permission: str
+    area: str
     order: int
+
+
+@dataclass
+class NavGroup:
+    """One area of the menu as a role sees it: its label and the links it may follow there."""
+
+    area: str
+    label: object
+    items: list[NavItem]
 
 
 NAV: list[NavItem] = []
 
 
-def nav(endpoint: str, label, permission: str, order: int = 50) -> None:
-    """Add a menu link; each page module declares its own, so no one edits base.html for it."""
+def nav(endpoint: str, label, area: str, order: int = 50) -> None:
+    """Add a menu link to an area; each page module declares its own, so no one edits base.html for it."""
+    if area not in AREAS:
+        raise ValueError(f"unknown menu area {area!r}")
     if all(item.endpoint != endpoint for item in NAV):
-        NAV.append(NavItem(endpoint, label, permission, order))
+        NAV.append(NavItem(endpoint, label, area, order))
 
 
 def nav_items() -> list[NavItem]:
     return sorted(NAV, key=lambda item: item.order)
+
+
+def nav_groups(role: str | None) -> list[NavGroup]:
+    """The menu for a role: the areas holding a link it may follow, each with those links in order."""
+    views = current_app.view_functions
+    groups = []
+    for area, area_label in AREAS.items():
+        items = [item for item in nav_items() if item.area == area
+                 and role_may(role, permission_of(views.get(item.endpoint)))]
+        if items:
+            groups.append(NavGroup(area, area_label, items))
+    return groups

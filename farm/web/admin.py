@@ -10,11 +10,11 @@ from farm.inputs.auth import SettingIn, UserChange, UserIn
 from farm.permissions import allow
 from farm.services import settings, users
 from farm.vocab import Role
-from farm.web import FormState, form_action, form_input, nav
+from farm.web import ADMIN, FormState, form_action, form_input, nav
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-nav("admin.user_list", _l("Logins"), "users.manage", 90)
-nav("admin.settings_list", _l("Settings"), "settings.manage", 91)
+nav("admin.user_list", _l("Logins"), ADMIN, 90)
+nav("admin.settings_list", _l("Settings"), ADMIN, 91)
 
 
 @bp.route("/users", methods=["GET", "POST"])

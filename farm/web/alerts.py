@@ -18,13 +18,13 @@ from farm.permissions import allow
 from farm.services import alerts, notify, notify_channels
 from farm.services import park as park_service
 from farm.vocab import AlertState
-from farm.web import FormState, field_errors, form_action, form_input, nav
+from farm.web import TODAY, FormState, field_errors, form_action, form_input, nav
 from farm.web.dashboard import panel
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
-nav("alerts.index", _l("Alerts"), "park.read", 45)
+nav("alerts.index", _l("Alerts"), TODAY, 45)
 PAGE = 100
 
 

@@ -24,13 +24,13 @@ from farm.vocab import (
     DividendWeighting,
     FundingSource,
 )
-from farm.web import FormState, act_and_redirect, form_action, form_input, nav
+from farm.web import LAND, FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
 from farm.web.exports import download
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
-nav("assets.ledgers", _l("Asset ledgers"), "assets.read", 70)
-nav("assets.returns", _l("Asset returns"), "assets.read", 71)
+nav("assets.ledgers", _l("Asset ledgers"), LAND, 70)
+nav("assets.returns", _l("Asset returns"), LAND, 71)
 
 
 def _panel(session) -> dict:

@@ -10,10 +10,10 @@ from farm.inputs.park import CropIn
 from farm.models.crops import CLIMATE_FIELDS
 from farm.permissions import allow
 from farm.services import crops as crop_service
-from farm.web import FormState, form_action, form_input, nav
+from farm.web import PARK, FormState, form_action, form_input, nav
 
 bp = Blueprint("crops", __name__)
-nav("crops.index", _l("Crops"), "park.read", 20)
+nav("crops.index", _l("Crops"), PARK, 20)
 
 
 @bp.get("/crops")

@@ -15,12 +15,12 @@ from farm.errors import Invalid, NotFound
 from farm.i18n import current_language
 from farm.permissions import allow, can
 from farm.services import daily_report, job_runs
-from farm.web import nav
+from farm.web import REPORTS, nav
 from farm.web.dashboard import panel
 from farm.web.exports import download
 
 bp = Blueprint("daily_report", __name__, url_prefix="/reports/daily")
-nav("daily_report.archive", _l("Daily report"), "reports.read", 31)
+nav("daily_report.archive", _l("Daily report"), REPORTS, 31)
 
 
 def _panel(session) -> dict:

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from farm.db import request_session
 from farm.permissions import allow, can
 from farm.services import park
-from farm.web import nav
+from farm.web import TODAY, nav
 
 bp = Blueprint("dashboard", __name__)
-nav("dashboard.index", _l("Dashboard"), "dashboard.read", 1)
+nav("dashboard.index", _l("Dashboard"), TODAY, 1)
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from farm.inputs.sensors import DeviceChange
 from farm.permissions import allow
 from farm.services import devices, park
 from farm.vocab import RejectReason
-from farm.web import FormState, form_action, form_input, nav
+from farm.web import PARK, FormState, form_action, form_input, nav
 from farm.web.dashboard import panel
 
 bp = Blueprint("devices", __name__)
-nav("devices.index", _l("Sensors"), "park.read", 40)
+nav("devices.index", _l("Sensors"), PARK, 40)
 
 
 def _dashboard(session) -> dict:

@@ -18,10 +18,10 @@ from farm.models.park import Greenhouse
 from farm.permissions import allow
 from farm.services import payroll, people
 from farm.vocab import JobKind
-from farm.web import FormState, form_action, nav
+from farm.web import PEOPLE, FormState, form_action, nav
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
-nav("jobs.board", _l("Job board"), "people.read", 45)
+nav("jobs.board", _l("Job board"), PEOPLE, 45)
 
 
 def _day() -> date | None:

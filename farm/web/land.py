@@ -25,14 +25,14 @@ from farm.permissions import allow
 from farm.services import land, park, privacy, settings
 from farm.services.rent import schedule, yuan_in_words
 from farm.vocab import ContractStatus, HouseholdStatus, MonitorKind, PaymentMethod, WorkerStatus
-from farm.web import FormState, act_and_redirect, form_action, form_input, nav
+from farm.web import LAND, FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
 from farm.web.livelihoods import household_income
 
 bp = Blueprint("land", __name__, url_prefix="/land")
-nav("land.contracts", _l("Land contracts"), "land.read", 60)
-nav("land.households", _l("Households"), "land.read", 61)
-nav("land.reminders", _l("Rent reminders"), "land.read", 62)
+nav("land.contracts", _l("Land contracts"), LAND, 60)
+nav("land.households", _l("Households"), LAND, 61)
+nav("land.reminders", _l("Rent reminders"), LAND, 62)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARCEL_FIELDS = ("name", "code", "area_mu", "east", "south", "west", "north", "land_type", "remarks")

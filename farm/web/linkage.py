@@ -10,12 +10,12 @@ from farm.db import request_session
 from farm.errors import DomainError
 from farm.permissions import allow, can
 from farm.services import linkage
-from farm.web import field_errors, nav
+from farm.web import REPORTS, TODAY, field_errors, nav
 from farm.web.exports import download
 
 bp = Blueprint("linkage", __name__)
-nav("linkage.overview", _l("Livelihoods"), "livelihoods.read", 2)
-nav("linkage.report", _l("Linkage report (联农带农)"), "livelihoods.totals", 32)
+nav("linkage.overview", _l("Livelihoods"), TODAY, 2)
+nav("linkage.report", _l("Linkage report (联农带农)"), REPORTS, 32)
 
 
 def _period() -> tuple[linkage.Period, dict]:

@@ -17,12 +17,12 @@ from farm.inputs.livelihoods import IncomeEntryIn, IncomeLineIn
 from farm.permissions import allow, can
 from farm.services import land, livelihoods
 from farm.vocab import HouseholdStatus, IncomeBand, IncomeKind
-from farm.web import FormState, act_and_redirect, form_action, form_input, nav
+from farm.web import ADMIN, LAND, FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.exports import download
 
 bp = Blueprint("livelihoods", __name__, url_prefix="/livelihoods")
-nav("livelihoods.income", _l("Income report"), "livelihoods.totals", 63)
-nav("livelihoods.lines", _l("Monitoring lines"), "settings.manage", 92)
+nav("livelihoods.income", _l("Income report"), LAND, 63)
+nav("livelihoods.lines", _l("Monitoring lines"), ADMIN, 92)
 
 
 def household_income(session, household_id: int, year_text: str | None) -> dict | None:

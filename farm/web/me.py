@@ -8,10 +8,10 @@ from farm import clock
 from farm.db import request_session
 from farm.permissions import allow
 from farm.services import payroll, people
-from farm.web import nav
+from farm.web import TODAY, nav
 
 bp = Blueprint("me", __name__)
-nav("me.home", _l("Me"), "self.read", 5)
+nav("me.home", _l("Me"), TODAY, 5)
 
 
 @bp.get("/me")

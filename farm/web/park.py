@@ -11,10 +11,10 @@ from farm.services import charts as chart_service
 from farm.services import crops as crop_service
 from farm.services import daylight, park, plantings, readings, sprays
 from farm.vocab import GreenhouseStatus, Metric
-from farm.web import nav
+from farm.web import PARK, nav
 
 bp = Blueprint("park", __name__)
-nav("park.overview", _l("Park"), "park.read", 10)
+nav("park.overview", _l("Park"), PARK, 10)
 
 TREND_HOURS = 24
 UNITS = {m.value: m.unit for m in Metric}

@@ -15,11 +15,11 @@ from farm.models.people import PayAdjustment, Worker
 from farm.permissions import allow
 from farm.services import payroll, people
 from farm.vocab import Grade
-from farm.web import FormState, form_action, form_input, nav
+from farm.web import PEOPLE, FormState, form_action, form_input, nav
 from farm.web.exports import send_table
 
 bp = Blueprint("payroll", __name__, url_prefix="/payroll")
-nav("payroll.month", _l("Payroll"), "people.read", 46)
+nav("payroll.month", _l("Payroll"), PEOPLE, 46)
 
 
 def _month(raw: str | None) -> str:

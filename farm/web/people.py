@@ -11,10 +11,10 @@ from farm.inputs.people import TrainingIn, WageIn, WorkerIn
 from farm.permissions import allow
 from farm.services import people, privacy
 from farm.vocab import WorkerStatus
-from farm.web import FormState, act_and_redirect, form_action, form_input, nav
+from farm.web import PEOPLE, FormState, act_and_redirect, form_action, form_input, nav
 
 bp = Blueprint("people", __name__, url_prefix="/workers")
-nav("people.index", _l("Workers"), "people.read", 50)
+nav("people.index", _l("Workers"), PEOPLE, 50)
 
 
 @bp.get("")

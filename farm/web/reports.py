@@ -14,11 +14,11 @@ from farm.i18n import current_language
 from farm.permissions import allow
 from farm.services import yield_report
 from farm.vocab import Grade, YieldGrouping
-from farm.web import field_errors, nav
+from farm.web import REPORTS, field_errors, nav
 from farm.web.exports import export_format, send_table
 
 bp = Blueprint("reports", __name__)
-nav("reports.yield_", _l("Yield report"), "reports.read", 30)
+nav("reports.yield_", _l("Yield report"), REPORTS, 30)
 
 # The grade-mix chart's colours, best grade darkest (the badges' tones are too few shades of one green).
 GRADE_COLORS = {Grade.PREMIUM: "#1b5e20", Grade.GRADE1: "#43a047", Grade.GRADE2: "#c0ca33", Grade.OFFGRADE: "#8d6e63"}

@@ -16,14 +16,14 @@ from farm.services import crops, sales, settings, stock
 from farm.services.harvest import worker_choices
 from farm.services.park import get_park
 from farm.vocab import BuyerKind, Grade, LossReason, PackUnit, PaymentMethod, ReceivableAge
-from farm.web import FormState, act_and_redirect, form_action, form_input, nav
+from farm.web import PARK, FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
-nav("sales.index", _l("Stock and sales"), "reports.read", 40)
-nav("sales.shipments", _l("Shipments"), "reports.read", 41)
-nav("sales.buyers", _l("Buyers"), "reports.read", 42)
-nav("sales.receivables", _l("Receivables"), "reports.read", 43)
+nav("sales.index", _l("Stock and sales"), PARK, 40)
+nav("sales.shipments", _l("Shipments"), PARK, 41)
+nav("sales.buyers", _l("Buyers"), PARK, 42)
+nav("sales.receivables", _l("Receivables"), PARK, 43)
 
 # Rows of the shipment form (empty rows are left out).
 LINE_ROWS = 4

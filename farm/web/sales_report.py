@@ -14,11 +14,11 @@ from farm.i18n import current_language
 from farm.permissions import allow
 from farm.services import sales_report, workbook
 from farm.vocab import SalesGrouping
-from farm.web import field_errors, nav
+from farm.web import REPORTS, field_errors, nav
 from farm.web.exports import CSV, download, export_format
 
 bp = Blueprint("sales_report", __name__)
-nav("sales_report.sales", _l("Sales report"), "reports.read", 31)
+nav("sales_report.sales", _l("Sales report"), REPORTS, 31)
 
 
 def _args():

@@ -8,10 +8,10 @@ from farm import clock, jobs
 from farm.db import request_session
 from farm.permissions import allow
 from farm.services import job_runs
-from farm.web import nav
+from farm.web import ADMIN, nav
 
 bp = Blueprint("scheduler", __name__, url_prefix="/scheduler")
-nav("scheduler.status", _l("Scheduler"), "park.manage", 90)
+nav("scheduler.status", _l("Scheduler"), ADMIN, 90)
 
 
 @bp.get("/")

@@ -13,12 +13,12 @@ from farm.services import crops as crop_service
 from farm.services import harvest as harvests
 from farm.services import park, sprays
 from farm.vocab import DoseUnit
-from farm.web import FormState, form_action, form_input, nav
+from farm.web import PARK, FormState, form_action, form_input, nav
 
 bp = Blueprint("sprays", __name__, url_prefix="/sprays")
 # The product form's field of a crop's own interval: crop_phi_<crop code>.
 CROP_FIELD = "crop_phi_"
-nav("sprays.index", _l("Spraying records"), "park.read", 21)
+nav("sprays.index", _l("Spraying records"), PARK, 21)
 
 
 @bp.get("")

@@ -14,11 +14,11 @@ from farm.permissions import allow
 from farm.services import land
 from farm.services import warnings as warning_service
 from farm.vocab import FollowUpMeasure, WarningKind, WarningState
-from farm.web import FormState, field_errors, form_action, form_input, nav
+from farm.web import LAND, FormState, field_errors, form_action, form_input, nav
 from farm.web.dashboard import panel
 
 bp = Blueprint("warnings", __name__, url_prefix="/warnings")
-nav("warnings.index", _l("Warnings"), "livelihoods.read", 63)
+nav("warnings.index", _l("Warnings"), LAND, 63)
 PAGE = 100
 
 

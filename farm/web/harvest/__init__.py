@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from farm.web import nav
+from farm.web import PARK, TODAY, nav
 
 bp = Blueprint("harvest", __name__)
-nav("harvest.log", _l("Log harvest"), "harvest.log", 3)
-nav("harvest.index", _l("Harvests"), "reports.read", 20)
+nav("harvest.log", _l("Log harvest"), TODAY, 3)
+nav("harvest.index", _l("Harvests"), PARK, 20)
 
 # The modules add their views to `bp` when imported.
 from farm.web.harvest import labels, log, panel, records  # noqa: E402,F401
