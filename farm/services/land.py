@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
@@ -27,7 +27,7 @@ from farm.inputs.land import (
     ParcelIn,
     PaymentIn,
 )
-from farm.models.land import Household, LandContract, Parcel, RentPayment
+from farm.models.land import Household, LandContract, Parcel, RentPayment, contract_greenhouses
 from farm.models.people import Worker
 from farm.services import park, privacy, settings, workbook
 from farm.services.rent import ZERO, Schedule, schedule, term_end
@@ -177,6 +177,19 @@ def contracts_query(status: str | None = None, group: str | None = None, househo
     if household_id:
         query = query.where(LandContract.household_id == household_id)
     return query.order_by(LandContract.number, LandContract.id)
+
+
+def greenhouse_contracts(session: Session, greenhouse_id: int, today: date | None = None) -> list[LandContract]:
+    """The contracts whose land a greenhouse stands on, with their households: those in force first (active and
+    not past their end), then drafts, then the rest, each by start date, newest first."""
+    today = today or clock.today()
+    rows = session.scalars(
+        select(LandContract).options(joinedload(LandContract.household))
+        .join(contract_greenhouses, contract_greenhouses.c.contract_id == LandContract.id)
+        .where(contract_greenhouses.c.greenhouse_id == greenhouse_id)).unique().all()
+    rank = {ContractStatus.ACTIVE.value: 0, ContractStatus.DRAFT.value: 1}
+    by_start = sorted(rows, key=lambda c: (c.start_date, c.id), reverse=True)
+    return sorted(by_start, key=lambda c: rank.get(effective_status(c, today), 2))
 
 
 def status_filter(status: str | None) -> str | None:

@@ -1,15 +1,15 @@
 """The park overview grid (with each greenhouse's temperature trend) and the greenhouse page with its charts."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from farm.db import request_session
 from farm.errors import DomainError
-from farm.permissions import allow
+from farm.permissions import allow, can
 from farm.services import charts as chart_service
 from farm.services import crops as crop_service
-from farm.services import daylight, park, plantings, readings, sprays
+from farm.services import daylight, land, park, plantings, readings, sprays
 from farm.vocab import GreenhouseStatus, Metric
 from farm.web import PARK, nav
 
@@ -87,6 +87,8 @@ def greenhouse(code: str):
         metric_labels=chart_service.metric_labels(), crop=current.crop if current else None,
         interval=sprays.running(db, [gh.id]).get(gh.id),
         sprays=list(db.scalars(sprays.spray_query(db, gh.code).limit(5))),
+        contracts=land.greenhouse_contracts(db, gh.id) if can(g.user, "land.read") else [],
+        effective_status=land.effective_status,
     )
 
 
