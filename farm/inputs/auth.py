@@ -24,6 +24,13 @@ class UserIn(Input):
     worker: int | None = None
 
 
+class WorkerLoginIn(Input):
+    """A login for a worker, made from the worker's page (its role is worker, its worker that one)."""
+
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class UserChange(Input):
     """An administrator's change to a login: role, active, and optionally a new password."""
 

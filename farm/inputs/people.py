@@ -58,6 +58,12 @@ class JobIn(Input):
     note: LongText = ""
 
 
+class JobWorkersIn(Input):
+    """The workers of an existing job, as a whole list (those left out come off it)."""
+
+    workers: list[int] = []
+
+
 class AttendanceEntry(Input):
     """One worker on one job: present or not, and the hours worked."""
 

@@ -178,6 +178,31 @@ def create_job(session: Session, data) -> Job:
     return job
 
 
+def set_job_workers(session: Session, job_id: int, data) -> Job:
+    """Change who is on a job: the workers listed stay (with their attendance) or are booked for the job's hours,
+    the others come off it. A worker whose attendance is recorded as present stays until it is undone (their pay
+    counts it); the month must be open."""
+    job = get_job(session, job_id)
+    payroll.ensure_open(session, job.day)
+    wanted = _workers(session, data.workers, job.day)
+    wanted_ids = {w.id for w in wanted}
+    for a in list(job.assignments):
+        if a.worker_id in wanted_ids:
+            continue
+        if a.present:
+            msg = _l("%(name)s was present on this job; record them absent first, then take them off.",
+                     name=a.worker.name)
+            raise Invalid(msg, {"workers": msg})
+        job.assignments.remove(a)
+    on_job = {a.worker_id for a in job.assignments}
+    added = [w for w in wanted if w.id not in on_job]
+    for worker in added:
+        job.assignments.append(Assignment(worker=worker, day=job.day, hours=job.hours))
+    _check_day_hours(session, [w.id for w in added], job.day, "workers")
+    session.flush()
+    return job
+
+
 def get_job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None:

@@ -86,6 +86,18 @@ def create_user(
     return user
 
 
+def login_of_worker(session: Session, worker_id: int) -> User | None:
+    """The login that belongs to a worker, if they have one."""
+    return session.scalar(select(User).where(User.worker_id == worker_id))
+
+
+def create_worker_login(session: Session, worker_id: int, data) -> User:
+    """A worker's own login (role worker, bound to them): the same rules as every login (create_user)."""
+    if session.get(Worker, worker_id) is None:
+        raise NotFound(_l("No worker with id %(id)s.", id=worker_id))
+    return create_user(session, data.username, Role.WORKER.value, data.password, worker_id=worker_id)
+
+
 def set_password(session: Session, user: User, password: str) -> None:
     check_new_password(password)
     user.password_hash = hash_password(password)

@@ -13,7 +13,7 @@ from farm import clock
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.inputs import parse
-from farm.inputs.people import CopyDayIn, JobIn
+from farm.inputs.people import CopyDayIn, JobIn, JobWorkersIn
 from farm.models.park import Greenhouse
 from farm.permissions import allow
 from farm.services import payroll, people
@@ -120,6 +120,26 @@ def attendance():
 
     state = form_action({}, save, "ok")
     return _refused(state, day)
+
+
+@bp.route("/<int:job_id>/workers", methods=["GET", "POST"])
+@allow("people.manage")
+def workers(job_id: int):
+    """Change who is on an existing job: tick the workers, untick those who come off it."""
+    db = request_session()
+    job = people.get_job(db, job_id)
+
+    def save():
+        people.set_job_workers(db, job_id, parse(JobWorkersIn, {"workers": request.form.getlist("workers")}))
+        return url_for("jobs.board", date=job.day.isoformat()) + f"#job-{job.id}", _("Workers changed.")
+
+    state = form_action({}, save, "ok")
+    if not isinstance(state, FormState):
+        return state
+    chosen = ({int(w) for w in request.form.getlist("workers") if w.isdigit()} if request.method == "POST"
+              else {a.worker_id for a in job.assignments})
+    return state.render("jobs/workers.html", job=job, chosen=chosen, workers=people.worker_choices(db, job.day),
+                        closed=payroll.closed(db, clock.month_of(job.day)) is not None)
 
 
 @bp.post("/<int:job_id>/done")

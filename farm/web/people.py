@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 
 from farm import clock
 from farm.db import request_session
+from farm.inputs.auth import WorkerLoginIn
 from farm.inputs.people import TrainingIn, WageIn, WorkerIn
 from farm.permissions import allow
-from farm.services import people, privacy
+from farm.services import people, privacy, users
 from farm.vocab import WorkerStatus
 from farm.web import PEOPLE, FormState, act_and_redirect, form_action, form_input, nav
 
@@ -47,7 +48,8 @@ def _form(worker=None):
                         seen=people.personal(worker, g.user) if worker else {},
                         unseen=privacy.unseen(g.user, people.PERSONAL_FIELDS) if worker else (),
                         statuses=WorkerStatus.choices(),
-                        wages=people.wage_history(db, worker.id) if worker else [], today=clock.today())
+                        wages=people.wage_history(db, worker.id) if worker else [], today=clock.today(),
+                        login=users.login_of_worker(db, worker.id) if worker else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -70,6 +72,19 @@ def training(worker_id: int):
     def do():
         people.add_training(db, worker_id, form_input(TrainingIn))
         return _("Training recorded.")
+
+    return act_and_redirect(do, url_for("people.edit", worker_id=worker_id), "ok")
+
+
+@bp.post("/<int:worker_id>/login")
+@allow("people.logins")
+def make_login(worker_id: int):
+    """Make the worker's own login from their page, so they can log harvests and see their pay."""
+    db = request_session()
+
+    def do():
+        user = users.create_worker_login(db, worker_id, form_input(WorkerLoginIn))
+        return _("Login %(name)s made; the worker signs in with it.", name=user.username)
 
     return act_and_redirect(do, url_for("people.edit", worker_id=worker_id), "ok")
 
