@@ -35,6 +35,19 @@ class Device(Base):
     greenhouse: Mapped[Greenhouse] = relationship()
 
 
+class DeviceMove(Base):
+    """A device taken from one greenhouse to another. Its readings and rollups keep the greenhouse they were taken
+    in; this record tells the old greenhouse's charts and reports that the device's earlier history is theirs."""
+
+    __tablename__ = "device_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    from_greenhouse_id: Mapped[int] = mapped_column(ForeignKey("greenhouses.id", ondelete="CASCADE"), index=True)
+    to_greenhouse_id: Mapped[int] = mapped_column(ForeignKey("greenhouses.id", ondelete="CASCADE"))
+    moved_at: Mapped[datetime]
+
+
 class Reading(Base):
     """One stored value; (device, metric, ts) is the key, so a reading delivered twice is kept once.
 

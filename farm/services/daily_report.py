@@ -44,9 +44,9 @@ from farm.models.crops import Planting
 from farm.models.daily_reports import DailyReport
 from farm.models.park import Greenhouse
 from farm.models.rollups import ReadingRollup
-from farm.models.sensors import Device
 from farm.park_language import park_language
 from farm.services import alerts, harvest, land, notify, plantings, settings, workbook
+from farm.services.devices import devices_by_greenhouse
 from farm.services.settings import SettingSpec, time_of_day
 from farm.vocab import AlertKind, Metric, ReminderKind, label
 
@@ -145,9 +145,7 @@ JUDGED_BY = {Metric.TEMPERATURE: (AlertKind.COLD, AlertKind.HOT),
 def _climate(session: Session, day: date, start: datetime, end: datetime, config: dict) -> list[dict]:
     """Each greenhouse with sensors: the day's air temperature and humidity against its crops' ranges, judged by
     the alerts' own rule (farm.services.alerts.Ranges: the strictest of the crops planted, day and night hours)."""
-    devices: dict[int, list[int]] = {}
-    for device_id, greenhouse_id in session.execute(select(Device.id, Device.greenhouse_id).order_by(Device.id)):
-        devices.setdefault(greenhouse_id, []).append(device_id)
+    devices = devices_by_greenhouse(session)  # a device moved away keeps its day in the greenhouse it was in
     if not devices:
         return []
     houses = session.scalars(select(Greenhouse).where(Greenhouse.id.in_(list(devices)))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from farm import clock
 from farm.errors import Invalid, NotFound
 from farm.models.park import Greenhouse
-from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
+from farm.models.sensors import Device, DeviceMove, IngestHeartbeat, IngestReject, LatestReading, Reading
 from farm.services import settings
 from farm.services.park import get_greenhouse
 from farm.services.settings import SettingSpec, _int
@@ -60,14 +60,38 @@ def update_device(session: Session, code: str, data) -> Device:
         device.name = data.name
     if data.greenhouse is not None:
         try:
-            device.greenhouse_id = get_greenhouse(session, data.greenhouse).id
+            target = get_greenhouse(session, data.greenhouse).id
         except NotFound:
             raise Invalid(_l("There is no greenhouse %(code)s.", code=data.greenhouse),
                           {"greenhouse": _l("Unknown greenhouse.")}) from None
+        if target != device.greenhouse_id:
+            # Its readings so far stay with the greenhouse they were taken in (they carry it); the move tells that
+            # greenhouse's charts and reports that this device's earlier history is theirs.
+            session.add(DeviceMove(device_id=device.id, from_greenhouse_id=device.greenhouse_id,
+                                   to_greenhouse_id=target, moved_at=clock.now()))
+            device.greenhouse_id = target
     if data.enabled is not None:
         device.enabled = data.enabled
     session.flush()
     return device
+
+
+def devices_by_greenhouse(session: Session) -> dict[int, list[int]]:
+    """{greenhouse id: ids of the devices now there or ever moved away from it}, for queries of a greenhouse's
+    history (readings and rollups carry the greenhouse they were taken in, so each filters by it too)."""
+    out: dict[int, set[int]] = {}
+    for device_id, greenhouse_id in session.execute(select(Device.id, Device.greenhouse_id)):
+        out.setdefault(greenhouse_id, set()).add(device_id)
+    for device_id, greenhouse_id in session.execute(select(DeviceMove.device_id, DeviceMove.from_greenhouse_id)):
+        out.setdefault(greenhouse_id, set()).add(device_id)
+    return {gh: sorted(ids) for gh, ids in out.items()}
+
+
+def history_devices(session: Session, greenhouse_id: int) -> list[int]:
+    """Ids of the devices whose readings may belong to a greenhouse: those there now and those moved away."""
+    now = select(Device.id).where(Device.greenhouse_id == greenhouse_id)
+    moved = select(DeviceMove.device_id).where(DeviceMove.from_greenhouse_id == greenhouse_id)
+    return sorted(set(session.scalars(now)) | set(session.scalars(moved)))
 
 
 def delete_device(session: Session, code: str) -> None:

@@ -20,7 +20,7 @@ from farm import clock
 from farm.errors import Invalid, NotFound
 from farm.models.rollups import ReadingRollup, RollupMark
 from farm.models.sensors import Device, LatestReading, Reading
-from farm.services.devices import get_device
+from farm.services.devices import devices_by_greenhouse, get_device, history_devices
 from farm.services.park import get_greenhouse
 from farm.services.rollups import MARK, day_start, floor5, hour_start, next_day_start
 from farm.vocab import Metric
@@ -55,7 +55,7 @@ def check_query(session: Session, q: ReadingQuery) -> tuple[int, int | None]:
     device_id = None
     if q.device:
         device = get_device(session, q.device)
-        if device.greenhouse_id != gh.id:
+        if device.id not in history_devices(session, gh.id):  # there now, or moved away with history here
             raise NotFound(_l("There is no device %(code)s.", code=q.device), {"device": _l("Unknown device.")})
         device_id = device.id
     return gh.id, device_id
@@ -84,13 +84,11 @@ def points(session: Session, q: ReadingQuery) -> list[dict]:
 
 
 def greenhouse_devices(session: Session, greenhouse_id: int) -> list[int]:
-    """Ids of the devices now in a greenhouse: rolled-up queries name them so the rollups' key serves them.
-
-    Naming every device in the park would read every other greenhouse's periods too. The price: a device moved to
-    another greenhouse no longer counts in its old one's rolled-up history (its old periods keep the old greenhouse,
-    so they do not follow it either).
-    """
-    return list(session.scalars(select(Device.id).where(Device.greenhouse_id == greenhouse_id).order_by(Device.id)))
+    """Ids of the devices in a greenhouse now or moved away from it: rolled-up queries name them so the rollups' key
+    serves them (naming every device in the park would read every other greenhouse's periods too). Each period
+    keeps the greenhouse its readings were taken in, and the queries filter by it, so a moved device's history
+    stays with the greenhouse it was in at the time and its new readings count only in the new one."""
+    return history_devices(session, greenhouse_id)
 
 
 def period_start(resolution: str, ts: datetime) -> datetime:
@@ -160,7 +158,7 @@ def hourly_trend(session: Session, greenhouse_ids: list[int], now: datetime | No
     if not greenhouse_ids:
         return {}
     wanted = set(greenhouse_ids)
-    devices = [d for d, gh in session.execute(select(Device.id, Device.greenhouse_id)) if gh in wanted]
+    devices = sorted({d for gh, ids in devices_by_greenhouse(session).items() if gh in wanted for d in ids})
     if not devices:
         return {}
     end = hour_start(now or clock.now()) + timedelta(hours=1)

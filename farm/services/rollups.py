@@ -96,21 +96,23 @@ def _rows(folded: dict, resolution: str) -> list[dict]:
 def fold_raw(session: Session, start: datetime, end: datetime, device_ids: list[int] | None = None) -> set:
     """Write the 5-minute rollups of [start, end) from raw readings; returns the (device, metric) pairs seen."""
     seen = set()
-    query = select(Device.id, Device.greenhouse_id)
+    query = select(Device.id)
     if device_ids is not None:
         query = query.where(Device.id.in_(device_ids))
-    devices = session.execute(query).all()
-    for device_id, greenhouse_id in devices:
+    devices = session.scalars(query).all()
+    for device_id in devices:
         for metric in Metric.values():
             raw = session.execute(
-                select(Reading.ts, Reading.value)
+                select(Reading.ts, Reading.value, Reading.greenhouse_id)
                 .where(Reading.device_id == device_id, Reading.metric == metric,
                        Reading.ts >= start, Reading.ts < end)).all()
             # A period that lost all its readings keeps its rollup (rollups outlive raw data).
             if not raw:
                 continue
             seen.add((device_id, metric))
-            folded = _fold(((device_id, metric, greenhouse_id, ts, v, v, v, 1) for ts, v in raw), floor5)
+            # Each period keeps the greenhouse its readings were taken in, not the device's greenhouse now (a device
+            # moved since, or a backlog folded late, must not carry its history along).
+            folded = _fold(((device_id, metric, gh, ts, v, v, v, 1) for ts, v, gh in raw), floor5)
             _upsert(session, _rows(folded, "5m"))
     return seen
 
