@@ -13,7 +13,7 @@ import sys
 import time
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from farm.config import Config, ConfigError
@@ -265,6 +265,45 @@ def _po_quote(text: str) -> str:
 ALL_PARTS: list[list[str]] = [["web"], ["ingest"], ["simulate"], ["scheduler"]]
 
 
+def _stop(procs: list[subprocess.Popen], seconds: float) -> None:
+    """SIGTERM each running process, wait up to `seconds` for all of them, then kill what is left."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + seconds
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _stop_parts(config: Config, db: Database, parts: dict[str, subprocess.Popen]) -> None:
+    """Stop `all`'s parts so that no device is left marked online: the simulator first (its devices say
+    "offline" as they go), then, once the ingest has stored those statuses (a few seconds at most), the rest."""
+    from farm.models.sensors import Device
+    from sensors.simulator import park_devices
+
+    simulator, ingest = parts.get("simulate"), parts.get("ingest")
+    if simulator is None or ingest is None or simulator.poll() is not None:
+        _stop(list(parts.values()), 15)
+        return
+    codes = [device for _gh, device, _enriched in park_devices(config)]
+    _stop([simulator], 10)
+    deadline = time.monotonic() + 10
+    while ingest.poll() is None and time.monotonic() < deadline:
+        try:
+            with db.session_scope() as session:
+                still = session.scalar(select(func.count()).select_from(Device).where(
+                    Device.code.in_(codes), Device.online.is_(True)))
+        except SQLAlchemyError:
+            break  # the database went away: nothing more to wait for
+        if not still:
+            break
+        time.sleep(0.2)
+    _stop(list(parts.values()), 15)
+
+
 @main.command("all")
 def run_all():
     """Run web, ingest, simulator and scheduler (and a broker where none answers) until Ctrl-C."""
@@ -283,7 +322,8 @@ def run_all():
         fail(str(exc))
     procs = []
     for part in ALL_PARTS:
-        procs.append(subprocess.Popen([sys.executable, "-m", "farm", *part]))
+        # Each part in its own session: Ctrl-C reaches this process alone, which stops the parts in order (below).
+        procs.append(subprocess.Popen([sys.executable, "-m", "farm", *part], start_new_session=True))
     click.echo(f"\n  Greenhouse park running at http://127.0.0.1:{config.port}  (Ctrl-C stops every part)")
     if demo_present:
         print_logins(DEMO_LOGINS)
@@ -305,14 +345,6 @@ def run_all():
                     stopping = True
             time.sleep(0.5)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for proc in procs:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop_parts(config, db, dict(zip((" ".join(p) for p in ALL_PARTS), procs)))
         embedded.stop(broker_proc)  # last, so the ingest's final acknowledgements reach it
     sys.exit(1 if broken else 0)

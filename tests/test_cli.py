@@ -242,3 +242,45 @@ def test_cli_web_serves_with_gunicorn_and_stops_on_sigterm(env):
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
     assert proc.returncode == 0
+
+
+@pytest.mark.broker
+def test_cli_all_after_ctrl_c_leaves_no_device_marked_online(env, broker, tmp_path):
+    """Ctrl-C reaches the whole foreground process group; `all` must still stop the simulator first and let the
+    ingest store its devices' "offline" before stopping the rest."""
+    import signal
+    import time
+
+    from farm.db import Database
+    from farm.models.sensors import Device
+    from tests.conftest import free_port
+    from tests.factories import make_park
+
+    env.update(FARM_MQTT_URL=broker.url, FARM_PORT=str(free_port()), FARM_SECRET_KEY="test-secret")
+    assert farm(env, "init-db").returncode == 0
+    db = Database(env["FARM_DATABASE_URL"])
+    with db.session_scope() as session:
+        make_park(session, greenhouses=2)
+
+    def states():
+        with db.session_scope() as session:
+            return {d.code: d.online for d in session.query(Device)}
+
+    log = open(tmp_path / "all.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "farm", "all"], env=env, cwd=PROJECT_ROOT, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if states() == {"th-001": True, "th-002": True}:
+                break
+            time.sleep(0.5)
+        assert states() == {"th-001": True, "th-002": True}, (tmp_path / "all.log").read_text()
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        assert proc.wait(90) == 0, (tmp_path / "all.log").read_text()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+    assert states() == {"th-001": False, "th-002": False}, (tmp_path / "all.log").read_text()
+    db.dispose()
