@@ -105,18 +105,24 @@ REQUIRED_HOUSEHOLD_FIELDS = ("name", "members", "labour", "status")
 TEXT_HOUSEHOLD_FIELDS = ("village_group", "phone", "id_number", "address", "bank_name", "bank_account", "notes")
 
 
+def partial_change(data, required: tuple[str, ...], texts: tuple[str, ...]) -> dict:
+    """The fields a partial change (PATCH) gives: a required one given as null is refused (naming each), a text
+    given as null becomes empty; the others pass as given (null clears them)."""
+    changes = data.model_dump(exclude_unset=True)
+    missing = {name: _l("This field is required.") for name in required if name in changes and changes[name] is None}
+    if missing:
+        raise Invalid(_l("Some fields are not valid."), missing)
+    for name in texts:
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    return changes
+
+
 def update_household(session: Session, household_id: int, data: HouseholdChange) -> Household:
     """Change the fields `data` gives (the page's form gives them all: `HouseholdChange.whole`). A monitor kind
     is kept only while the household is monitored; a land-contract period may not end before a contract does."""
     household = get_household(session, household_id)
-    changes = data.model_dump(exclude_unset=True)
-    required = {name: _l("This field is required.") for name in REQUIRED_HOUSEHOLD_FIELDS
-                if name in changes and changes[name] is None}
-    if required:
-        raise Invalid(_l("Some fields are not valid."), required)
-    for name in TEXT_HOUSEHOLD_FIELDS:
-        if name in changes and changes[name] is None:
-            changes[name] = ""
+    changes = partial_change(data, REQUIRED_HOUSEHOLD_FIELDS, TEXT_HOUSEHOLD_FIELDS)
     if "contract_period_end" in changes:
         _check_household(session, changes["contract_period_end"], household)
     status = changes.get("status", household.status)
@@ -334,14 +340,7 @@ def change_contract(session: Session, contract_id: int, data: ContractChange) ->
     """Change the fields `data` gives and keep the rest, then check and store the whole contract as update_contract
     does (the contract page's form sends every field to update_contract; this is the API's partial change)."""
     contract = get_contract(session, contract_id)
-    changes = data.model_dump(exclude_unset=True)
-    required = {name: _l("This field is required.") for name in REQUIRED_CONTRACT_FIELDS
-                if name in changes and changes[name] is None}
-    if required:
-        raise Invalid(_l("Some fields are not valid."), required)
-    for name in TEXT_CONTRACT_FIELDS:
-        if name in changes and changes[name] is None:
-            changes[name] = ""
+    changes = partial_change(data, REQUIRED_CONTRACT_FIELDS, TEXT_CONTRACT_FIELDS)
     if "greenhouses" in changes and changes["greenhouses"] is None:
         changes["greenhouses"] = []
     whole = {**contract_terms(contract), **changes}
