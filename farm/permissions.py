@@ -53,9 +53,9 @@ POLICY: dict[str, frozenset[str]] = {
     # Record sprays, keep the list of pesticide products, and log a harvest inside a pre-harvest interval with a
     # reason (everyone with park.read reads the spraying records).
     "sprays.manage": frozenset({ADMIN, MANAGER}),
-    # A worker's own login (role worker, bound to that worker), made from the worker's page; every other login and
-    # any change of role is users.manage.
-    "people.logins": frozenset({ADMIN, MANAGER}),
+    # A worker's own login (role worker, bound to that worker), made from the worker's page. Logins are users, and
+    # managing users is the admin's alone; every other login and any change of role is users.manage.
+    "people.logins": frozenset({ADMIN}),
     "users.manage": frozenset({ADMIN}),
     "settings.manage": frozenset({ADMIN}),
 }

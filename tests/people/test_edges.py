@@ -87,7 +87,7 @@ def test_change_workers_refused_in_a_closed_month_and_to_other_roles(client, ses
 
 
 def test_make_a_worker_login_from_the_worker_page(client, session, farm):
-    login(client, "manager", PASSWORD)
+    login(client, "admin", PASSWORD)
     page = client.get(f"/workers/{farm.bob.id}").get_data(as_text=True)
     assert "开通账号" in page
     own = client.get(f"/workers/{farm.alice.id}").get_data(as_text=True)
@@ -112,7 +112,7 @@ def test_make_a_worker_login_from_the_worker_page(client, session, farm):
     ({"username": "bob2", "password": "short"}, ""),
 ])
 def test_worker_login_bad_input_stores_nothing(client, session, farm, form, why):
-    login(client, "manager", PASSWORD)
+    login(client, "admin", PASSWORD)
     count = len(session.scalars(select(User)).all())
     token = csrf_token(client, f"/workers/{farm.bob.id}")
     response = client.post(f"/workers/{farm.bob.id}/login", data={"csrf_token": token, **form},
@@ -124,13 +124,13 @@ def test_worker_login_bad_input_stores_nothing(client, session, farm, form, why)
 
 
 def test_worker_login_refused_to_roles_without_it(client, session, farm):
-    for role in ("viewer", "worker", "official"):
+    for role in ("manager", "viewer", "worker", "official"):
         login(client, role, PASSWORD)
         token = csrf_token(client, "/login")
         response = client.post(f"/workers/{farm.bob.id}/login",
                                data={"csrf_token": token, "username": "x1", "password": "long-enough-2"})
         assert response.status_code == 403
-    login(client, "manager", PASSWORD)
+    login(client, "admin", PASSWORD)
     token = csrf_token(client, f"/workers/{farm.bob.id}")
     response = client.post("/workers/4242/login", data={"csrf_token": token, "username": "x1",
                                                         "password": "long-enough-2"})
