@@ -128,6 +128,17 @@ def test_exports_open_in_excel_with_chinese_headers_and_totals(client, session, 
     assert f"{today},20.5,41,2" in daily
 
 
+def test_exports_keep_a_typed_formula_as_text(client, session, farm):
+    login(client, "worker", PASSWORD)
+    post_form(client, weight="10.5", note='=HYPERLINK("http://evil.example","x")')
+    login(client, "manager", PASSWORD)
+    _, xlsx, csv_response = _exports(client)
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    notes = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert len(notes) == 1 and notes[0].data_type == "s" and notes[0].quotePrefix
+    assert "'=HYPERLINK" in csv_response.data.decode("utf-8")
+
+
 def test_exports_refuse_unknown_format(client, session, farm):
     login(client, "manager", PASSWORD)
     assert client.get("/harvests/export?format=pdf").status_code == 404
