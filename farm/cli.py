@@ -43,8 +43,10 @@ def open_database(config: Config, migrate: bool = False) -> Database:
     from alembic.util import CommandError
 
     from farm import clock, park_language
+    from farm.services import notify_channels
 
     clock.configure(config.tz)
+    notify_channels.configure(config.allow_local_webhook)
     park_language.configure(config.language)
     try:
         db = Database(config.database_url)
