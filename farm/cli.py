@@ -229,6 +229,18 @@ def revoke_token(token_id: int):
     click.echo(line)
 
 
+@main.command("device-list")
+def device_list():
+    """Print "GREENHOUSE DEVICE" per registered device: the input of deploy/mosquitto/make-passwords.sh."""
+    from farm.services import devices
+
+    config = load_config()
+    db = open_database(config)
+    with db.session_scope() as session:
+        for device in devices.list_devices(session):
+            click.echo(f"{device.greenhouse.code} {device.code}")
+
+
 @main.command("unlock-login")
 @click.argument("name_or_address")
 def unlock_login(name_or_address: str):

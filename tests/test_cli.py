@@ -70,6 +70,9 @@ def test_cli_seed_demo_then_again_refuses(env):
         assert conn.execute(select(func.count()).select_from(User)).scalar() == users_before
     # --if-empty makes a second run a quiet no-op.
     assert farm(env, "seed-demo", "--if-empty").returncode == 0
+    # The device list deploy/mosquitto/make-passwords.sh makes the broker's logins from.
+    devices = farm(env, "device-list").stdout.splitlines()
+    assert len(devices) == 104 and devices[0] == "GH-001 th-001"
 
 
 def test_cli_create_user_and_token(env):
