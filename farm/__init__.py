@@ -57,9 +57,11 @@ def create_app(config: Config | None = None, database: Database | None = None) -
 
 
 def register_extensions(app: Flask, database: Database) -> None:
-    from farm import auth, i18n
+    from farm import auth, headers, i18n
 
+    config = app.config["FARM"]
     app.extensions["farm_db"] = database
+    headers.init_app(app, config.https, config.proxies)
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

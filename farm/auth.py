@@ -23,13 +23,19 @@ def is_api_request() -> bool:
 
 
 def login(user: User) -> None:
+    """Start a page session; it lasts while the login's session version stays the one it was made under."""
     session.clear()
     session["user_id"] = user.id
+    session["version"] = user.session_version or 0
     session.permanent = True
 
 
-def logout() -> None:
+def logout(user: User | None) -> None:
+    """End this session and, by raising the login's session version, every other copy of it (the caller
+    commits): a session cookie copied from this browser stops working too."""
     session.clear()
+    if user is not None:
+        user_service.end_sessions(user)
 
 
 def _user_from_bearer(header: str) -> User:
@@ -49,7 +55,8 @@ def _user_from_session() -> User | None:
     if user_id is None:
         return None
     user = request_session().get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("version") != (user.session_version or 0):
+        # Deactivated, logged out elsewhere, or the password changed since this session began.
         session.clear()
         return None
     return user

@@ -43,8 +43,10 @@ def open_database(config: Config, migrate: bool = False) -> Database:
     from alembic.util import CommandError
 
     from farm import clock, park_language
+    from farm.services import notify_channels
 
     clock.configure(config.tz)
+    notify_channels.configure(config.allow_local_webhook)
     park_language.configure(config.language)
     try:
         db = Database(config.database_url)
@@ -122,21 +124,37 @@ def print_logins(logins) -> None:
         click.echo(f"  {role:<8} {username} / {password}")
 
 
+def read_password(from_stdin: bool) -> str:
+    """The new password: one line of standard input, else typed twice at a prompt (never a command-line
+    argument, which every user of the machine can read in the process list)."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("no password on standard input")
+        return password
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Repeat: "):
+        fail("the passwords differ")
+    return password
+
+
 @main.command("create-user")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(Role.values()))
-@click.option("--password", default=None, help="Prompted for when not given.")
+@click.option("--password-stdin", is_flag=True, help="Read the password as one line from standard input.")
+@click.option("--password", default=None, hidden=True, help="Deprecated: shows the password in the process list.")
 @click.option("--worker", "worker_id", type=int, default=None, help="The worker record a worker login belongs to.")
-def create_user(username: str, role: str, password: str | None, worker_id: int | None):
-    """Make a login."""
+def create_user(username: str, role: str, password_stdin: bool, password: str | None, worker_id: int | None):
+    """Make a login; the password is prompted for, or read from standard input with --password-stdin."""
     from farm.services import users
 
     config = load_config()
     db = open_database(config)
-    if password is None:
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Repeat: "):
-            fail("the passwords differ")
+    if password is not None:
+        click.echo("warning: --password shows the password in the process list; use --password-stdin or the "
+                   "prompt", err=True)
+    else:
+        password = read_password(password_stdin)
     try:
         with db.session_scope() as session:
             user = users.create_user(session, username, role, password, worker_id)
@@ -148,8 +166,13 @@ def create_user(username: str, role: str, password: str | None, worker_id: int |
 
 @main.command("create-token")
 @click.argument("username")
-def create_token(username: str):
+@click.option("--name", default="cli", help="What the token is for (shown on the tokens page).")
+@click.option("--expires-days", type=click.IntRange(1, 36500), default=None, help="Days until it ends (default: never).")
+def create_token(username: str, name: str, expires_days: int | None):
     """Print a new API token for the user (as the last line)."""
+    from datetime import timedelta
+
+    from farm import clock
     from farm.services import users
 
     config = load_config()
@@ -159,11 +182,77 @@ def create_token(username: str):
             user = users.get_by_username(session, username)
             if not user.active:
                 fail(f"the login {user.username} is inactive; an administrator can activate it first")
-            token = users.create_token(session, user, name="cli")
+            expires = clock.now() + timedelta(days=expires_days) if expires_days else None
+            token = users.create_token(session, user, name=name, expires_at=expires)
     except DomainError as exc:
         fail(str(exc.message))
     click.echo(f"API token for {username} (shown once; send as 'Authorization: Bearer <token>'):")
     click.echo(token)
+
+
+@main.command("tokens")
+@click.argument("username", required=False)
+def list_tokens(username: str | None):
+    """List API tokens (of one login when named): id, login, name, created, last used, expires, status."""
+    from farm import clock
+    from farm.services import users
+
+    config = load_config()
+    db = open_database(config)
+    try:
+        with db.session_scope() as session:
+            user = users.get_by_username(session, username) if username else None
+            now = clock.now()
+            for t in users.list_tokens(session, user):
+                status = "revoked" if t.revoked_at else ("live" if t.live(now) else "expired")
+                when = [v.isoformat(timespec="seconds") if v else "-" for v in (t.created_at, t.last_used_at,
+                                                                                 t.expires_at)]
+                click.echo("\t".join([str(t.id), t.user.username, t.name or "-", *when, status]))
+    except DomainError as exc:
+        fail(str(exc.message))
+
+
+@main.command("revoke-token")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+def revoke_token(token_id: int):
+    """Revoke an API token by its id (from `tokens`); it stops working at once."""
+    from farm.services import users
+
+    config = load_config()
+    db = open_database(config)
+    try:
+        with db.session_scope() as session:
+            row = users.revoke_token(session, token_id)
+            line = f"revoked token {row.id} of {row.user.username}"
+    except DomainError as exc:
+        fail(str(exc.message))
+    click.echo(line)
+
+
+@main.command("device-list")
+def device_list():
+    """Print "GREENHOUSE DEVICE" per registered device: the input of deploy/mosquitto/make-passwords.sh."""
+    from farm.services import devices
+
+    config = load_config()
+    db = open_database(config)
+    with db.session_scope() as session:
+        for device in devices.list_devices(session):
+            click.echo(f"{device.greenhouse.code} {device.code}")
+
+
+@main.command("unlock-login")
+@click.argument("name_or_address")
+def unlock_login(name_or_address: str):
+    """Forgive the failed logins of a login name and of a client address with that text."""
+    from farm.services import login_throttle
+
+    config = load_config()
+    db = open_database(config)
+    with db.session_scope() as session:
+        count = login_throttle.unlock(session, "username", name_or_address)
+        count += login_throttle.unlock(session, "address", name_or_address)
+    click.echo(f"unlocked {name_or_address} ({count} failed logins forgiven)")
 
 
 @main.command("web")

@@ -20,6 +20,7 @@ LANGUAGES = ("zh_CN", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_WEB_WORKERS = 64
 MAX_CLIENT_ID = 100  # the same length the ingest cuts its generated ids to
+MAX_PROXIES = 5
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("", "0", "false", "no", "off")
 
@@ -117,6 +118,15 @@ class Config:
     log_level: str = "INFO"
     mqtt_client_id: str = ""
     sim_cold_night: tuple[str, ...] = ()
+    public_url: str = ""
+    https: bool = False
+    proxies: int = 0
+    allow_local_webhook: bool = False
+
+    def __post_init__(self):
+        if not self.public_url:
+            # Where people and printed QR codes reach the app unless FARM_PUBLIC_URL says otherwise.
+            object.__setattr__(self, "public_url", f"http://127.0.0.1:{self.port}")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -148,6 +158,10 @@ class Config:
             port=_number(env, "FARM_PORT", "8000"),
             web_workers=_number(env, "FARM_WEB_WORKERS", "2"),
             access_log=_flag(env, "FARM_ACCESS_LOG"),
+            public_url=(env.get("FARM_PUBLIC_URL") or "").strip().rstrip("/"),
+            https=_flag(env, "FARM_HTTPS"),
+            proxies=_number(env, "FARM_PROXIES", "0"),
+            allow_local_webhook=_flag(env, "FARM_ALLOW_LOCAL_WEBHOOK"),
         )
         values.update(overrides)
         if "secret_key" not in values:
@@ -181,6 +195,13 @@ class Config:
                 raise ConfigError(f"FARM_SIM_COLD_NIGHT must be greenhouse codes separated by commas, got {code!r}")
         if "/" in self.park or "+" in self.park or "#" in self.park or not self.park:
             raise ConfigError(f"FARM_PARK may not be empty or contain / + #: {self.park!r}")
+        public = urlsplit(self.public_url)
+        if public.scheme not in ("http", "https") or not public.hostname or public.query or public.fragment:
+            raise ConfigError(f"FARM_PUBLIC_URL must be an address such as https://farm.example.cn, "
+                              f"got {self.public_url!r}")
+        if not 0 <= self.proxies <= MAX_PROXIES:
+            raise ConfigError(f"FARM_PROXIES must be the number of proxies in front of the app, 0 to {MAX_PROXIES}, "
+                              f"got {self.proxies}")
         parse_mqtt_url(self.mqtt_url)
         if "://" not in self.database_url:
             raise ConfigError(f"FARM_DATABASE_URL is not a database URL: {self.database_url!r}")

@@ -369,9 +369,11 @@ def csrf_token(client, path: str = "/login") -> str:
     return CSRF_RE.search(page).group(1)
 
 
-def login(client, username: str, password: str):
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": csrf_token(client)})
+def login(client, username: str, password: str, base_url: str = "http://localhost"):
+    """Log in through the login form; `base_url` is the address the browser opened the site at."""
+    page = client.get("/login", base_url=base_url, follow_redirects=True).get_data(as_text=True)
+    return client.post("/login", base_url=base_url, data={"username": username, "password": password,
+                                                          "csrf_token": CSRF_RE.search(page).group(1)})
 
 
 # --- a real broker ------------------------------------------------------------------------------

@@ -70,13 +70,16 @@ def test_cli_seed_demo_then_again_refuses(env):
         assert conn.execute(select(func.count()).select_from(User)).scalar() == users_before
     # --if-empty makes a second run a quiet no-op.
     assert farm(env, "seed-demo", "--if-empty").returncode == 0
+    # The device list deploy/mosquitto/make-passwords.sh makes the broker's logins from.
+    devices = farm(env, "device-list").stdout.splitlines()
+    assert len(devices) == 104 and devices[0] == "GH-001 th-001"
 
 
 def test_cli_create_user_and_token(env):
     assert farm(env, "init-db").returncode == 0
-    made = farm(env, "create-user", "zhang", "--role", "manager", "--password", "long-enough-1")
+    made = farm(env, "create-user", "zhang", "--role", "manager", "--password-stdin", input_text="long-enough-1\n")
     assert made.returncode == 0, made.stderr
-    worker = farm(env, "create-user", "wangxiu", "--role", "worker", "--password", "long-enough-1")
+    worker = farm(env, "create-user", "wangxiu", "--role", "worker", "--password-stdin", input_text="long-enough-1\n")
     assert worker.returncode == 0, worker.stderr
     engine = _engine(env)
     with engine.begin() as conn:
@@ -85,19 +88,25 @@ def test_cli_create_user_and_token(env):
         assert conn.execute(select(Worker.name).where(Worker.id == row.worker_id)).scalar() == "wangxiu"
         other = conn.execute(Worker.__table__.insert().values(name="李娜", phone="", village_group="", status="active",
                                                               notes="", created_at=func.now())).inserted_primary_key[0]
-    named = farm(env, "create-user", "lina", "--role", "worker", "--password", "long-enough-1", "--worker", str(other))
+    named = farm(env, "create-user", "lina", "--role", "worker", "--password-stdin", "--worker", str(other), input_text="long-enough-1\n")
     assert named.returncode == 0, named.stderr
     with engine.connect() as conn:
         assert conn.execute(select(User.worker_id).where(User.username == "lina")).scalar() == other
     # The same worker cannot get a second login; a taken username or short password is refused.
-    one_error_line(farm(env, "create-user", "lina2", "--role", "worker", "--password", "long-enough-1",
-                        "--worker", str(other)))
-    one_error_line(farm(env, "create-user", "zhang", "--role", "viewer", "--password", "long-enough-1"))
-    one_error_line(farm(env, "create-user", "short", "--role", "viewer", "--password", "abc"))
-    one_error_line(farm(env, "create-user", "ghost", "--role", "worker", "--password", "long-enough-1",
-                        "--worker", "999"))
+    one_error_line(farm(env, "create-user", "lina2", "--role", "worker", "--password-stdin",
+                        "--worker", str(other), input_text="long-enough-1\n"))
+    one_error_line(farm(env, "create-user", "zhang", "--role", "viewer", "--password-stdin", input_text="long-enough-1\n"))
+    one_error_line(farm(env, "create-user", "short", "--role", "viewer", "--password-stdin", input_text="abc\n"))
+    one_error_line(farm(env, "create-user", "common", "--role", "viewer", "--password-stdin", input_text="1q2w3e4r5t\n"))
+    one_error_line(farm(env, "create-user", "samename12", "--role", "viewer", "--password-stdin",
+                        input_text="SameName12\n"))
+    # The old --password still works for scripts, with a warning that it shows in the process list.
+    old = farm(env, "create-user", "oldscript", "--role", "viewer", "--password", "long-enough-1")
+    assert old.returncode == 0 and "process list" in old.stderr
+    one_error_line(farm(env, "create-user", "ghost", "--role", "worker", "--password-stdin",
+                        "--worker", "999", input_text="long-enough-1\n"))
 
-    result = farm(env, "create-token", "zhang")
+    result = farm(env, "create-token", "zhang", "--expires-days", "30")
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
     app = create_app(Config.from_env(env=env))
@@ -105,6 +114,13 @@ def test_cli_create_user_and_token(env):
     assert client.get("/api/v1/greenhouses", headers=bearer(token)).status_code == 200
     assert client.get("/api/v1/greenhouses", headers=bearer(token + "x")).status_code == 401
     one_error_line(farm(env, "create-token", "nobody"))
+    listed = farm(env, "tokens", "zhang").stdout.strip().splitlines()
+    assert len(listed) == 1 and listed[0].split("\t")[1] == "zhang" and listed[0].endswith("\tlive")
+    assert listed[0].split("\t")[5] != "-"  # it carries its end
+    assert farm(env, "revoke-token", listed[0].split("\t")[0]).returncode == 0
+    assert farm(env, "tokens").stdout.strip().endswith("\trevoked")
+    assert client.get("/api/v1/greenhouses", headers=bearer(token)).status_code == 401
+    one_error_line(farm(env, "revoke-token", "999"))
     with engine.begin() as conn:
         conn.execute(User.__table__.update().where(User.username == "zhang").values(active=False))
     assert "inactive" in one_error_line(farm(env, "create-token", "zhang"))
@@ -195,7 +211,7 @@ def test_cli_unreachable_database_gives_one_line(env, url, command):
     assert "Traceback" not in line
 
 
-@pytest.mark.parametrize("command", [["create-user", "a", "--role", "viewer", "--password", "long-enough-1"],
+@pytest.mark.parametrize("command", [["create-user", "a", "--role", "viewer", "--password-stdin"],
                                      ["create-token", "a"], ["web", "--port", "1"]])
 def test_cli_commands_before_init_db_say_so(env, command):
     line = one_error_line(farm(env, *command))

@@ -19,7 +19,8 @@ from tests.factories import (
 
 ROLES = [None, "admin", "manager", "worker", "viewer", "official"]
 # Values for URL arguments; anything else gets "1".
-ARGS = {"code": "GH-001", "key": "login.max_failures"}
+# (a token id no token has: revoking the walk's own token would end its API half)
+ARGS = {"code": "GH-001", "key": "login.max_failures", "token_id": 2**31 - 1}
 
 
 def _routes(app):

@@ -20,7 +20,8 @@ class TokenOut(Out):
 @bp.post("/auth/token")
 @allow(PUBLIC)
 @doc("Get an API token for a username and password", body=LoginIn, response=TokenOut, status=201, tag="auth",
-     errors={429: "Too many failed logins for this username; wait and try again"})
+     errors={429: "Too many failed logins (for this name, this address or the pair; wait and try again), or the "
+                  "login already holds the most live tokens allowed (setting api.max_tokens; reuse or revoke one)"})
 def token():
     data = json_body(LoginIn)
     db = request_session()
@@ -29,6 +30,10 @@ def token():
     except (Unauthorized, Throttled):
         db.commit()  # the failed attempt counts toward the throttle
         raise
-    value = users.create_token(db, user, name="api")
+    try:
+        value = users.issue_token(db, user, name="api")
+    except Throttled:
+        db.commit()  # the successful login is still recorded
+        raise
     db.commit()
     return created(TokenOut, None, token=value)

@@ -154,6 +154,8 @@ def log_harvest(session: Session, data: HarvestIn, user: User, key: str | None =
     weight = _check_weight(session, data.weight_kg)
     greenhouse = _greenhouse(session, data.greenhouse)
     harvested_at = _harvest_time(data.harvested_at)
+    if not is_manager(user):
+        _refuse_closed_month(session, clock.park_day(harvested_at))
     planting = _planting(greenhouse, harvested_at)
     block = sprays.check_harvest(session, greenhouse.id, harvested_at, user, data.interval_override)
     now = clock.now()
@@ -225,7 +227,12 @@ def _check_may_change(session: Session, harvest: Harvest, user: User) -> None:
         minutes = settings.get(session, CORRECTION_MINUTES.key)
         raise Forbidden(_l("You can correct your own entries only within %(n)s minutes of saving them; ask a manager.",
                            n=minutes))
-    month = clock.month_of(harvest.day)
+    _refuse_closed_month(session, harvest.day)
+
+
+def _refuse_closed_month(session: Session, day) -> None:
+    """Forbidden when `day` lies in a closed pay month: a worker's entry never lands in or changes one."""
+    month = clock.month_of(day)
     if payroll.closed(session, month) is not None:
         raise Forbidden(_l("The payroll of %(month)s is closed, so this entry can no longer change; ask a manager.",
                            month=month))

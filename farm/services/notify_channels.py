@@ -5,14 +5,17 @@ FARM_SMTP_PASSWORD: it is never stored in the database or shown.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import smtplib
+import socket
 import ssl
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from urllib.parse import urlsplit
 
 from farm import clock
 from farm.vocab import NotificationChannel
@@ -20,6 +23,10 @@ from farm.vocab import NotificationChannel
 PASSWORD_ENV = "FARM_SMTP_PASSWORD"
 WEBHOOK_TIMEOUT = 5.0   # seconds; tests shorten it
 SMTP_TIMEOUT = 10.0
+# FARM_ALLOW_LOCAL_WEBHOOK, set from the Config by every process the CLI starts (farm.cli.open_database); only
+# the scheduler and run-job send.
+ALLOW_LOCAL_WEBHOOK = False
+REPLY_LINE = 80  # characters of a target's own words kept in the log
 
 
 class SendError(Exception):
@@ -31,17 +38,61 @@ def password_set() -> bool:
     return bool(os.environ.get(PASSWORD_ENV))
 
 
+def configure(allow_local_webhook: bool) -> None:
+    """Whether webhook targets on loopback, link-local or private addresses are allowed (FARM_ALLOW_LOCAL_WEBHOOK)."""
+    global ALLOW_LOCAL_WEBHOOK
+    ALLOW_LOCAL_WEBHOOK = bool(allow_local_webhook)
+
+
+def _status_line(text: str) -> str:
+    """The first line of a target's words, printable and short."""
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return "".join(c for c in line if c.isprintable())[:REPLY_LINE]
+
+
+def check_webhook_target(url: str) -> None:
+    """SendError unless `url` is http(s) to a host whose every address is public (or local ones are allowed)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SendError("webhook refused: only http:// and https:// addresses")
+    if ALLOW_LOCAL_WEBHOOK:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, ValueError, UnicodeError) as exc:
+        raise SendError(f"cannot reach the webhook: {exc}") from None
+    for *_rest, address in found:
+        ip = ipaddress.ip_address(str(address[0]).split("%", 1)[0])
+        mapped = getattr(ip, "ipv4_mapped", None)
+        if not (mapped or ip).is_global:
+            raise SendError(f"webhook refused: {parts.hostname} is a local address ({ip}); "
+                            "set FARM_ALLOW_LOCAL_WEBHOOK=1 to allow targets inside the network")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect could point the server at an address the check refused: answer it as an error instead."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def send_webhook(url: str, subject: str, body: str, timeout: float | None = None) -> None:
     """POST the message as a WeChat Work group robot text; raise SendError on anything but a clean answer."""
+    check_webhook_target(url)
     content = f"{subject}\n{body}" if body else subject
     data = json.dumps({"msgtype": "text", "text": {"content": content}}, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout or WEBHOOK_TIMEOUT) as response:
+        with _OPENER.open(request, timeout=timeout or WEBHOOK_TIMEOUT) as response:
             answer = response.read(4000)
     except urllib.error.HTTPError as exc:
-        raise SendError(f"HTTP {exc.code} {exc.reason}: {exc.read(300).decode('utf-8', 'replace')}".strip()) from None
+        # The status line only: a target's error page is not for the managers' log.
+        raise SendError(f"HTTP {exc.code} {_status_line(str(exc.reason))}".strip()) from None
     except urllib.error.URLError as exc:
         raise SendError(f"cannot reach the webhook: {exc.reason}") from None
     except (TimeoutError, OSError) as exc:
@@ -52,7 +103,8 @@ def send_webhook(url: str, subject: str, body: str, timeout: float | None = None
     except ValueError:
         return
     if isinstance(reply, dict) and reply.get("errcode") not in (None, 0):
-        raise SendError(f"webhook refused: errcode {reply.get('errcode')}: {reply.get('errmsg', '')}")
+        raise SendError(f"webhook refused: errcode {_status_line(str(reply.get('errcode')))}: "
+                        f"{_status_line(str(reply.get('errmsg', '')))}")
 
 
 def send_email(config: dict, subject: str, body: str, timeout: float | None = None) -> None:

@@ -65,8 +65,7 @@ def register(spec: SettingSpec) -> SettingSpec:
     return spec
 
 
-register(SettingSpec("login.max_failures", 5, _int, _l("Failed logins before a pause"), minimum=Decimal(1)))
-register(SettingSpec("login.pause_minutes", 15, _int, _l("Pause after too many failed logins"), _l("minutes"), Decimal(1)))
+# The login throttle's settings are registered by farm.services.login_throttle.
 
 
 def _load_all() -> None:

@@ -43,17 +43,6 @@ def _line(text) -> str:
     return value
 
 
-def _address(text) -> str:
-    """The public address phones open (http or https, no trailing slash)."""
-    value = str(text).strip().rstrip("/")
-    if value == "-":
-        return ""
-    if not value.startswith(("http://", "https://")) or " " in value or len(value) > 200:
-        msg = _l("Enter an address such as https://farm.example.cn")
-        raise Invalid(msg, {"value": msg})
-    return value
-
-
 def _days(text) -> int:
     return int(str(text).strip())
 
@@ -64,9 +53,6 @@ PRODUCER_ORIGIN = settings.register(SettingSpec(
     "trace.producer_origin", "", _line, _l("Origin (产地) on compliance certificates (-: the park's location)")))
 PRODUCER_PHONE = settings.register(SettingSpec(
     "trace.producer_phone", "", _line, _l("Producer's contact phone on compliance certificates")))
-PUBLIC_URL = settings.register(SettingSpec(
-    "trace.public_url", "", _address,
-    _l("Public address of this system printed in the certificates' QR codes (-: the address a page is opened at)")))
 SPRAY_WINDOW = settings.register(SettingSpec(
     "trace.spray_days", 30, _days, _l("Spraying records shown on the trace page: days before each harvest"),
     _l("days"), Decimal(1)))
@@ -235,10 +221,3 @@ def trace_of(session: Session, shipment: Shipment, language: str = "zh_CN") -> T
 def trace(session: Session, code: str, language: str = "zh_CN") -> Trace:
     """The public trace of the certificate `code`; NotFound for a code no shipment has."""
     return trace_of(session, find_shipment(session, code), language)
-
-
-def public_link(session: Session, path: str, fallback_base: str) -> str:
-    """The address a certificate's QR code opens: the park's public address (a setting), or `fallback_base`."""
-    base = settings.get(session, PUBLIC_URL.key) or fallback_base.rstrip("/")
-    return base + path
-

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -14,10 +17,13 @@ from farm import clock
 from farm.errors import Conflict, Invalid, NotFound, Throttled, Unauthorized
 from farm.models.auth import ApiToken, LoginAttempt, User
 from farm.models.people import Worker
-from farm.services import settings
+from farm.services import login_throttle, settings
+from farm.services.settings import SettingSpec, _int
 from farm.vocab import Role
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
+# Passwords too common to accept, kept in the repository (one a line; an operator may add the park's own words).
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 TOKEN_PREFIX = "farm_"
 # How passwords are hashed (werkzeug's method string). The test suite swaps in a one-round method, since scrypt
 # for every login a test makes would be most of its run time; production never changes this.
@@ -41,9 +47,25 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_new_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+@cache
+def common_passwords() -> frozenset[str]:
+    """The refused common passwords, lower case."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def check_new_password(password: str, username: str = "") -> None:
+    """The password policy, for every way a password is set: long enough, not the username, not a common one."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         msg = _l("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        raise Invalid(msg, {"password": msg})
+    lowered = password.strip().lower()
+    if username and username.strip().lower() in (lowered, lowered[::-1]):
+        msg = _l("The password may not be the username.")
+        raise Invalid(msg, {"password": msg})
+    if lowered in common_passwords():
+        msg = _l("This password is among the most common ones and easy to guess; choose another.")
         raise Invalid(msg, {"password": msg})
 
 
@@ -57,7 +79,7 @@ def create_user(
         raise Invalid(_l("A username is required."), {"username": _l("A username is required.")})
     if Role.get(role) is None:
         raise Invalid(_l("Unknown role."), {"role": _l("Unknown role.")})
-    check_new_password(password)
+    check_new_password(password, username)
     if session.scalar(select(User).where(func.lower(User.username) == username.lower())):
         raise Conflict(_l("The username %(name)s is taken.", name=username), {"username": _l("Taken.")})
     worker = None
@@ -99,66 +121,118 @@ def create_worker_login(session: Session, worker_id: int, data) -> User:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    check_new_password(password)
+    """A new password ends the login's page sessions and revokes its API tokens (whoever knew the old one)."""
+    check_new_password(password, user.username)
     user.password_hash = hash_password(password)
-
-
-def _recent_failures(session: Session, username: str) -> int:
-    pause = timedelta(minutes=settings.get(session, "login.pause_minutes"))
-    since = clock.now() - pause
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.success.is_(True))
-    )
-    if last_success is not None and last_success > since:
-        since = last_success
-    return session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == username, LoginAttempt.success.is_(False), LoginAttempt.at > since
-        )
-    ) or 0
+    end_sessions(user)
+    revoke_tokens(session, user)
 
 
 def authenticate(session: Session, username: str, password: str, remote_addr: str = "") -> User:
-    """Check a username and password, recording the attempt; throttle after repeated failures.
+    """Check a username and password, recording the attempt; the throttle (farm.services.login_throttle) refuses
+    a try while the name, the address or the pair must wait.
 
     The attempt is recorded in the caller's transaction, so callers commit even when this raises.
     """
     username = (username or "").strip().lower()
-    limit = settings.get(session, "login.max_failures")
-    if _recent_failures(session, username) >= limit:
-        minutes = settings.get(session, "login.pause_minutes")
-        raise Throttled(_l("Too many failed logins. Try again in %(minutes)d minutes.", minutes=minutes))
+    remote_addr = (remote_addr or "")[:64]
+    login_throttle.check(session, username, remote_addr)
     user = session.scalar(select(User).where(func.lower(User.username) == username))
     # An unknown name costs the same hashing time as a known one, so timing does not reveal which names exist.
     stored = user.password_hash if user is not None else _dummy_hash()
     ok = check_password_hash(stored, password or "") and user is not None and user.active
-    session.add(LoginAttempt(username=username, remote_addr=remote_addr[:64], success=ok))
+    session.add(LoginAttempt(username=username, remote_addr=remote_addr, success=ok))
     if not ok:
         raise Unauthorized(_l("Wrong username or password."))
     user.last_login_at = clock.now()
     return user
 
 
-def create_token(session: Session, user: User, name: str = "") -> str:
-    """A new API token for `user`; the plain token is returned once and only its hash is kept."""
+def end_sessions(user: User) -> None:
+    """End every page session of this login (logout, a new password, deactivation)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+TOKEN_CAP = settings.register(SettingSpec(
+    "api.max_tokens", 10, _int, _l("Live API tokens one login may get from POST /api/v1/auth/token"),
+    minimum=Decimal(1)))
+TOKEN_DAYS = settings.register(SettingSpec(
+    "api.token_days", 90, _int, _l("Days an API token from POST /api/v1/auth/token lasts (0: no end)"),
+    _l("days"), Decimal(0)))
+
+
+def live_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens that are neither revoked nor expired, newest first."""
+    now = clock.now()
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                           .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
+    return [t for t in rows if t.live(now)]
+
+
+def issue_token(session: Session, user: User, name: str = "api") -> str:
+    """A token for a client that logged in with its password: at most `api.max_tokens` live at once (Throttled
+    beyond, so a script in a loop cannot mint without end), lasting `api.token_days`."""
+    cap = settings.get(session, TOKEN_CAP.key)
+    if len(live_tokens(session, user)) >= cap:
+        raise Throttled(_l("This login already has %(n)d live API tokens, the most allowed. Reuse one, or revoke "
+                           "one on the API tokens page first.", n=cap))
+    days = settings.get(session, TOKEN_DAYS.key)
+    return create_token(session, user, name, expires_at=clock.now() + timedelta(days=days) if days else None)
+
+
+def create_token(session: Session, user: User, name: str = "", expires_at: datetime | None = None) -> str:
+    """A new API token for `user`, ending at `expires_at` when given; the plain token is returned once and only
+    its hash is kept."""
+    if expires_at is not None and expires_at <= clock.now():
+        msg = _l("The end of a token must lie in the future.")
+        raise Invalid(msg, {"expires": msg})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name))
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name[:100], expires_at=expires_at))
     session.flush()
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The active user owning an unrevoked token, or None."""
+    """The active user owning a live (unrevoked, unexpired) token, or None."""
     if not token:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)))
-    if row is None or not row.user.active:
-        return None
     now = clock.now()
+    if row is None or not row.live(now) or not row.user.active:
+        return None
     # Touch last_used_at at most once a minute to keep reads cheap.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         row.last_used_at = now
     return row.user
+
+
+def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:
+    """Every token (of one user when given), newest first; revoked and expired ones too, marked by their dates."""
+    query = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(session.scalars(query))
+
+
+def revoke_token(session: Session, token_id: int, owner: User | None = None) -> ApiToken:
+    """Revoke a token by id (only among `owner`'s when given: another's answers NotFound, revealing nothing)."""
+    row = session.get(ApiToken, token_id)
+    if row is None or (owner is not None and row.user_id != owner.id):
+        raise NotFound(_l("There is no API token %(id)s.", id=token_id))
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+    session.flush()
+    return row
+
+
+def revoke_tokens(session: Session, user: User) -> None:
+    """Revoke every live token of a login."""
+    now = clock.now()
+    for row in user.tokens:
+        if row.revoked_at is None:
+            row.revoked_at = now
 
 
 def get_by_username(session: Session, username: str) -> User:
@@ -191,6 +265,8 @@ def update_user(session: Session, user: User, role: str, active: bool, password:
         raise Invalid(msg, {"role": msg})
     if password:
         set_password(session, user, password)
+    if user.active and not active:
+        end_sessions(user)
     user.role = role
     user.active = active
     session.flush()

@@ -8,7 +8,11 @@ module decides how a table looks in a file, the same everywhere:
   double); dates as `yyyy-mm-dd`; a Decimal shown with the places it carries (money 0.00, weights 0.000);
   a bold total row computed here, so it reads the same in previewers that do not calculate formulas;
 - CSV: UTF-8 with a byte-order mark (so Excel shows Chinese), dates as YYYY-MM-DD, Decimals as plain text
-  without trailing zeros (20.500 kg is `20.5`).
+  without trailing zeros (20.500 kg is `20.5`);
+- text is always text: a name, note or payload a person typed that starts with `=`, `+`, `-`, `@`, a tab or a
+  carriage return would run as a formula when the file is opened (CSV/formula injection). In a workbook such
+  a cell is stored as a string with Excel's quote prefix; in a CSV it gets a leading apostrophe, the mark
+  spreadsheets read as "this is text". Numbers, dates and amounts are not text and stay as they are.
 
 The web layer wraps the bytes in a response (farm.web.exports).
 """
@@ -55,6 +59,14 @@ def total_row(rows: list[list], columns: tuple[int, ...], width: int) -> list:
     return row
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet would read this text as a formula (or the start of one)."""
+    return text.startswith(FORMULA_STARTS)
+
+
 def _value(value):
     """A cell's value as openpyxl takes it: text for lazy strings and vocabulary terms, None for empty."""
     if value is None or value == "":
@@ -62,6 +74,14 @@ def _value(value):
     if isinstance(value, (bool, int, float, Decimal, date)):
         return value
     return str(value)
+
+
+def _as_text(cell) -> None:
+    """Keep a text cell text: openpyxl turns a string starting with = into a formula; undo that, and mark every
+    formula-like text with Excel's quote prefix so editing the cell later does not turn it into one either."""
+    if isinstance(cell.value, str) and is_formula_like(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def _number_format(value) -> str | None:
@@ -108,6 +128,7 @@ def xlsx(tables: list[Table]) -> bytes:
         widths: dict[int, int] = {}
         for column in sheet.iter_cols():
             for cell in column:
+                _as_text(cell)
                 fmt = _number_format(cell.value)
                 if fmt is not None:
                     cell.number_format = fmt
@@ -126,7 +147,10 @@ def _csv_value(value) -> str:
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value.is_finite() else str(value)
-    return str(value)
+    if isinstance(value, (bool, int, float)):
+        return str(value)
+    text = str(value)
+    return "'" + text if is_formula_like(text) else text
 
 
 def csv_bytes(table: Table) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import current_app, flash, redirect, render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -12,6 +12,13 @@ from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs import parse
 from farm.permissions import permission_of, role_may
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The address of a page as people and printed QR codes (harvest labels, certificates) open it: always
+    FARM_PUBLIC_URL, never the host this request came in at nor anything in the query, so a label printed from a
+    link someone sent cannot point phones elsewhere."""
+    return current_app.config["FARM"].public_url + url_for(endpoint, **values)
 
 
 def form_input(model, **extra):

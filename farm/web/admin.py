@@ -5,6 +5,7 @@ from flask import Blueprint, g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from farm import auth
 from farm.db import request_session
 from farm.inputs.auth import SettingIn, UserChange, UserIn
 from farm.permissions import allow
@@ -42,6 +43,8 @@ def user_edit(user_id: int):
     def save():
         data = form_input(UserChange)
         users.update_user(db, user, data.role, data.active, data.password, g.user)
+        if user.id == g.user.id:
+            auth.login(user)  # a new password of one's own ends the other sessions, not this one
         return url_for("admin.user_list"), _("Login %(name)s saved.", name=user.username)
 
     state = form_action({}, save)

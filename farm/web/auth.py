@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    current_app,
     g,
     make_response,
     redirect,
@@ -78,7 +79,8 @@ def login():
 @bp.post("/logout")
 @allow(SIGNED_IN)
 def logout():
-    auth.logout()
+    auth.logout(g.user)
+    request_session().commit()
     return redirect(url_for("auth.login"))
 
 
@@ -98,7 +100,8 @@ def language():
     target = _safe_next(request.form.get("next")) or url_for("auth.index")
     response = make_response(redirect(target))
     if choice:
-        response.set_cookie(LANGUAGE_COOKIE, choice, max_age=5 * 365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(LANGUAGE_COOKIE, choice, max_age=5 * 365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
         if g.user is not None:
             g.user.language = choice
             request_session().commit()

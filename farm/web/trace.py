@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from farm import units
@@ -14,6 +14,7 @@ from farm.errors import Invalid, NotFound
 from farm.i18n import current_language
 from farm.permissions import PUBLIC, allow
 from farm.services import sales, trace
+from farm.web import public_url
 
 bp = Blueprint("trace", __name__)
 
@@ -67,7 +68,7 @@ def certificate(shipment_id: int):
         copies = _copies()
     except Invalid as exc:
         errors, status, copies = {k: str(v) for k, v in exc.fields.items()}, 422, 1
-    link = trace.public_link(db, url_for("trace.public", certificate_code=t.code), request.host_url)
+    link = public_url("trace.public", certificate_code=t.code)
     if layout == "single":
         names = "、".join(p.name for p in t.products)
         certs = [Cert(names, t.weight_kg)]

@@ -26,7 +26,7 @@ T0 = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 class Webhook:
     """A local HTTP server playing the robot: answers `status` with `reply`, or never answers when `hang`."""
 
-    def __init__(self, status: int = 200, reply: dict | None = None, hang: bool = False):
+    def __init__(self, status: int = 200, reply: dict | None = None, hang: bool = False, location: str = ""):
         self.requests: list[dict] = []
         self.release = threading.Event()
         hook = self
@@ -40,6 +40,8 @@ class Webhook:
                     return
                 payload = json.dumps(reply if reply is not None else {"errcode": 0, "errmsg": "ok"}).encode()
                 self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -65,13 +67,17 @@ class Webhook:
 
 @pytest.fixture
 def webhook():
+    """Local robots; a receiver on this machine is a local target, which the operator must allow
+    (FARM_ALLOW_LOCAL_WEBHOOK=1)."""
     made = []
+    notify_channels.configure(allow_local_webhook=True)
 
     def make(**kw) -> Webhook:
         made.append(Webhook(**kw))
         return made[-1]
 
     yield make
+    notify_channels.configure(allow_local_webhook=False)
     for hook in made:
         hook.close()
 
@@ -324,3 +330,59 @@ def test_alert_opening_is_written_in_the_park_language(database, session, webhoo
     contents = sorted(r["body"]["text"]["content"] for r in hook.requests)
     assert len(contents) == 1  # the frost only (not also a cold alert): one message
     assert any(c.startswith("【严重】GH-001：冻害\nGH-001 有冻害危险：-3.0 °C") for c in contents), contents
+
+
+@pytest.mark.parametrize("url,why", [
+    ("http://127.0.0.1:{port}/robot", "local address"),
+    ("http://localhost:{port}/robot", "local address"),
+    ("http://[::1]:{port}/robot", "local address"),
+    ("http://169.254.169.254/latest/meta-data", "local address"),
+    ("http://10.1.2.3/robot", "local address"),
+    ("http://192.168.1.20/robot", "local address"),
+    ("http://[::ffff:127.0.0.1]:{port}/robot", "local address"),
+])
+def test_webhook_to_a_local_address_is_refused_unless_allowed(database, session, url, why):
+    hook = Webhook()
+    try:
+        notify_channels.configure(allow_local_webhook=False)
+        _set(session, webhook_url=url.format(port=hook.server.server_port))
+        notify.enqueue(session, "alert-1", "subject", "body", T0)
+        session.commit()
+        assert _deliver(database, T0)["failed"] == 1
+        [row] = _rows(session)
+        assert why in row.last_error and "FARM_ALLOW_LOCAL_WEBHOOK" in row.last_error
+        assert hook.requests == []  # nothing was sent there
+    finally:
+        hook.close()
+
+
+def test_webhook_target_other_than_http_is_refused():
+    notify_channels.configure(allow_local_webhook=True)
+    try:
+        for url in ("file:///etc/passwd", "ftp://example.cn/x", "gopher://example.cn/"):
+            with pytest.raises(notify_channels.SendError, match="only http"):
+                notify_channels.send_webhook(url, "s", "b")
+    finally:
+        notify_channels.configure(allow_local_webhook=False)
+
+
+def test_webhook_redirect_is_not_followed_and_replies_are_cut_to_a_status_line(database, session, webhook):
+    inside = webhook()
+    hook = webhook(status=302, location=inside.url)
+    _set(session, webhook_url=hook.url)
+    notify.enqueue(session, "alert-1", "subject", "body", T0)
+    session.commit()
+    _deliver(database, T0)
+    [row] = _rows(session)
+    assert "HTTP 302" in row.last_error and inside.requests == []
+    secret = "root:x:0:0:root:/root:/bin/bash\n" * 20
+    leaky = webhook(status=500, reply={"error": secret})
+    chatty = webhook(reply={"errcode": 40001, "errmsg": "bad key\n" + secret})
+    for n, target in enumerate((leaky, chatty)):
+        _set(session, webhook_url=target.url)
+        notify.enqueue(session, f"alert-{n + 2}", "subject", "body", T0)
+        session.commit()
+        _deliver(database, T0)
+        row = _rows(session)[-1]
+        assert "root:x" not in row.last_error and "root:x" not in row.log and len(row.last_error) < 140
+    assert "HTTP 500" in _rows(session)[1].last_error and "40001: bad key" in _rows(session)[2].last_error

@@ -64,3 +64,30 @@ def test_total_row_skips_empty_cells_and_adds_any_number():
     total = workbook.total_row(rows, (1, 2, 3), 4)
     assert total[1:] == [Decimal("1.10"), Decimal("5.5"), Decimal("0.005")]
     assert workbook.total_row([], (1,), 2)[1] == Decimal(0)
+
+
+DANGEROUS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+
+
+def test_xlsx_writes_formula_like_text_as_text(app):
+    rows = [[text, Decimal("-1.50"), -3] for text in DANGEROUS]
+    with app.test_request_context():
+        data = workbook.xlsx([workbook.Table("T", ["=head", "金额", "n"], rows)])
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [sheet.cell(row=r, column=1) for r in range(1, len(DANGEROUS) + 2)]
+    # (XML reads a carriage return back as a line feed)
+    assert [c.value for c in cells] == ["=head", *(t.replace("\r", "\n") for t in DANGEROUS)]
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    # numbers stay numbers, negative ones too
+    assert sheet["B2"].value == -1.5 and sheet["C2"].value == -3 and sheet["B2"].data_type == "n"
+
+
+def test_csv_prefixes_formula_like_text_and_leaves_numbers(app):
+    rows = [[text, Decimal("-1.50"), -3] for text in DANGEROUS] + [["plain", Decimal("2"), 1]]
+    with app.test_request_context():
+        data = workbook.csv_bytes(workbook.Table("T", ["=head", "金额", "n"], rows))
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8").lstrip("\ufeff"), newline="")))
+    assert lines[0][0] == "'=head"
+    assert [line[0] for line in lines[1:-1]] == ["'" + t for t in DANGEROUS]
+    assert all(line[1:] == ["-1.5", "-3"] for line in lines[1:-1])
+    assert lines[-1] == ["plain", "2", "1"]

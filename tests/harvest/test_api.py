@@ -189,6 +189,19 @@ def test_worker_token_may_not_correct_anothers_late_or_closed_record(client, ses
     assert [h.weight_kg for h in session.scalars(select(Harvest).order_by(Harvest.id))] == [12.5, 12.5]
 
 
+def test_worker_token_may_not_log_into_a_closed_pay_month(client, session, farm, auth):
+    last_month = clock.previous_month(clock.month_of(clock.today()))
+    session.add(PayrollMonth(month=last_month))
+    session.commit()
+    back = f"{last_month}-15T08:00:00+08:00"
+    r = client.post("/api/v1/harvests", json={**BODY, "harvested_at": back}, headers=auth["worker"])
+    assert r.status_code == 403 and last_month in r.get_json()["error"]["message"]
+    assert stored(session) == 0
+    # A manager may still record a late entry there (the pay difference is an adjustment).
+    r = client.post("/api/v1/harvests", json={**BODY, "harvested_at": back}, headers=auth["manager"])
+    assert r.status_code == 201, r.get_json()
+
+
 def test_api_accepts_the_session_cookie_with_csrf_header(client, session, farm):
     login(client, "worker", PASSWORD)
     assert client.post("/api/v1/harvests", json=BODY).status_code == 400  # no X-CSRFToken

@@ -128,6 +128,17 @@ def test_exports_open_in_excel_with_chinese_headers_and_totals(client, session, 
     assert f"{today},20.5,41,2" in daily
 
 
+def test_exports_keep_a_typed_formula_as_text(client, session, farm):
+    login(client, "worker", PASSWORD)
+    post_form(client, weight="10.5", note='=HYPERLINK("http://evil.example","x")')
+    login(client, "manager", PASSWORD)
+    _, xlsx, csv_response = _exports(client)
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    notes = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert len(notes) == 1 and notes[0].data_type == "s" and notes[0].quotePrefix
+    assert "'=HYPERLINK" in csv_response.data.decode("utf-8")
+
+
 def test_exports_refuse_unknown_format(client, session, farm):
     login(client, "manager", PASSWORD)
     assert client.get("/harvests/export?format=pdf").status_code == 404
@@ -192,12 +203,22 @@ def test_worker_after_the_window_cannot_correct_on_the_page(client, session, far
     assert records(session)[0].weight_kg == Decimal("25")
 
 
-def test_labels_use_the_address_phones_open(client, session, farm):
+def test_labels_always_use_the_public_address(config, database, session, farm):
+    import dataclasses
+
+    from farm import create_app
+
+    app = create_app(dataclasses.replace(config, public_url="https://farm.example.cn"), database)
+    client = app.test_client()
     login(client, "manager", PASSWORD)
-    page = client.get("/harvest/labels?base=http://192.168.1.10:8000/").get_data(as_text=True)
-    assert "http://192.168.1.10:8000/harvest?gh=GH-003" in page
-    bad = client.get("/harvest/labels?base=javascript:alert(1)").get_data(as_text=True)
-    assert "javascript:alert" not in bad.split("<figure")[1] and "http://localhost/harvest?gh=GH-001" in bad
+    page = client.get("/harvest/labels").get_data(as_text=True)
+    assert "https://farm.example.cn/harvest?gh=GH-003" in page
+    # Neither a query parameter nor the request's host can point the printed codes elsewhere.
+    login(client, "manager", PASSWORD, base_url="http://evil.example")
+    other = client.get("/harvest/labels?base=http://evil.example", base_url="http://evil.example")
+    assert other.status_code == 200
+    labels = other.get_data(as_text=True).split("<figure", 1)[1]
+    assert "evil" not in labels and "https://farm.example.cn/harvest?gh=GH-001" in labels
 
 
 def test_manager_logs_for_a_chosen_worker(client, session, farm):

@@ -36,7 +36,7 @@ def test_the_page_per_role(client, park, role, status, named):
     assert 'data-linkage="households">3<' in text and 'data-linkage="worker_days">7<' in text
     assert "11,850.00" in text and "一组" in text
     assert ("王建国" in text) is named
-    assert "css/linkage.css" in text and "window.print()" in text
+    assert "css/linkage.css" in text and "data-print" in text
 
 
 def test_the_page_says_what_is_wrong(client, park):

@@ -22,7 +22,6 @@ def test_certificate_has_the_legal_fields(client, session, traced):
 
     settings.put(session, "trace.producer_name", "乌海市亚为农业园区有限公司")
     settings.put(session, "trace.producer_phone", "0473-1234567")
-    settings.put(session, "trace.public_url", "https://trace.example.cn")
     session.commit()
     response = _page(client, traced)
     assert response.status_code == 200
@@ -34,7 +33,11 @@ def test_certificate_has_the_legal_fields(client, session, traced):
         assert text in first, text
     # One certificate per product line on the sheet; the QR code opens the public page at the park's address.
     assert len(_certificates(html)) == 2 and "番茄（一级）" in _certificates(html)[1]
-    assert f"https://trace.example.cn/trace/{traced.shipments[0]['certificate_code']}" in html
+    # (FARM_PUBLIC_URL, here the default; never the host the page was opened at)
+    assert f"http://127.0.0.1:8000/trace/{traced.shipments[0]['certificate_code']}" in html
+    login(client, "manager", PASSWORD, base_url="http://evil.example")
+    elsewhere = client.get(f"/shipments/{traced.shipments[0]['id']}/certificate", base_url="http://evil.example")
+    assert elsewhere.status_code == 200 and "evil.example" not in elsewhere.get_data(as_text=True)
 
 
 def test_certificate_sheet_with_packages_and_a_single_label(client, traced):

@@ -1,18 +1,13 @@
 """Printable QR labels, one per greenhouse, each opening the harvest page with that greenhouse chosen."""
 from __future__ import annotations
 
-import re
-
-from flask import render_template, request, url_for
-from flask_babel import gettext as _
+from flask import render_template, request
 
 from farm.db import request_session
 from farm.permissions import allow
 from farm.services import park
+from farm.web import public_url
 from farm.web.harvest import bp
-
-# The address phones open: http(s), a host or IP, an optional port and path; nothing a label could run.
-BASE = re.compile(r"https?://[\w.\-]+(:\d{1,5})?(/[\w.\-/]*)?")
 
 
 @bp.get("/harvest/labels")
@@ -23,18 +18,13 @@ def labels():
 
     db = request_session()
     only = (request.args.get("gh") or "").upper()
-    # Phones reach the server at the park's own address, which may differ from the one this page was opened at.
-    base = (request.args.get("base") or "").strip().rstrip("/")
-    error = None
-    if base and not BASE.fullmatch(base):
-        base, error = "", _("Enter an address such as http://192.168.1.10:8000")
     sheet = []
     for gh in park.list_greenhouses(db):
         if only and gh.code != only:
             continue
         planting = park.current_planting(gh)
-        path = url_for("harvest.log", gh=gh.code)
-        link = base + path if base else url_for("harvest.log", gh=gh.code, _external=True)
+        # Phones reach the server at the park's public address (FARM_PUBLIC_URL), whatever this page was opened at.
+        link = public_url("harvest.log", gh=gh.code)
         svg = segno.make(link, error="m").svg_inline(scale=4, border=2, dark="#000")
         sheet.append({"greenhouse": gh, "planting": planting, "link": link, "svg": svg})
-    return render_template("harvest/labels.html", sheet=sheet, base=base or request.host_url.rstrip("/"), error=error)
+    return render_template("harvest/labels.html", sheet=sheet, base=public_url("harvest.log").rsplit("/", 1)[0])
