@@ -6,8 +6,8 @@ import re
 from flask import Blueprint, current_app, jsonify
 from pydantic.json_schema import models_json_schema
 
-from farm.limits import MAX_ID
 from farm.api import Param
+from farm.limits import MAX_ID
 from farm.permissions import POLICY, PUBLIC, allow, permission_of
 from farm.vocab import Term
 

@@ -48,6 +48,10 @@ Yuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Kilograms = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 
 
+# PostgreSQL can neither store nor compare text holding a NUL character; every input refuses it with this message.
+NUL_REFUSED = _l("The text holds a NUL character, which cannot be stored.")
+
+
 def _bounded(value):
     """`value` when every whole number, day and text in it is one the databases can hold; ValueError otherwise.
 
@@ -67,7 +71,7 @@ def _bounded(value):
                                 first=clock.FIRST_YEAR, last=clock.LAST_YEAR))
     elif isinstance(value, str):
         if "\x00" in value:
-            raise ValueError(_l("The text holds a NUL character, which cannot be stored."))
+            raise ValueError(NUL_REFUSED)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             _bounded(item)

@@ -5,11 +5,11 @@ import logging
 
 from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from farm.errors import DomainError, Invalid
+from farm.inputs import NUL_REFUSED
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def check_address() -> None:
     Bodies are checked where they are parsed (farm.inputs), so a form gets its message beside the field."""
     if len(request.full_path) > MAX_URL_LENGTH:
         abort(414)
-    message = _l("The text holds a NUL character, which cannot be stored.")
+    message = NUL_REFUSED
     if "\x00" in request.path:
         raise Invalid(message, {"path": message})
     fields = {name: message for name, value in request.args.items(multi=True) if "\x00" in name + value}
