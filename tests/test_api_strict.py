@@ -160,3 +160,19 @@ def test_pages_refuse_the_same_values_with_a_message(app, client, session, users
     for address in ("/greenhouses/99999999999999999999", "/workers/99999999999999999999", "/workers/2147483648"):
         r = client.get(address)
         assert r.status_code == 404 and r.mimetype == "text/html", address
+
+
+def test_the_document_states_the_bounds_the_inputs_enforce(app):
+    """openapi.json gives every whole number of a body the bounds the inputs hold it to, so a client (and
+    Schemathesis) knows them; a field's own narrower bounds stay."""
+    from farm.api.openapi import build_spec
+    from farm.limits import MAX_ID
+
+    schemas = build_spec(app)["components"]["schemas"]
+    household = schemas["WorkerIn"]["properties"]["household_id"]["anyOf"][0]
+    assert (household["type"], household["minimum"], household["maximum"]) == ("integer", -MAX_ID, MAX_ID)
+    workers = schemas["JobIn"]["properties"]["workers"]["items"]
+    assert workers["maximum"] == MAX_ID
+    assert schemas["HarvestIn"]["properties"]["crates"]["anyOf"][0]["maximum"] == 1000
+    assert "1900" in schemas["WorkerIn"]["properties"]["started_on"]["anyOf"][0]["description"]
+    assert "NUL" in build_spec(app)["info"]["description"]
