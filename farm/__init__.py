@@ -13,12 +13,10 @@ from farm import clock
 from farm.api.encoding import JSONProvider
 from farm.config import PROJECT_ROOT, Config
 from farm.db import Database
+from farm.limits import MAX_ID
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
-# The largest INTEGER on PostgreSQL (SQLite's are wider): ids are looked up as INTEGER, so a larger one would
-# overflow in the database. Alerts' ids are BIGINT, but the park will not raise two thousand million alerts.
-MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -38,5 +38,8 @@ def serve(config: Config, port: int) -> None:
         "accesslog": "-" if config.access_log else None,
         "errorlog": "-",
         "loglevel": "warning",
+        # gunicorn's largest request line: an address longer than the app reads (farm.web.errors.MAX_URL_LENGTH)
+        # still reaches the app and gets its 414 in the error envelope, not gunicorn's plain-text 400.
+        "limit_request_line": 8190,
     }
     _Gunicorn(options, config).run()

@@ -113,8 +113,10 @@ def test_greenhouses_list_bad_paging_gives_422(app, client, park, query):
     assert query.split("=")[0] in error["fields"]
 
 
-def test_greenhouses_list_limit_is_capped_at_the_page_size(app, client, park):
-    body = _call(app, client, "GET", "/api/v1/greenhouses?limit=5000", park["tokens"]["viewer"]).get_json()
+def test_greenhouses_list_limit_above_the_page_size_is_refused(app, client, park):
+    response = _call(app, client, "GET", "/api/v1/greenhouses?limit=5000", park["tokens"]["viewer"])
+    assert "limit" in _error(response, 422, "invalid")["fields"]
+    body = _call(app, client, "GET", "/api/v1/greenhouses?limit=1000", park["tokens"]["viewer"]).get_json()
     assert len(body["items"]) == 3 and body["next"] is None
 
 

@@ -118,7 +118,7 @@ def listing(source, model: type[Out], about: dict | None = None, each: Callable[
     the route's `@doc(about=...)`).
     """
     offset = query_int("offset", 0)
-    limit = min(query_int("limit", PAGE_SIZE, minimum=1), PAGE_SIZE)
+    limit = query_int("limit", PAGE_SIZE, minimum=1, maximum=PAGE_SIZE)
     if isinstance(source, Select):
         rows = list(request_session().scalars(source.offset(offset).limit(limit + 1)))
         page, more = rows[:limit], len(rows) > limit

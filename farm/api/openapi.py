@@ -6,8 +6,8 @@ import re
 from flask import Blueprint, current_app, jsonify
 from pydantic.json_schema import models_json_schema
 
-from farm import MAX_ID
 from farm.api import Param
+from farm.limits import MAX_ID
 from farm.permissions import POLICY, PUBLIC, allow, permission_of
 from farm.vocab import Term
 
@@ -32,7 +32,11 @@ DESCRIPTION = (
     "`{error: {code, message, fields}}`.\n\n"
     "Numbers: money is a JSON number in yuan with exactly two decimals (e.g. `1234.50`), rounded half up to the "
     "fen; weights are numbers in kilograms to the gram (e.g. `12.345`); areas, hours and rates are numbers as "
-    "stored. Dates are `YYYY-MM-DD` (the park's days), times ISO-8601 with their UTC offset."
+    "stored. Dates are `YYYY-MM-DD` (the park's days), times ISO-8601 with their UTC offset.\n\n"
+    "Limits: whole numbers in a body lie within ±2147483647 and ids in a path within 0..2147483647; days and "
+    "times fall in the years 1900 to 2200; no text (body, query or path) holds a NUL character; a JSON body nests "
+    "at most 32 levels; an address is at most 4096 characters and a body at most 4 MiB. A value of the wrong JSON "
+    "type is refused (422), never converted."
 )
 ERROR_STATUSES = {"400": "Malformed request", "401": "No or bad token", "403": "Not allowed for the role",
                   "404": "Not found", "409": "Conflict", "422": "Invalid value"}

@@ -6,7 +6,7 @@ Each area keeps its input models in its own module here (park, auth, ...).
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, TypeVar
 
@@ -19,10 +19,12 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     WithJsonSchema,
+    field_validator,
 )
 
 from farm import clock
 from farm.errors import Invalid, Malformed
+from farm.limits import MAX_ID
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -46,10 +48,73 @@ Yuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Kilograms = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 
 
-class Input(BaseModel):
-    """Base of every input: extra fields are ignored, strings are stripped."""
+# PostgreSQL can neither store nor compare text holding a NUL character; every input refuses it with this message.
+NUL_REFUSED = _l("The text holds a NUL character, which cannot be stored.")
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+def _bounded(value):
+    """`value` when every whole number, day and text in it is one the databases can hold; ValueError otherwise.
+
+    Every input passes here (Input's validator below), so no field needs to remember it: a whole number beyond a
+    database integer (an id of 10**20 overflowed in the driver), a day outside the park's calendar (9999-12-31 has
+    no next day; year 1 has no UTC offset below it) and text holding a NUL character (PostgreSQL cannot store one)
+    are refused as the field's error instead of failing in the database.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not -MAX_ID <= value <= MAX_ID:
+            raise ValueError(_l("Enter a whole number between %(low)s and %(high)s.", low=-MAX_ID, high=MAX_ID))
+    elif isinstance(value, (date, datetime)):
+        if not clock.FIRST_YEAR <= value.year <= clock.LAST_YEAR:
+            raise ValueError(_l("Enter a year between %(first)s and %(last)s.",
+                                first=clock.FIRST_YEAR, last=clock.LAST_YEAR))
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(NUL_REFUSED)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _bounded(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _bounded(key)
+            _bounded(item)
+    return value
+
+
+def _document_bounds(schema: dict, _model=None) -> None:
+    """State `_bounded` in an input's JSON schema (openapi.json): whole numbers get its bounds where the field has
+    none narrower, days and times the years they may fall in (the NUL rule is in the document's description)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _document_bounds(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    kind = schema.get("type")
+    if kind == "integer":
+        schema["minimum"] = max(schema.get("minimum", -MAX_ID), -MAX_ID)
+        schema["maximum"] = min(schema.get("maximum", MAX_ID), MAX_ID)
+    elif kind == "string" and schema.get("format") in ("date", "date-time"):
+        schema.setdefault("description", f"in the years {clock.FIRST_YEAR} to {clock.LAST_YEAR}")
+    for key, value in schema.items():
+        if key in ("properties", "$defs"):
+            for sub in value.values():
+                _document_bounds(sub)
+        elif key in ("items", "anyOf", "oneOf", "allOf", "additionalProperties"):
+            _document_bounds(value)
+
+
+class Input(BaseModel):
+    """Base of every input: extra fields are ignored, strings are stripped, and every value fits the databases
+    (`_bounded`, stated in openapi.json by `_document_bounds`)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, json_schema_extra=_document_bounds)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_the_database(cls, value):
+        return _bounded(value)
 
 
 M = TypeVar("M", bound=Input)

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from farm import MAX_ID
 from farm.inputs import Code, Input, LongText, Name, OptionalDate, Text, Yuan
+from farm.limits import MAX_ID
 from farm.vocab import (
     AssetCategory,
     AssetKind,

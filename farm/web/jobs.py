@@ -14,6 +14,7 @@ from farm.db import request_session
 from farm.errors import Invalid
 from farm.inputs import parse
 from farm.inputs.people import CopyDayIn, JobIn, JobWorkersIn
+from farm.limits import MAX_ID
 from farm.models.park import Greenhouse
 from farm.permissions import allow
 from farm.services import payroll, people
@@ -98,8 +99,10 @@ def attendance():
     for key in request.form:
         if not key.startswith("booking_"):
             continue
-        booking = int(key.removeprefix("booking_")) if key.removeprefix("booking_").isdigit() else None
-        if booking is None:
+        number = key.removeprefix("booking_")
+        # only ASCII digits ("²".isdigit() holds, int() refuses it) and within a database integer
+        booking = int(number) if number.isascii() and number.isdigit() else None
+        if booking is None or booking > MAX_ID:
             continue
         present = request.form.get(f"present_{booking}") == "1"
         raw = (request.form.get(f"hours_{booking}") or "0").strip()

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from farm import clock
 from farm.models.people import Assignment, Job, PayrollMonth, Worker
@@ -156,3 +156,12 @@ def test_piece_rate_form_saves_and_refuses_bad_rates(client, session, farm):
     session.expire_all()
     assert [r.amount for r in session.scalars(select(PayRate))] == [Decimal("0.25")]
     assert "0.25" in client.get("/payroll?month=2026-10").get_data(as_text=True)
+
+
+def test_attendance_form_with_odd_booking_keys_changes_nothing(client, session, farm):
+    """A booking number beyond a database integer or in other digits ("²") is no booking: never a 500."""
+    csrf = manager(client)
+    for key in ("booking_99999999999999999999", "booking_2147483648", "booking_²"):
+        r = client.post("/jobs/attendance?date=2026-10-05", data={"csrf_token": csrf, key: "1"})
+        assert r.status_code in (302, 422), key
+    assert session.scalar(select(func.count()).select_from(Assignment)) == 0

@@ -7,10 +7,11 @@ from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from farm import MAX_ID, clock, units
+from farm import clock, units
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.i18n import current_language
+from farm.limits import MAX_ID
 from farm.permissions import allow
 from farm.services import crops as crop_service
 from farm.services import harvest as harvests
