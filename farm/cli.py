@@ -202,6 +202,22 @@ def scheduler():
     Scheduler(db).run()
 
 
+@main.command("check")
+def check():
+    """Verify the configuration before start: one line per problem, exit 1 when there is any."""
+    from flask_babel import gettext as _
+
+    from farm import park_language, preflight
+
+    found = preflight.problems()
+    for line in found:
+        click.echo(line, err=True)
+    if found:
+        sys.exit(1)
+    with park_language.park_language():
+        click.echo(_("The configuration is fine: database, broker, secret key, time zone, folders and disk."))
+
+
 @main.command("run-job")
 @click.argument("name")
 def run_job(name: str):
