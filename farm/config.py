@@ -81,6 +81,12 @@ def _secret_key(instance: Path, env=None) -> str:
     return key
 
 
+def environment() -> dict:
+    """A copy of the process's environment: for `check`, which reads it variable by variable, and for the tools
+    started with it (pg_dump)."""
+    return dict(os.environ)
+
+
 def _number(env, name: str, default: str) -> int:
     """An integer variable, or a ConfigError naming it (its range is checked in Config.check)."""
     raw = env.get(name) or default

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from farm.config import Config, ConfigError
+from farm.config import Config, ConfigError, environment
 
 MIN_FREE_BYTES = 1024 ** 3  # below 1 GiB a day of readings, a backup or the logs may fill the disk
 MIN_SECRET_LENGTH = 32
@@ -28,7 +28,7 @@ BROKER_TIMEOUT = 5.0
 
 def load(env: dict | None = None) -> tuple[Config, list[str]]:
     """The Config from the environment, with the variables it cannot use reported and left at their defaults."""
-    env = dict(os.environ if env is None else env)
+    env = dict(environment() if env is None else env)
     problems: list[str] = []
     for _attempt in range(20):
         try:
@@ -47,7 +47,6 @@ def database_problems(config: Config) -> list[str]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from farm.cli import safe_url
     from farm.db import Database
     from farm.migrate import is_current
 
@@ -154,7 +153,8 @@ def problems(env: dict | None = None, min_free: int = MIN_FREE_BYTES) -> list[st
     """Every problem of the configuration in the environment, one line each, in the park's language."""
     from farm import park_language
 
-    language = (env if env is not None else os.environ).get("FARM_LANGUAGE") or "zh_CN"
+    env = environment() if env is None else env
+    language = env.get("FARM_LANGUAGE") or "zh_CN"
     try:
         park_language.configure(language)
     except ValueError:
@@ -171,6 +171,17 @@ def problems(env: dict | None = None, min_free: int = MIN_FREE_BYTES) -> list[st
         found += database_problems(config)
         found += broker_problems(config)
     return found
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "FARM_DATABASE_URL"
 
 
 def _first(exc) -> str:
