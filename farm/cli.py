@@ -43,7 +43,6 @@ def open_database(config: Config, migrate: bool = False, check_schema: bool = Tr
     from alembic.util import CommandError
 
     from farm import clock, park_language
-
     from farm.services import backups
 
     clock.configure(config.tz)

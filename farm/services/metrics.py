@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, generate_latest,
-                               start_http_server)
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
@@ -157,8 +156,7 @@ class DatabaseCollector:
 def web_exposition(database, backups=None) -> bytes:
     """The web app's /metrics: every worker's request counters (multiprocess mode when gunicorn runs several),
     then the database's figures."""
-    from prometheus_client import REGISTRY
-    from prometheus_client import multiprocess
+    from prometheus_client import REGISTRY, multiprocess
 
     db_registry = CollectorRegistry(auto_describe=False)
     db_registry.register(DatabaseCollector(database, backups))
