@@ -38,16 +38,18 @@ def load_config() -> Config:
     return config
 
 
-def open_database(config: Config, migrate: bool = False) -> Database:
+def open_database(config: Config, migrate: bool = False, check_schema: bool = True) -> Database:
     """The database, checked reachable and upgraded (when asked) or up to date, or exit with a reason."""
     from alembic.util import CommandError
 
     from farm import clock, park_language
     from farm.services import notify_channels
+    from farm.services import backups
 
     clock.configure(config.tz)
     notify_channels.configure(config.allow_local_webhook)
     park_language.configure(config.language)
+    backups.configure(config.backups)
     try:
         db = Database(config.database_url)
         db.ping()
@@ -55,7 +57,7 @@ def open_database(config: Config, migrate: bool = False) -> Database:
 
         if migrate:
             upgrade(config.database_url)
-        elif not is_current(db.engine):
+        elif check_schema and not is_current(db.engine):
             fail("the database schema is missing or out of date: run `python -m farm init-db` first")
     except (SQLAlchemyError, CommandError, OSError, ImportError) as exc:
         reason = getattr(exc, "orig", None) or exc
@@ -274,8 +276,12 @@ def ingest(client_id: str | None):
 
     config = load_config()
     db = open_database(config)
+    from farm.services import metrics
+
     try:
         ingest = Ingest(config, db, client_id=client_id)
+        metrics.ingest_backlog(lambda: len(ingest.queue))
+        metrics.serve(metrics.INGEST, config.ingest_metrics_port)
         ingest.run()
     except SQLAlchemyError as exc:
         fail(f"the ingest cannot use the database: {str(exc).splitlines()[0]}")
@@ -285,10 +291,66 @@ def ingest(client_id: str | None):
 def scheduler():
     """Run every scheduled job (farm/jobs.py, listed in the README) until stopped; one scheduler at a time runs them."""
     from farm.jobs import Scheduler
+    from farm.services import metrics
 
     config = load_config()
     db = open_database(config)
+    metrics.serve(metrics.SCHEDULER, config.scheduler_metrics_port)
     Scheduler(db).run()
+
+
+@main.command("check")
+def check():
+    """Verify the configuration before start: one line per problem, exit 1 when there is any."""
+    from flask_babel import gettext as _
+
+    from farm import park_language, preflight
+
+    found = preflight.problems()
+    for line in found:
+        click.echo(line, err=True)
+    if found:
+        sys.exit(1)
+    with park_language.park_language():
+        click.echo(_("The configuration is fine: database, broker, secret key, time zone, folders and disk."))
+
+
+@main.command("backup")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def backup(directory: str | None):
+    """Write a consistent backup of the running system's database into DIRECTORY (default FARM_BACKUP_DIR);
+    prints the file's path as the last line."""
+    from pathlib import Path
+
+    from farm.services import backups
+
+    config = load_config()
+    open_database(config)
+    try:
+        path = backups.backup(config.database_url, Path(directory) if directory else config.backups)
+    except (backups.BackupError, SQLAlchemyError) as exc:
+        fail(str(getattr(exc, "message", exc)).splitlines()[0])
+    click.echo(f"backup of {safe_url(config.database_url)} written:")
+    click.echo(str(path.resolve()))
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+def restore(file: str):
+    """Restore a backup into the configured database, which must be empty; then upgrade its schema."""
+    from pathlib import Path
+
+    from farm.migrate import upgrade
+    from farm.services import backups
+
+    config = load_config()
+    open_database(config, check_schema=False)
+    try:
+        backups.restore(config.database_url, Path(file))
+        upgrade(config.database_url)
+    except (backups.BackupError, SQLAlchemyError) as exc:
+        fail(str(getattr(exc, "message", exc)).splitlines()[0])
+    click.echo(f"restored {Path(file).name} into {safe_url(config.database_url)}")
 
 
 @main.command("run-job")

@@ -53,9 +53,9 @@ def parse_mqtt_url(url: str) -> MqttUrl:
     return MqttUrl(parts.hostname, port, parts.username, parts.password)
 
 
-def _secret_key(instance: Path) -> str:
+def _secret_key(instance: Path, env=None) -> str:
     """Return FARM_SECRET_KEY, or one generated once and kept in instance/."""
-    key = os.environ.get("FARM_SECRET_KEY")
+    key = (os.environ if env is None else env).get("FARM_SECRET_KEY")
     if key:
         return key
     path = instance / "secret_key"
@@ -80,6 +80,12 @@ def _secret_key(instance: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def environment() -> dict:
+    """A copy of the process's environment: for `check`, which reads it variable by variable, and for the tools
+    started with it (pg_dump)."""
+    return dict(os.environ)
 
 
 def _number(env, name: str, default: str) -> int:
@@ -122,11 +128,19 @@ class Config:
     https: bool = False
     proxies: int = 0
     allow_local_webhook: bool = False
+    backup_dir: Path | None = None  # None: instance_path / "backups"
+    ingest_metrics_port: int = 9101
+    scheduler_metrics_port: int = 9102
 
     def __post_init__(self):
         if not self.public_url:
             # Where people and printed QR codes reach the app unless FARM_PUBLIC_URL says otherwise.
             object.__setattr__(self, "public_url", f"http://127.0.0.1:{self.port}")
+
+    @property
+    def backups(self) -> Path:
+        """Where `backup` and the nightly backup job write (FARM_BACKUP_DIR, default instance/backups)."""
+        return Path(self.backup_dir) if self.backup_dir else Path(self.instance_path) / "backups"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -162,10 +176,13 @@ class Config:
             https=_flag(env, "FARM_HTTPS"),
             proxies=_number(env, "FARM_PROXIES", "0"),
             allow_local_webhook=_flag(env, "FARM_ALLOW_LOCAL_WEBHOOK"),
+            backup_dir=Path(env["FARM_BACKUP_DIR"]) if env.get("FARM_BACKUP_DIR") else None,
+            ingest_metrics_port=_number(env, "FARM_INGEST_METRICS_PORT", "9101"),
+            scheduler_metrics_port=_number(env, "FARM_SCHEDULER_METRICS_PORT", "9102"),
         )
         values.update(overrides)
         if "secret_key" not in values:
-            values["secret_key"] = _secret_key(Path(values["instance_path"]))
+            values["secret_key"] = _secret_key(Path(values["instance_path"]), env)
         config = cls(**values)
         config.check()
         return config
@@ -180,6 +197,10 @@ class Config:
             raise ConfigError(f"FARM_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {self.language!r}")
         if not (0 < self.port < 65536):
             raise ConfigError(f"FARM_PORT must be between 1 and 65535, got {self.port}")
+        for name, port in (("FARM_INGEST_METRICS_PORT", self.ingest_metrics_port),
+                           ("FARM_SCHEDULER_METRICS_PORT", self.scheduler_metrics_port)):
+            if not 0 <= port < 65536:
+                raise ConfigError(f"{name} must be between 0 (off) and 65535, got {port}")
         if not 1 <= self.web_workers <= MAX_WEB_WORKERS:
             raise ConfigError(f"FARM_WEB_WORKERS must be a number from 1 to {MAX_WEB_WORKERS}, "
                               f"got {str(self.web_workers)!r}")

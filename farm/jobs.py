@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from farm import clock
 from farm.db import Database
 from farm.models.scheduler import JobRun
-from farm.services import alerts, daily_report, job_runs, land_reminders, notify, rollups
+from farm.services import alerts, backups, daily_report, job_runs, land_reminders, metrics, notify, rollups
 from farm.services import warnings as household_warnings
 from farm.vocab import JobOutcome
 
@@ -41,6 +41,8 @@ class Job:
     func: Callable
     seconds: int
     label: object = None
+    # Called with (session, now, error) in a transaction of its own when a run fails, e.g. to notify someone.
+    on_failure: Callable | None = None
 
     @property
     def title(self) -> str:
@@ -64,7 +66,26 @@ JOBS: list[Job] = [
     Job("warnings", household_warnings.run_warnings, 86400, _l("Household early warning")),
     # Sends what the outbox holds; a failing or hanging channel costs one bounded attempt per run.
     Job("notifications", notify.deliver_pending, 60, _l("Send notifications")),
+    # Hourly, making a backup only once a night (after 02:00 in the park) or when there is none: a scheduler that
+    # was down at night still makes that night's. Fails when the newest backup is older than 36 hours.
+    Job("backup", backups.run_backup, 3600, _l("Database backup"), on_failure=backups.notify_failure),
 ]
+
+
+def _finish(database: Database, job: Job, run_id: int, now: datetime, outcome: str, error: str) -> None:
+    """Close a run's log entry, count it in the metrics, and call the job's on_failure when it failed."""
+    finished = max(now, clock.now())
+    with database.session_scope() as session:
+        run = session.get(JobRun, run_id)
+        run.finished_at = finished
+        run.outcome, run.error = outcome, error
+    metrics.job_finished(job.name, outcome, now, finished)
+    if outcome == JobOutcome.FAILED and job.on_failure is not None:
+        try:
+            with database.session_scope() as session:
+                job.on_failure(session, now, error)
+        except Exception:
+            log.exception("scheduler: the failure handler of %s failed", job.name)
 
 
 def find_job(name: str) -> Job | None:
@@ -90,10 +111,7 @@ def run_once(database: Database, job: Job, now: datetime | None = None) -> tuple
     except Exception as exc:  # noqa: BLE001 - logged on the run, reported by the caller
         outcome, error = JobOutcome.FAILED.value, "".join(traceback.format_exception_only(exc)).strip()[:2000]
         log.warning("run-job: %s failed: %s", job.name, error)
-    with database.session_scope() as session:
-        run = session.get(JobRun, run_id)
-        run.finished_at = max(now, clock.now())
-        run.outcome, run.error = outcome, error
+    _finish(database, job, run_id, now, outcome, error)
     return outcome, error
 
 
@@ -156,10 +174,7 @@ class Scheduler:
                 outcome, error = JobOutcome.FAILED.value, "".join(traceback.format_exception_only(exc)).strip()[:2000]
                 log.warning("scheduler: job %s failed: %s", job.name, error)
             try:
-                with self.database.session_scope() as session:
-                    run = session.get(JobRun, run_id)
-                    run.finished_at = max(now, clock.now())
-                    run.outcome, run.error = outcome, error
+                _finish(self.database, job, run_id, now, outcome, error)
             except Exception:
                 log.exception("scheduler: cannot log the end of %s (%s)", job.name, outcome)
             return outcome

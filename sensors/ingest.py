@@ -36,7 +36,7 @@ from farm.config import Config
 from farm.db import Database
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device, IngestHeartbeat, IngestReject, LatestReading, Reading
-from farm.services import rollups
+from farm.services import metrics, rollups
 from sensors import payloads
 from sensors.payloads import Message, Reject
 
@@ -306,11 +306,13 @@ class Ingest:
         now = clock.now()
         work = _Batch(now, now - LATE_AFTER)
         self._batch_table_on = None
+        started = time.perf_counter()
         with self.db.engine.begin() as conn:
             self._refresh_registry(conn)
             self._sort(conn, batch, work)
             self._store(conn, work)
         self._after_commit(work)
+        metrics.ingest_batch(len(batch), len(work.rows), len(work.rejects), time.perf_counter() - started)
 
     def _refresh_registry(self, conn) -> None:
         """Reload the greenhouses and devices when the copy is older than REGISTRY_REFRESH_SECONDS (or was dropped

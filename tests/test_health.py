@@ -11,12 +11,28 @@ from tests.test_openapi import check_response
 def test_health_ok_shape(app, client):
     response = client.get("/healthz")
     body = response.get_json()
-    assert {"status", "database", "ingest", "scheduler"} <= set(body)
-    assert body["status"] in ("ok", "degraded")
-    # 200 when every part is well; 503 (with the same report) when something is not, e.g. no ingest running.
-    assert response.status_code == (200 if body["status"] == "ok" else 503)
+    assert {"status", "down", "database", "ingest", "scheduler"} <= set(body)
+    # No ingest or scheduler runs in the tests: degraded, naming them, but still 200 (this web process works).
+    assert body["status"] == "degraded" and body["down"] == ["ingest", "scheduler"]
+    assert response.status_code == 200
     assert body["database"] == "ok"
     check_response(app, "GET", "/healthz", response)
+
+
+def test_health_is_ok_when_every_part_beats(app, client, database, monkeypatch):
+    monkeypatch.setattr(health, "PROBES", {"ingest": lambda _s: "ok", "scheduler": lambda _s: "ok"})
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok" and response.get_json()["down"] == []
+
+
+def test_health_answers_503_only_when_the_database_is_unreachable(config):
+    from farm import create_app
+
+    gone = Database("postgresql+psycopg://nobody@127.0.0.1:9/nowhere", connect_args={"connect_timeout": 2})
+    response = create_app(config, gone).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["down"] == ["database"]
 
 
 def test_health_database_unreachable_is_degraded(tmp_path):
@@ -31,7 +47,8 @@ def test_health_a_failing_or_stale_probe_is_degraded(database, monkeypatch):
 
     monkeypatch.setattr(health, "PROBES", {"ingest": lambda _s: "ok", "scheduler": broken})
     report = health.check(database)
-    assert report == {"status": "degraded", "database": "ok", "ingest": "ok", "scheduler": "error"}
+    assert report == {"status": "degraded", "down": ["scheduler"], "database": "ok", "ingest": "ok",
+                      "scheduler": "error"}
     monkeypatch.setattr(health, "PROBES", {"ingest": lambda _s: "stale"})
     assert health.check(database)["status"] == "degraded"
     monkeypatch.setattr(health, "PROBES", {"ingest": lambda _s: "ok"})
@@ -45,5 +62,5 @@ def test_health_other_methods_are_refused(client, method):
 
 def test_health_needs_no_login_and_ignores_a_stale_token(client):
     response = client.get("/healthz", headers={"Authorization": "Bearer stale"})
-    assert response.status_code in (200, 503)
+    assert response.status_code == 200
     assert response.get_json()["database"] == "ok"

@@ -33,14 +33,16 @@ PROBES["scheduler"] = _scheduler_probe
 
 
 def check(database: Database) -> dict:
-    """{"status": "ok"|"degraded", "database": ..., and one entry per known background process}."""
-    report = {"status": "ok", "database": "ok", "ingest": "not running", "scheduler": "not running"}
+    """{"status": "ok"|"degraded", "down": [the parts not well], "database": ..., and one entry per known
+    background process}."""
+    report = {"status": "ok", "down": [], "database": "ok", "ingest": "not running", "scheduler": "not running"}
     try:
         database.ping()
     except SQLAlchemyError as exc:
         log.warning("health: database unreachable: %s", exc)
         report["database"] = "unreachable"
         report["status"] = "degraded"
+        report["down"] = ["database"]
         return report
     with database.session_scope() as session:
         for name, probe in PROBES.items():
@@ -51,6 +53,7 @@ def check(database: Database) -> dict:
                 session.rollback()
                 report[name] = "error"
     # A part that exists (has a probe) and is not "ok" makes the whole degraded.
-    if report["database"] != "ok" or any(report[name] != "ok" for name in PROBES):
+    report["down"] = [name for name in PROBES if report[name] != "ok"]
+    if report["down"]:
         report["status"] = "degraded"
     return report

@@ -154,7 +154,7 @@ def test_every_job_is_one_labelled_service_function():
     from farm.jobs import JOBS
 
     assert [j.name for j in JOBS] == ["rollups", "purge_readings", "prune_job_runs", "daily_report",
-                                      "land_reminders", "alerts", "warnings", "notifications"]
+                                      "land_reminders", "alerts", "warnings", "notifications", "backup"]
     for job in JOBS:
         # The scheduler brings the session and the clock; the job itself is a service's function, no wrapper.
         assert job.func.__module__.startswith("farm.services."), job.name
