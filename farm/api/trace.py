@@ -52,7 +52,10 @@ class SprayOut(Out):
 
 
 class TraceOut(Out):
+    """`kind` is `shipment` or `batch` (a packed batch: `shipped_on` is the day it was packed)."""
+
     certificate_code: str
+    kind: str
     product: str
     producer: ProducerOut
     shipped_on: date
@@ -70,4 +73,4 @@ class TraceOut(Out):
      "harvest. No login; no person's name, phone or pay", response=TraceOut, tag="trace")
 def trace_(certificate_code: str):
     found = trace.trace(request_session(), certificate_code, current_language())
-    return out(TraceOut, found, certificate_code=found.code)
+    return out(TraceOut, found, certificate_code=found.code, kind="batch" if found.is_batch else "shipment")
