@@ -11,7 +11,21 @@ from flask_babel import lazy_gettext as _l
 from pydantic import Field, WithJsonSchema, computed_field
 
 from farm import clock, units
-from farm.api import Code, Kg, Money, Name, Out, Param, created, doc, json_body, listing, out, query_date, query_int
+from farm.api import (
+    Code,
+    Kg,
+    Money,
+    Name,
+    Out,
+    Param,
+    created,
+    doc,
+    json_body,
+    listing,
+    out,
+    query_date,
+    query_id,
+)
 from farm.db import request_session
 from farm.errors import Invalid
 from farm.inputs.sales import BuyerIn, CancelIn, LossIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
@@ -365,7 +379,7 @@ def shipment_create():
 @doc("Shipments, newest first", response=ShipmentOut, many=True, tag="sales",
      query={"from": "first day (YYYY-MM-DD)", "to": "day after the last (YYYY-MM-DD)", "buyer": "buyer id"})
 def shipment_list():
-    query = sales.shipments_query(query_date("from"), query_date("to"), query_int("buyer", 0) or None)
+    query = sales.shipments_query(query_date("from"), query_date("to"), query_id("buyer"))
     return listing(query, ShipmentOut, each=_settled)
 
 

@@ -195,6 +195,8 @@ def allocate(session: Session, crop_id: int, grade: str, weight_kg: Decimal, unt
         if wanted <= 0:
             break
         take = min(units.kg(open_kg), wanted)
+        if take <= 0:  # SQLite subtracts in floating point: a spent lot may show a few micrograms open
+            continue
         lots.append(Lot(harvest_id, take))
         wanted -= take
     if wanted > 0:

@@ -18,6 +18,7 @@ from farm.services.park import get_park
 from farm.vocab import BuyerKind, Grade, LossReason, PackUnit, PaymentMethod, ReceivableAge
 from farm.web import FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
+from farm.web.exports import export_format, send_table
 from farm.web.trace import BASIS_LABELS
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
@@ -297,3 +298,19 @@ def receivables():
     rows = sales.receivables(db, on)
     return render_template("sales/receivables.html", rows=rows, totals=sales.receivable_totals(rows), on=on,
                            ages=list(ReceivableAge), payment_days=settings.get(db, "sales.payment_days", on))
+
+
+@bp.get("/receivables/export")
+@allow("reports.read")
+def receivables_export():
+    fmt = export_format()
+    db = request_session()
+    on = clock.parse_day(request.args.get("on"), "on", default=clock.today())
+    ages = list(ReceivableAge)
+    headers = [_("Buyer"), _("Consumption aid (消费帮扶)"), *[a.label for a in ages], _("Outstanding (yuan)"),
+               _("Overdue (yuan)"), _("Credit (yuan)"), _("Oldest unpaid shipment")]
+    rows = [[r.buyer, _("Yes") if r.consumption_aid else "", *[r.buckets[a.value] for a in ages], r.outstanding,
+             r.overdue, r.credit, r.oldest] for r in sales.receivables(db, on)]
+    width = len(ages)
+    return send_table(f"receivables-{on.isoformat()}", _("Receivables"), headers, rows, fmt,
+                      total_columns=tuple(range(2, 2 + width + 3)))
