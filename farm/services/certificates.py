@@ -36,8 +36,9 @@ def keep_until(issued_on: date) -> date:
         return issued_on.replace(year=issued_on.year + RETENTION_YEARS, day=28)
 
 
-def _record(session: Session, t: trace.Trace, data: CertificateIn, user, **subject) -> CertificateIssue:
-    today = clock.today()
+def _record(session: Session, t: trace.Trace, data: CertificateIn, user, on: date | None = None,
+            **subject) -> CertificateIssue:
+    today = on or clock.today()
     row = CertificateIssue(number=f"new-{secrets.token_hex(8)}", certificate_code=t.code, product=t.product[:200],
                            weight_kg=t.weight_kg, issued_on=today, layout=data.layout, copies=data.copies,
                            basis=data.basis, test_result=data.test, printed_by_id=getattr(user, "id", None),
@@ -49,12 +50,13 @@ def _record(session: Session, t: trace.Trace, data: CertificateIn, user, **subje
     return row
 
 
-def issue_for_shipment(session: Session, shipment: Shipment, data: CertificateIn, user=None) -> CertificateIssue:
-    """Record a certificate printed for a shipment (Invalid for a cancelled one)."""
+def issue_for_shipment(session: Session, shipment: Shipment, data: CertificateIn, user=None,
+                       on: date | None = None) -> CertificateIssue:
+    """Record a certificate printed for a shipment, today (or `on`, for history); Invalid for a cancelled one."""
     if shipment.cancelled:
         msg = _l("Shipment %(number)s was cancelled; it gets no certificate.", number=shipment.number)
         raise Invalid(msg, {"shipment": msg})
-    return _record(session, trace.trace_of(session, shipment), data, user, shipment_id=shipment.id)
+    return _record(session, trace.trace_of(session, shipment), data, user, on, shipment_id=shipment.id)
 
 
 def issue_for_batch(session: Session, packing_session_id: int, data: CertificateIn, user=None) -> CertificateIssue:

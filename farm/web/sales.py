@@ -75,7 +75,7 @@ def shipments():
     rows = list(db.scalars(sales.shipments_query(since, until, buyer_id)))
     return render_template("sales/shipments.html", rows=rows, settled=sales.settled, since=since, until=until,
                            buyer_id=buyer_id, buyers=sales.list_buyers(db),
-                           total=sum((s.total for s in rows), 0),
+                           total=sum((s.total for s in rows if not s.cancelled), 0),
                            weight=sum((line.weight_kg for s in rows for line in s.lines), 0))
 
 

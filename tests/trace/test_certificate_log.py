@@ -134,3 +134,15 @@ def test_retention_keeps_two_years_and_no_job_deletes_a_younger_entry(database, 
     assert certificates.prune(session, today) == 1
     session.commit()
     assert sorted(session.scalars(select(CertificateIssue.number))) == ["T0", "T1", "T2"]
+
+
+def test_api_reads_the_log(client, session, traced):
+    shipment = traced.shipments[0]
+    token = _manager(client, f"/shipments/{shipment['id']}/certificate")
+    client.post(f"/shipments/{shipment['id']}/certificate", data={"csrf_token": token, "copies": "2"})
+    items = client.get("/api/v1/certificates?from=2026-11-20", headers=traced.manager).get_json()["items"]
+    assert [(i["shipment_id"], i["product"], i["weight_kg"], i["copies"], i["printed_by"]) for i in items] == [
+        (shipment["id"], "黄瓜、番茄", 70.0, 2, "manager")]
+    assert client.get("/api/v1/certificates?from=2026-11-21", headers=traced.manager).get_json()["items"] == []
+    assert client.get("/api/v1/certificates?from=x", headers=traced.manager).status_code == 422
+    assert client.get("/api/v1/certificates", headers=traced.tokens["viewer"]).status_code == 403
