@@ -140,6 +140,27 @@ def parse_day(text: str | None, field: str = "date", default: date | None = None
     return day
 
 
+def parse_range(since: str | None, until: str | None, default: tuple[date | None, date | None] = (None, None),
+                required: bool = False) -> tuple[date | None, date | None]:
+    """A `from` (inclusive) and `to` (exclusive) pair of days from a query, each `default`'s when empty; Invalid
+    naming every bad one at once."""
+    fields, parsed = {}, []
+    for name, text, fallback in (("from", since, default[0]), ("to", until, default[1])):
+        try:
+            parsed.append(parse_day(text, name, fallback, required=required and fallback is None))
+        except Invalid as exc:
+            fields.update(exc.fields)
+            parsed.append(None)
+    if fields:
+        raise Invalid(_l("Some fields are not valid."), fields)
+    return parsed[0], parsed[1]
+
+
+def this_month() -> tuple[date, date]:
+    """The park's current month: its first day and the first day of the next."""
+    return month_range(month_of(today()))
+
+
 def parse_month(text: str | None, field: str = "month", default: str | None = None) -> str:
     """A checked 'YYYY-MM' month from a query or a form, `default` when empty (and given); Invalid otherwise."""
     raw = (text or "").strip()

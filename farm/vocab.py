@@ -366,6 +366,7 @@ class ShipmentStatus(Term):
     UNPAID = "unpaid", _l("Unpaid"), "bad"
     PARTIAL = "partial", _l("Partly paid"), "warn"
     PAID = "paid", _l("Paid"), "ok"
+    CANCELLED = "cancelled", _l("Cancelled"), "neutral"
 
 
 class ReceivableAge(Term):

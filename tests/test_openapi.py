@@ -224,6 +224,12 @@ def small_park(app, client, session):
             {"crop": cucumber.code, "grade": "grade1", "units": 2}]})
         ids["shipment_id"], ids["certificate_code"] = shipment["id"], shipment["certificate_code"]
         post(f"/api/v1/shipments/{ids['shipment_id']}/payments", {"paid_on": "2026-11-28", "amount": "2.00"})
+        from farm.inputs.sales import CertificateIn
+        from farm.models.sales import Shipment
+        from farm.services import certificates
+
+        certificates.issue_for_shipment(session, session.get(Shipment, ids["shipment_id"]), CertificateIn())
+        session.commit()
         post("/api/v1/losses", {"crop": cucumber.code, "grade": "grade1", "weight_kg": "0.5", "reason": "cull"})
         yield {"tokens": tokens, "ids": ids}
 

@@ -171,6 +171,12 @@ def json_body(model: type[Input]):
     return parse(model, data, strict=True)
 
 
+def query_id(name: str) -> int | None:
+    """A list's filter by a record's id (`?buyer=3`, `?worker=7`): None when absent; 422 unless a whole number of at
+    least 1."""
+    return query_int(name, 0, minimum=1) if request.args.get(name) else None
+
+
 def query_int(name: str, default: int, minimum: int = 0, maximum: int = 2_000_000_000) -> int:
     """A whole number from the query string, `default` when absent; 422 naming the parameter otherwise."""
     raw = request.args.get(name)

@@ -23,7 +23,7 @@ from farm.api import (
     listing,
     out,
     query_date,
-    query_int,
+    query_id,
     query_month,
     view,
 )
@@ -208,7 +208,7 @@ def create_job():
      query={"date": "YYYY-MM-DD, default today", "worker": "worker id"})
 def list_jobs():
     day = query_date("date") or clock.today()
-    worker_id = people.readable_worker(g.user, query_int("worker", 0, minimum=1) if request.args.get("worker") else None)
+    worker_id = people.readable_worker(g.user, query_id("worker"))
     return listing(people.jobs_on(request_session(), day, worker_id), JobOut)
 
 
@@ -257,7 +257,7 @@ def delete_job(job_id: int):
      about=PayrollAbout, tag="people", query={"month": "YYYY-MM, default this month", "worker": "worker id"})
 def payroll_list():
     month = query_month("month", default=clock.month_of(clock.today()))
-    worker_id = people.readable_worker(g.user, query_int("worker", 0, minimum=1) if request.args.get("worker") else None)
+    worker_id = people.readable_worker(g.user, query_id("worker"))
     db = request_session()
     pays = payroll.payroll(db, month, worker_id)
     names = dict(db.execute(people_names(list(pays))).all()) if pays else {}

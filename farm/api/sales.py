@@ -11,10 +11,24 @@ from flask_babel import lazy_gettext as _l
 from pydantic import Field, WithJsonSchema, computed_field
 
 from farm import clock, units
-from farm.api import Code, Kg, Money, Name, Out, Param, created, doc, json_body, listing, out, query_date, query_int
+from farm.api import (
+    Code,
+    Kg,
+    Money,
+    Name,
+    Out,
+    Param,
+    created,
+    doc,
+    json_body,
+    listing,
+    out,
+    query_date,
+    query_id,
+)
 from farm.db import request_session
 from farm.errors import Invalid
-from farm.inputs.sales import BuyerIn, LossIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
+from farm.inputs.sales import BuyerIn, CancelIn, LossIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
 from farm.permissions import allow
 from farm.services import sales, stock
 from farm.services.plantings import find_crop
@@ -105,8 +119,18 @@ class LineOut(Out):
     amount: Money
 
 
+class CancellationOut(Out):
+    """When and why a shipment was cancelled, and its lines as they were (they no longer take stock)."""
+
+    cancelled_at: dt.datetime
+    reason: str
+    payments_as_credit: bool
+    lines: list[dict]
+
+
 class ShipmentOut(Out):
-    """A shipment (送货单); `paid` counts payments up to the total, `credit` what was paid beyond it."""
+    """A shipment (送货单); `paid` counts payments up to the total, `credit` what was paid beyond it. A cancelled
+    one has no lines, status `cancelled`, and `cancellation` with its lines as they were."""
 
     id: int
     number: str
@@ -121,6 +145,7 @@ class ShipmentOut(Out):
     consumption_aid: bool
     certificate_code: str
     note: str
+    cancellation: CancellationOut | None = None
 
 
 class SourceOut(Out):
@@ -354,7 +379,7 @@ def shipment_create():
 @doc("Shipments, newest first", response=ShipmentOut, many=True, tag="sales",
      query={"from": "first day (YYYY-MM-DD)", "to": "day after the last (YYYY-MM-DD)", "buyer": "buyer id"})
 def shipment_list():
-    query = sales.shipments_query(query_date("from"), query_date("to"), query_int("buyer", 0) or None)
+    query = sales.shipments_query(query_date("from"), query_date("to"), query_id("buyer"))
     return listing(query, ShipmentOut, each=_settled)
 
 
@@ -364,6 +389,19 @@ def shipment_list():
 def shipment_detail(shipment_id: int):
     shipment = sales.get_shipment(request_session(), shipment_id)
     return out(ShipmentDetailOut, shipment, **_traced(shipment))
+
+
+@bp.post("/shipments/<int:shipment_id>/cancel")
+@allow("sales.manage")
+@doc("Cancel a shipment with a reason: its kilograms go back to the harvest lots they were taken from and the "
+     "record stays; one with payments answers 422 unless `payments_as_credit` keeps them as the buyer's credit",
+     body=CancelIn, response=ShipmentOut, tag="sales", errors={409: "already cancelled"})
+def shipment_cancel(shipment_id: int):
+    data = json_body(CancelIn)
+    db = request_session()
+    shipment = sales.cancel_shipment(db, shipment_id, data, g.user)
+    db.commit()
+    return out(ShipmentOut, shipment, **_settled(shipment))
 
 
 @bp.post("/shipments/<int:shipment_id>/payments")

@@ -1,15 +1,16 @@
-"""The public trace of a compliance certificate (承诺达标合格证): no login, nothing about a person."""
+"""The public trace of a compliance certificate (承诺达标合格证): no login, nothing about a person; and the log of
+certificates printed (managers)."""
 from __future__ import annotations
 
 from datetime import date
 
 from flask import Blueprint
 
-from farm.api import Kg, Out, doc, out
+from farm.api import Kg, Out, doc, listing, out, query_date
 from farm.db import request_session
 from farm.i18n import current_language
 from farm.permissions import PUBLIC, allow
-from farm.services import trace
+from farm.services import certificates, trace
 
 bp = Blueprint("trace", __name__)
 
@@ -52,7 +53,10 @@ class SprayOut(Out):
 
 
 class TraceOut(Out):
+    """`kind` is `shipment` or `batch` (a packed batch: `shipped_on` is the day it was packed)."""
+
     certificate_code: str
+    kind: str
     product: str
     producer: ProducerOut
     shipped_on: date
@@ -70,4 +74,33 @@ class TraceOut(Out):
      "harvest. No login; no person's name, phone or pay", response=TraceOut, tag="trace")
 def trace_(certificate_code: str):
     found = trace.trace(request_session(), certificate_code, current_language())
-    return out(TraceOut, found, certificate_code=found.code)
+    return out(TraceOut, found, certificate_code=found.code, kind="batch" if found.is_batch else "shipment")
+
+
+class CertificateIssueOut(Out):
+    """A certificate printed: its number, code, what it certifies (a shipment or a packing session), product,
+    weight, the day issued, who printed it and how; kept at least two years."""
+
+    id: int
+    number: str
+    certificate_code: str
+    shipment_id: int | None
+    packing_session_id: int | None
+    product: str
+    weight_kg: Kg
+    issued_on: date
+    layout: str
+    copies: int
+    basis: str
+    test_result: str
+    printed_by: str | None
+
+
+@bp.get("/certificates")
+@allow("sales.manage")
+@doc("The log of compliance certificates printed, newest first", response=CertificateIssueOut, many=True,
+     tag="trace", query={"from": "first day issued (YYYY-MM-DD)", "to": "day after the last (YYYY-MM-DD)"})
+def certificate_list():
+    query = certificates.issues_query(query_date("from"), query_date("to"))
+    return listing(query, CertificateIssueOut,
+                   each=lambda row: {"printed_by": row.printed_by.username if row.printed_by else None})

@@ -58,6 +58,7 @@ STEPS: list[Step] = [
     assets.add_assets,
     sales.add_sales,
     trace.add_producer,
+    trace.add_certificate_log,
 ]
 
 SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}

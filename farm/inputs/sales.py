@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, StringConstraints
 
@@ -105,3 +105,20 @@ class PaymentIn(Input):
     amount: Amount
     method: PaymentMethod = PaymentMethod.BANK
     note: Text = ""
+
+
+class CancelIn(Input):
+    """Cancelling a shipment: why (required), and whether payments made against it stay as the buyer's credit."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    payments_as_credit: bool = False
+
+
+class CertificateIn(Input):
+    """Printing a 承诺达标合格证: the layout (a label sheet or a single label), packages per line on the sheet, the
+    basis of the promise and an optional test result."""
+
+    layout: Literal["sheet", "single"] = "sheet"
+    copies: Annotated[int, Field(ge=1, le=200)] = 1
+    basis: Literal["promise", "internal", "self_test", "lab"] = "promise"
+    test: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""

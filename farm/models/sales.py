@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from farm import clock
@@ -22,6 +22,7 @@ from farm.models.base import Base, Money, Weight
 from farm.vocab import BuyerKind, Grade, LossReason, PackUnit, PaymentMethod
 
 if TYPE_CHECKING:
+    from farm.models.auth import User
     from farm.models.crops import Crop
     from farm.models.harvest import Harvest
     from farm.models.people import Worker
@@ -165,6 +166,12 @@ class Shipment(Base):
     payments: Mapped[list["ShipmentPayment"]] = relationship(
         back_populates="shipment", order_by="(ShipmentPayment.paid_on, ShipmentPayment.id)",
         cascade="all, delete-orphan")
+    cancellation: Mapped["ShipmentCancellation | None"] = relationship(
+        back_populates="shipment", cascade="all, delete-orphan")
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancellation is not None
 
 
 class ShipmentLine(Base):
@@ -244,3 +251,84 @@ class StockLock(Base):
     crop_id: Mapped[int] = mapped_column(ForeignKey("crops.id"), primary_key=True)
     grade: Mapped[str] = mapped_column(String(10), primary_key=True)
     changes: Mapped[int] = mapped_column(default=0)
+
+
+class ShipmentCancellation(Base):
+    """A shipment taken back: who, when, why, and its lines as they were (the allocations they held included).
+
+    Cancelling deletes the shipment's lines, so the database's stock totals give the kilograms back and the
+    harvest lots they came from are open again exactly as taken; `lines` keeps what was shipped, for the record.
+    `payments_as_credit`: payments made against it stay, counted as the buyer's credit.
+    """
+
+    __tablename__ = "shipment_cancellations"
+
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"), primary_key=True)
+    cancelled_at: Mapped[datetime] = mapped_column(default=clock.now)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    lines: Mapped[list] = mapped_column(JSON, default=list)
+    payments_as_credit: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    shipment: Mapped[Shipment] = relationship(back_populates="cancellation")
+
+
+class PackedBatch(Base):
+    """A packing session as a batch with its own 承诺达标合格证 and trace code.
+
+    Packing takes nothing out of the stock, so a batch's lineage is the first-in first-out lots that were on hand
+    of its crop and grade, harvested on or before its day, when the batch got its code (`PackedBatchSource`)."""
+
+    __tablename__ = "packed_batches"
+
+    packing_session_id: Mapped[int] = mapped_column(ForeignKey("packing_sessions.id", ondelete="CASCADE"),
+                                                    primary_key=True)
+    certificate_code: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    packing: Mapped[PackingSession] = relationship()
+    sources: Mapped[list["PackedBatchSource"]] = relationship(
+        order_by="PackedBatchSource.id", cascade="all, delete-orphan")
+
+
+class PackedBatchSource(Base):
+    """Kilograms of one harvest record in a packed batch."""
+
+    __tablename__ = "packed_batch_sources"
+    __table_args__ = (CheckConstraint("weight_kg > 0", name="weight_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("packed_batches.packing_session_id", ondelete="CASCADE"),
+                                          index=True)
+    harvest_id: Mapped[int] = mapped_column(ForeignKey("harvests.id"))
+    weight_kg: Mapped[Decimal] = mapped_column(Weight())
+
+
+class CertificateIssue(Base):
+    """One 承诺达标合格证 printed: its number, what it certifies (a shipment or a packed batch), product, weight,
+    the day issued, who printed it and how (layout, copies, basis, test result), so it can be printed again the
+    same. Kept at least `farm.services.certificates.RETENTION_YEARS`."""
+
+    __tablename__ = "certificate_issues"
+    __table_args__ = (
+        CheckConstraint("(shipment_id IS NULL) <> (packing_session_id IS NULL)", name="one_subject"),
+        CheckConstraint("copies > 0", name="copies_positive"),
+        Index("ix_certificate_issues_issued_on", "issued_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    certificate_code: Mapped[str] = mapped_column(String(32), index=True)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
+    packing_session_id: Mapped[int | None] = mapped_column(ForeignKey("packing_sessions.id"))
+    product: Mapped[str] = mapped_column(String(200))
+    weight_kg: Mapped[Decimal] = mapped_column(Weight())
+    issued_on: Mapped[date]
+    layout: Mapped[str] = mapped_column(String(10), default="sheet")
+    copies: Mapped[int] = mapped_column(default=1)
+    basis: Mapped[str] = mapped_column(String(20), default="promise")
+    test_result: Mapped[str] = mapped_column(String(100), default="")
+    printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    printed_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    printed_by: Mapped["User | None"] = relationship()

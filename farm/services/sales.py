@@ -9,6 +9,12 @@ with their lines and payments, and what buyers owe by age.
   of each crop and grade; a line beyond what is on hand is refused with how much is. Each line's amount is its
   weight × price rounded to the fen; the total is the sum of the lines. Its number is `S<YYYYMMDD>-<id>`, its
   certificate code random and unguessable (the public trace page is found by it).
+- A shipment is **cancelled** with a reason: its lines are deleted, so the kilograms go back to the very harvest
+  lots they were taken from (the allocation rows go with the lines and the database's stock totals follow), and
+  the shipment stays, with who cancelled it, when, why and its lines as they were (`ShipmentCancellation`). A
+  shipment with payments against it is refused unless those payments are kept as the buyer's credit.
+- A shipment dated before today takes only stock that was on hand that day: lots harvested by then and not taken
+  since (`stock.on_hand_on`); one dated after today is refused.
 - **Payments** are recorded against a shipment. What is paid on a shipment counts up to its total; what exceeds
   it is the buyer's credit. A shipment is `unpaid`, `partial` or `paid`.
 - **Receivables**: each shipment's open amount on a day by its age in days since shipped (0-30, 31-60, 61-90,
@@ -27,15 +33,24 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from farm import clock, units
-from farm.errors import Invalid, NotFound
-from farm.inputs.sales import BuyerIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
+from farm.errors import Conflict, Invalid, NotFound
+from farm.inputs.sales import BuyerIn, CancelIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
 from farm.models.crops import Crop
 from farm.models.people import Worker
-from farm.models.sales import Buyer, BuyerPrice, PackingSession, PackSize, Shipment, ShipmentLine, ShipmentPayment
+from farm.models.sales import (
+    Buyer,
+    BuyerPrice,
+    PackingSession,
+    PackSize,
+    Shipment,
+    ShipmentCancellation,
+    ShipmentLine,
+    ShipmentPayment,
+)
 from farm.services import payroll, privacy, settings, stock
 from farm.services.plantings import find_crop
 from farm.services.settings import SettingSpec, _decimal, _int
@@ -112,6 +127,9 @@ def record_packing(session: Session, data: PackingIn, user=None) -> PackingSessi
                          created_by_id=getattr(user, "id", None))
     session.add(row)
     session.flush()
+    from farm.services import trace  # trace reads sales; the batch's code and lineage are fixed as it is packed
+
+    trace.batch_of(session, row.id)
     return row
 
 
@@ -305,10 +323,10 @@ def create_shipment(session: Session, data: ShipmentIn, user=None, confirm_far_p
         wanted[(p.crop.id, p.grade)] += p.weight_kg
     errors = {}
     for p in planned:
-        have = stock.on_hand(session, p.crop.id, p.grade)
+        have = stock.on_hand_on(session, p.crop.id, p.grade, day)
         if wanted[(p.crop.id, p.grade)] > have:
             errors[_field(p.index, "weight_kg")] = stock.shortage_message(p.crop, p.grade, have,
-                                                                          wanted[(p.crop.id, p.grade)])
+                                                                          wanted[(p.crop.id, p.grade)], day)
     if errors:
         raise Invalid(next(iter(errors.values())), errors)
     shipment = Shipment(number=f"new-{secrets.token_hex(8)}", buyer_id=buyer.id, day=day,
@@ -318,7 +336,7 @@ def create_shipment(session: Session, data: ShipmentIn, user=None, confirm_far_p
         line = ShipmentLine(crop_id=p.crop.id, grade=p.grade, weight_kg=p.weight_kg, units=p.units,
                             pack_size_id=p.pack_size_id, price_per_kg=p.price_per_kg,
                             list_price_per_kg=p.list_price_per_kg, amount=p.amount)
-        line.allocations = stock.allocations_of(stock.allocate(session, p.crop.id, p.grade, p.weight_kg))
+        line.allocations = stock.allocations_of(stock.allocate(session, p.crop.id, p.grade, p.weight_kg, day))
         shipment.lines.append(line)
     session.add(shipment)
     session.flush()
@@ -341,7 +359,8 @@ def get_shipment(session: Session, shipment_id: int) -> Shipment:
 def shipments_query(since: date | None = None, until: date | None = None, buyer_id: int | None = None) -> Select:
     """Shipments from `since` (inclusive) to `until` (exclusive), of one buyer or all, newest first."""
     query = select(Shipment).options(selectinload(Shipment.lines).selectinload(ShipmentLine.crop),
-                                     selectinload(Shipment.payments), selectinload(Shipment.buyer))
+                                     selectinload(Shipment.payments), selectinload(Shipment.buyer),
+                                     selectinload(Shipment.cancellation))
     if since:
         query = query.where(Shipment.day >= since)
     if until:
@@ -357,6 +376,7 @@ class Settled:
 
     received: Decimal
     total: Decimal
+    cancelled: bool = False
 
     @property
     def paid(self) -> Decimal:
@@ -372,20 +392,27 @@ class Settled:
 
     @property
     def status(self) -> ShipmentStatus:
+        if self.cancelled:
+            return ShipmentStatus.CANCELLED
         if self.paid <= 0:
             return ShipmentStatus.UNPAID
         return ShipmentStatus.PAID if self.paid >= self.total else ShipmentStatus.PARTIAL
 
 
 def settled(shipment: Shipment, on: date | None = None) -> Settled:
-    """How far a shipment is paid (by payments made on or before `on`, when given)."""
+    """How far a shipment is paid (by payments made on or before `on`, when given). A cancelled shipment owes
+    nothing: what was paid on it is the buyer's credit."""
     received = sum((p.amount for p in shipment.payments if on is None or p.paid_on <= on), ZERO)
-    return Settled(received, shipment.total)
+    return Settled(received, ZERO if shipment.cancelled else shipment.total, shipment.cancelled)
 
 
 def record_payment(session: Session, shipment_id: int, data: PaymentIn, user=None) -> ShipmentPayment:
     """Money received against a shipment; more than is owed is kept, and counts as the buyer's credit."""
     shipment = get_shipment(session, shipment_id)
+    if shipment.cancelled:
+        msg = _l("Shipment %(number)s was cancelled; record the payment against another shipment of the buyer.",
+                 number=shipment.number)
+        raise Conflict(msg, {"amount": msg})
     if data.paid_on > clock.today():
         msg = _l("A payment cannot be dated after today.")
         raise Invalid(msg, {"paid_on": msg})
@@ -398,8 +425,36 @@ def record_payment(session: Session, shipment_id: int, data: PaymentIn, user=Non
 
 
 def today_shipments(session: Session, day: date | None = None) -> list[Shipment]:
-    return list(session.scalars(shipments_query(day or clock.today(), None).where(
-        Shipment.day == (day or clock.today()))))
+    """The day's shipments that were not cancelled."""
+    return [s for s in session.scalars(shipments_query(day or clock.today(), None).where(
+        Shipment.day == (day or clock.today()))) if not s.cancelled]
+
+
+def cancel_shipment(session: Session, shipment_id: int, data: CancelIn, user=None) -> Shipment:
+    """Take a shipment back (see the module's docstring): its kilograms return to the lots they came from, the
+    record stays with the reason and who. Conflict when it is already cancelled; Invalid when payments were made
+    against it and are not to be kept as the buyer's credit."""
+    shipment = get_shipment(session, shipment_id)
+    if shipment.cancelled:
+        msg = _l("Shipment %(number)s is already cancelled.", number=shipment.number)
+        raise Conflict(msg, {"reason": msg})
+    received = sum((p.amount for p in shipment.payments), ZERO)
+    if received > 0 and not data.payments_as_credit:
+        msg = _l("%(amount)s 元 was paid against shipment %(number)s. Cancel it only keeping that money as "
+                 "%(buyer)s's credit, or it stays as it is.", amount=units.fen(received), number=shipment.number,
+                 buyer=shipment.buyer.name)
+        raise Invalid(msg, {"payments_as_credit": msg}, code="has_payments")
+    stock.lock(session, [(line.crop_id, line.grade) for line in shipment.lines])
+    kept = [{"crop": line.crop.code, "grade": line.grade, "weight_kg": str(line.weight_kg), "units": line.units,
+             "price_per_kg": str(line.price_per_kg), "amount": str(line.amount),
+             "allocations": [{"harvest_id": a.harvest_id, "weight_kg": str(a.weight_kg)} for a in line.allocations]}
+            for line in shipment.lines]
+    shipment.cancellation = ShipmentCancellation(cancelled_at=clock.now(), cancelled_by_id=getattr(user, "id", None),
+                                                 reason=data.reason, lines=kept,
+                                                 payments_as_credit=data.payments_as_credit)
+    shipment.lines.clear()  # the lines and their allocations go; the triggers give the stock totals back
+    session.flush()
+    return shipment
 
 
 # --- receivables --------------------------------------------------------------------------------------
@@ -443,9 +498,12 @@ def receivables(session: Session, on: date | None = None, buyer_id: int | None =
     paid = (select(ShipmentPayment.shipment_id, func.sum(ShipmentPayment.amount).label("received"))
             .where(ShipmentPayment.paid_on <= on).group_by(ShipmentPayment.shipment_id).subquery())
     received = func.coalesce(paid.c.received, 0)
-    query = (select(Shipment.buyer_id, Shipment.day, Shipment.total, received)
+    # A cancelled shipment owes nothing; what was paid on it is credit.
+    owed = case((ShipmentCancellation.shipment_id.is_not(None), 0), else_=Shipment.total)
+    query = (select(Shipment.buyer_id, Shipment.day, owed, received)
              .outerjoin(paid, paid.c.shipment_id == Shipment.id)
-             .where(Shipment.day <= on, Shipment.total != received))
+             .outerjoin(ShipmentCancellation, ShipmentCancellation.shipment_id == Shipment.id)
+             .where(Shipment.day <= on, owed != received))
     if buyer_id:
         query = query.where(Shipment.buyer_id == buyer_id)
     found: dict[int, Receivable] = {}

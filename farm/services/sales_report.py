@@ -122,7 +122,7 @@ class SalesReport:
 
 def default_range() -> tuple[date, date]:
     """This month in the park's days."""
-    return clock.month_range(clock.month_of(clock.today()))
+    return clock.this_month()
 
 
 def _sums():

@@ -42,7 +42,7 @@ from farm.vocab import Grade
 
 ZERO = Decimal("0.000")
 
-__all__ = ["StockRow", "Lot", "Source", "sources", "lock", "stock", "on_hand", "allocate", "record_loss", "check_harvest_change",
+__all__ = ["StockRow", "Lot", "Source", "sources", "lock", "stock", "on_hand", "on_hand_on", "allocate", "record_loss", "check_harvest_change",
            "shortage_message", "grade_of"]
 
 
@@ -148,34 +148,55 @@ def on_hand(session: Session, crop_id: int, grade: str) -> Decimal:
     return harvested - shipped - lost
 
 
-def shortage_message(crop: Crop, grade: str, have: Decimal, wanted: Decimal):
-    """The message for taking more than is on hand: how much there is."""
+def shortage_message(crop: Crop, grade: str, have: Decimal, wanted: Decimal, day: date | None = None):
+    """The message for taking more than is on hand: how much there is (on `day`, for a change dated before today)."""
+    if day is not None and day < clock.today():
+        return _l("Only %(have)s kg of %(crop)s, %(grade)s, harvested by %(day)s is still on hand "
+                  "(%(wanted)s kg asked for).", have=units.kg(max(have, ZERO)), crop=crop.name_zh,
+                  grade=Grade(grade).label, day=day.isoformat(), wanted=units.kg(wanted))
     return _l("Only %(have)s kg of %(crop)s, %(grade)s, is on hand (%(wanted)s kg asked for).",
               have=units.kg(max(have, ZERO)), crop=crop.name_zh, grade=Grade(grade).label, wanted=units.kg(wanted))
 
 
 # --- first in, first out --------------------------------------------------------------------------------
 
-def _open_lots(session: Session, crop_id: int, grade: str):
-    """(harvest id, open kg) of the crop and grade's harvests with kilograms left, oldest first."""
+def _open_lots(session: Session, crop_id: int, grade: str, until: date | None = None):
+    """(harvest id, open kg) of the crop and grade's harvests with kilograms left, oldest first; with `until`, only
+    those harvested on or before that park day."""
     used = (select(func.coalesce(func.sum(StockAllocation.weight_kg), 0))
             .where(StockAllocation.harvest_id == Harvest.id).correlate(Harvest).scalar_subquery())
     query = (select(Harvest.id, Harvest.weight_kg - used)
              .where(Harvest.crop_id == crop_id, Harvest.grade == grade, Harvest.voided_at.is_(None),
                     Harvest.weight_kg > used)
              .order_by(Harvest.harvested_at, Harvest.id))
+    if until is not None:
+        query = query.where(Harvest.day <= until)
     return session.execute(query)
 
 
-def allocate(session: Session, crop_id: int, grade: str, weight_kg: Decimal) -> list[Lot]:
-    """The lots `weight_kg` of a crop and grade is taken from, oldest harvest first. The caller holds the lock and
-    has checked what is on hand; lots that cannot cover the weight (a lineage that no longer adds up) are Invalid."""
+def on_hand_on(session: Session, crop_id: int, grade: str, day: date) -> Decimal:
+    """Kilograms of a crop in a grade that a change dated `day` may take: what is on hand now, and of it only the
+    open lots harvested by that day (a back-dated shipment cannot take what was picked after it, nor what a later
+    shipment already took). For today it is simply what is on hand."""
+    have = on_hand(session, crop_id, grade)
+    if day >= clock.today():
+        return have
+    open_then = sum((units.kg(kg) for _id, kg in _open_lots(session, crop_id, grade, day)), ZERO)
+    return min(have, open_then)
+
+
+def allocate(session: Session, crop_id: int, grade: str, weight_kg: Decimal, until: date | None = None) -> list[Lot]:
+    """The lots `weight_kg` of a crop and grade is taken from, oldest harvest first (with `until`, only lots
+    harvested by that day). The caller holds the lock and has checked what is on hand (`on_hand_on`); lots that
+    cannot cover the weight (a lineage that no longer adds up) are Invalid."""
     wanted = units.kg(weight_kg)
     lots: list[Lot] = []
-    for harvest_id, open_kg in _open_lots(session, crop_id, grade):
+    for harvest_id, open_kg in _open_lots(session, crop_id, grade, until):
         if wanted <= 0:
             break
         take = min(units.kg(open_kg), wanted)
+        if take <= 0:  # SQLite subtracts in floating point: a spent lot may show a few micrograms open
+            continue
         lots.append(Lot(harvest_id, take))
         wanted -= take
     if wanted > 0:
@@ -231,13 +252,13 @@ def record_loss(session: Session, data: LossIn, user=None) -> Loss:
         msg = _l("A loss cannot be recorded for a day that has not come yet.")
         raise Invalid(msg, {"date": msg})
     lock(session, [(crop.id, grade)])
-    have = on_hand(session, crop.id, grade)
+    have = on_hand_on(session, crop.id, grade, day)
     if data.weight_kg > have:
-        msg = shortage_message(crop, grade, have, data.weight_kg)
+        msg = shortage_message(crop, grade, have, data.weight_kg, day)
         raise Invalid(msg, {"weight_kg": msg})
     loss = Loss(day=day, crop_id=crop.id, grade=grade, weight_kg=units.kg(data.weight_kg), reason=data.reason,
                 note=data.note, created_by_id=getattr(user, "id", None))
-    loss.allocations = allocations_of(allocate(session, crop.id, grade, data.weight_kg))
+    loss.allocations = allocations_of(allocate(session, crop.id, grade, data.weight_kg, day))
     session.add(loss)
     session.flush()
     return loss

@@ -1,4 +1,11 @@
-"""Where a shipment's vegetables came from: the 承诺达标合格证 (compliance certificate) and the public trace.
+"""Where a shipment's (or a packed batch's) vegetables came from: the 承诺达标合格证 (compliance certificate) and
+the public trace.
+
+A packed batch (a packing session) gets its own certificate code when it is packed (`batch_of`; sessions packed
+before batches had codes get theirs the first time one is asked for).
+Packing takes nothing out of the stock, so its lineage is fixed then: the lots of its crop and grade harvested on
+or before its day, oldest first, that neither a shipment nor another batch has taken (a harvest's kilograms in
+batches and in shipments are taken to be the same first kilograms, so the larger of the two counts as used).
 
 A shipment's certificate code opens its trace: the product, the producer (from the park's settings), the day it
 was shipped, the harvest records its kilograms were taken from (first in, first out: the allocation rows of
@@ -21,11 +28,21 @@ from sqlalchemy.orm import Session
 
 from farm import units
 from farm.errors import Invalid, NotFound
-from farm.models.crops import Crop
+from farm.models.crops import Crop, Planting
+from farm.models.harvest import Harvest
 from farm.models.park import Greenhouse
-from farm.models.sales import Shipment, ShipmentLine
+from farm.models.sales import (
+    PackedBatch,
+    PackedBatchSource,
+    PackingSession,
+    Shipment,
+    ShipmentCancellation,
+    ShipmentLine,
+    StockAllocation,
+)
 from farm.services import park as park_service
 from farm.services import settings, sprays, stock
+from farm.services.sales import certificate_code
 from farm.services.settings import SettingSpec
 from farm.vocab import Grade
 
@@ -120,14 +137,19 @@ class Trace:
     """Everything the certificate and the public page show about one shipment."""
 
     code: str
-    shipment_id: int
+    shipment_id: int | None
     number: str
-    shipped_on: date
+    shipped_on: date  # the day shipped, or packed for a batch
     producer: Producer
     products: list[Product]
     sources: list[Source] = field(default_factory=list)
     sprays: list[SprayLine] = field(default_factory=list)
     spray_days: int = 30
+    packing_session_id: int | None = None
+
+    @property
+    def is_batch(self) -> bool:
+        return self.packing_session_id is not None
 
     @property
     def product(self) -> str:
@@ -147,15 +169,22 @@ def _crop_name(zh: str, en: str, language: str) -> str:
     return en if language == "en" else zh
 
 
+def _unknown(value: str) -> NotFound:
+    msg = _l("No certificate has the code %(code)s.", code=value[:CODE_MAX])
+    return NotFound(msg, {"certificate_code": _l("Unknown certificate code.")})
+
+
 def find_shipment(session: Session, code: str) -> Shipment:
-    """The shipment with this certificate code, or NotFound (also for a code no shipment could have)."""
+    """The shipment with this certificate code, or NotFound (also for a code no shipment could have, and for a
+    cancelled shipment: its produce never left under that certificate)."""
     value = (code or "").strip()
     shipment = None
     if value and len(value) <= CODE_MAX:
-        shipment = session.scalar(select(Shipment).where(Shipment.certificate_code == value))
+        shipment = session.scalar(
+            select(Shipment).outerjoin(ShipmentCancellation, ShipmentCancellation.shipment_id == Shipment.id)
+            .where(Shipment.certificate_code == value, ShipmentCancellation.shipment_id.is_(None)))
     if shipment is None:
-        msg = _l("No certificate has the code %(code)s.", code=value[:CODE_MAX])
-        raise NotFound(msg, {"certificate_code": _l("Unknown certificate code.")})
+        raise _unknown(value)
     return shipment
 
 
@@ -218,6 +247,88 @@ def trace_of(session: Session, shipment: Shipment, language: str = "zh_CN") -> T
                  sprays=_sprays(session, sources, window), spray_days=window)
 
 
+# --- packed batches ----------------------------------------------------------------------------------
+
+def _batch_lineage(session: Session, packing: PackingSession) -> list[PackedBatchSource]:
+    """The lots a packed batch came from (see the module's docstring)."""
+    allocated = (select(func.coalesce(func.sum(StockAllocation.weight_kg), 0))
+                 .where(StockAllocation.harvest_id == Harvest.id).correlate(Harvest).scalar_subquery())
+    batched = (select(func.coalesce(func.sum(PackedBatchSource.weight_kg), 0))
+               .where(PackedBatchSource.harvest_id == Harvest.id).correlate(Harvest).scalar_subquery())
+    rows = session.execute(
+        select(Harvest.id, Harvest.weight_kg, allocated, batched)
+        .where(Harvest.crop_id == packing.crop_id, Harvest.grade == packing.grade, Harvest.voided_at.is_(None),
+               Harvest.day <= packing.day, Harvest.weight_kg > allocated)
+        .order_by(Harvest.harvested_at, Harvest.id))
+    wanted = units.kg(packing.weight_kg)
+    found = []
+    for harvest_id, weight, used, in_batches in rows:
+        if wanted <= 0:
+            break
+        free = units.kg(weight) - max(units.kg(used), units.kg(in_batches))
+        if free <= 0:
+            continue
+        take = min(free, wanted)
+        found.append(PackedBatchSource(harvest_id=harvest_id, weight_kg=take))
+        wanted -= take
+    return found
+
+
+def batch_of(session: Session, packing_session_id: int) -> PackedBatch:
+    """The packed batch of a packing session, given its certificate code and lineage the first time (NotFound for
+    an unknown session)."""
+    packing = session.get(PackingSession, packing_session_id) if 0 < packing_session_id < 2**31 else None
+    if packing is None:
+        raise NotFound(_l("There is no packing session %(id)s.", id=packing_session_id))
+    batch = session.get(PackedBatch, packing.id)
+    if batch is None:
+        batch = PackedBatch(packing_session_id=packing.id, certificate_code=certificate_code())
+        batch.sources = _batch_lineage(session, packing)
+        session.add(batch)
+        session.flush()
+    return batch
+
+
+def _batch_sources(session: Session, batch: PackedBatch, language: str) -> list[Source]:
+    summed: dict[tuple, Decimal] = defaultdict(Decimal)
+    rows = session.execute(
+        select(Harvest.day, Greenhouse.code, Crop.code, Planting.variety, PackedBatchSource.weight_kg)
+        .join(Harvest, Harvest.id == PackedBatchSource.harvest_id)
+        .join(Greenhouse, Greenhouse.id == Harvest.greenhouse_id)
+        .join(Planting, Planting.id == Harvest.planting_id)
+        .join(Crop, Crop.id == Harvest.crop_id)
+        .where(PackedBatchSource.batch_id == batch.packing_session_id))
+    for day, greenhouse, crop, variety, kg in rows:
+        summed[(day, greenhouse, crop, variety or "")] += units.kg(kg)
+    names = {c.code: c.display_name(language) for c in session.scalars(
+        select(Crop).where(Crop.code.in_({crop for _day, _gh, crop, _v in summed})))} if summed else {}
+    return [Source(greenhouse, names[crop], variety, day, units.kg(kg))
+            for (day, greenhouse, crop, variety), kg in sorted(summed.items())]
+
+
+def trace_of_batch(session: Session, batch: PackedBatch, language: str = "zh_CN") -> Trace:
+    """The trace of a packed batch: its crop and grade, packed weight and units, and the lots it came from."""
+    packing = batch.packing
+    crop = packing.crop
+    window = settings.get(session, SPRAY_WINDOW.key)
+    sources = _batch_sources(session, batch, language)
+    product = Product(_crop_name(crop.name_zh, crop.name_en, language), packing.grade,
+                      str(Grade(packing.grade).label), units.kg(packing.weight_kg), packing.units)
+    return Trace(code=batch.certificate_code, shipment_id=None, number=f"P{packing.day:%Y%m%d}-{packing.id:04d}",
+                 shipped_on=packing.day, producer=producer(session, packing.day), products=[product],
+                 sources=sources, sprays=_sprays(session, sources, window), spray_days=window,
+                 packing_session_id=packing.id)
+
+
 def trace(session: Session, code: str, language: str = "zh_CN") -> Trace:
-    """The public trace of the certificate `code`; NotFound for a code no shipment has."""
-    return trace_of(session, find_shipment(session, code), language)
+    """The public trace of the certificate `code` (a shipment's or a packed batch's); NotFound for any other."""
+    value = (code or "").strip()
+    try:
+        return trace_of(session, find_shipment(session, value), language)
+    except NotFound:
+        batch = session.scalar(select(PackedBatch).where(PackedBatch.certificate_code == value)) \
+            if value and len(value) <= CODE_MAX else None
+        if batch is None:
+            raise _unknown(value) from None
+        return trace_of_batch(session, batch, language)
+

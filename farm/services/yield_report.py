@@ -62,7 +62,7 @@ def _ratio(part: Decimal, whole: Decimal, step: Decimal) -> Decimal:
 
 def default_range() -> tuple[date, date]:
     """This month in the park's days: its first day and the first day of the next."""
-    return clock.month_range(clock.month_of(clock.today()))
+    return clock.this_month()
 
 
 def check_range(since: date, until: date) -> None:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Callable
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from farm import clock
 from farm.db import request_session
 from farm.errors import DomainError
 from farm.inputs import parse
@@ -19,6 +21,15 @@ def public_url(endpoint: str, **values) -> str:
     FARM_PUBLIC_URL, never the host this request came in at nor anything in the query, so a label printed from a
     link someone sent cannot point phones elsewhere."""
     return current_app.config["FARM"].public_url + url_for(endpoint, **values)
+
+
+def report_args(default: tuple[date, date], by: str = "day") -> tuple[date, date, str, dict]:
+    """A report's `from`, `to` and `by` from the query string (the range `default` when left out), with the values
+    to show back in its form; Invalid naming every bad day."""
+    values = {"from": request.args.get("from") or default[0].isoformat(),
+              "to": request.args.get("to") or default[1].isoformat(), "by": request.args.get("by") or by}
+    since, until = clock.parse_range(values["from"], values["to"], required=True)
+    return since, until, values["by"], values
 
 
 def form_input(model, **extra):

@@ -7,14 +7,14 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from farm import clock, units
+from farm import units
 from farm.db import request_session
-from farm.errors import DomainError, Invalid
+from farm.errors import DomainError
 from farm.i18n import current_language
 from farm.permissions import allow
 from farm.services import yield_report
 from farm.vocab import Grade, YieldGrouping
-from farm.web import REPORTS, field_errors, nav
+from farm.web import REPORTS, field_errors, nav, report_args
 from farm.web.exports import export_format, send_table
 
 bp = Blueprint("reports", __name__)
@@ -32,20 +32,8 @@ def _groupings() -> dict[str, str]:
 
 
 def _yield_args():
-    """The report's range and grouping from the query string (default: this month by day); Invalid naming every
-    bad day."""
-    since, until = yield_report.default_range()
-    values = {"from": request.args.get("from") or since.isoformat(), "to": request.args.get("to") or until.isoformat(),
-              "by": request.args.get("by") or "day"}
-    fields, parsed = {}, {}
-    for name in ("from", "to"):
-        try:
-            parsed[name] = clock.parse_day(values[name], name, required=True)
-        except Invalid as exc:
-            fields.update(exc.fields)
-    if fields:
-        raise Invalid(_l("Some fields are not valid."), fields)
-    return parsed["from"], parsed["to"], values["by"], values
+    """The report's range and grouping from the query string (default: this month by day)."""
+    return report_args(yield_report.default_range())
 
 
 @bp.get("/reports/yield")

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from farm import clock, units
 from farm.db import request_session
 from farm.inputs import parse
-from farm.inputs.sales import BuyerIn, LossIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
+from farm.inputs.sales import BuyerIn, CancelIn, LossIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
 from farm.permissions import allow
 from farm.services import crops, sales, settings, stock
 from farm.services.harvest import worker_choices
@@ -18,6 +18,8 @@ from farm.services.park import get_park
 from farm.vocab import BuyerKind, Grade, LossReason, PackUnit, PaymentMethod, ReceivableAge
 from farm.web import PARK, FormState, act_and_redirect, form_action, form_input, nav
 from farm.web.dashboard import panel
+from farm.web.exports import export_format, send_table
+from farm.web.trace import BASIS_LABELS
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
 nav("sales.index", _l("Stock and sales"), PARK, 40)
@@ -66,15 +68,14 @@ def index():
 @allow("reports.read")
 def shipments():
     db = request_session()
-    since = clock.parse_day(request.args.get("from"), "from")
-    until = clock.parse_day(request.args.get("to"), "to")
+    since, until = clock.parse_range(request.args.get("from"), request.args.get("to"))
     buyer_id = request.args.get("buyer", type=int)
     if since is None and until is None:
         since = clock.today().replace(day=1)
     rows = list(db.scalars(sales.shipments_query(since, until, buyer_id)))
     return render_template("sales/shipments.html", rows=rows, settled=sales.settled, since=since, until=until,
                            buyer_id=buyer_id, buyers=sales.list_buyers(db),
-                           total=sum((s.total for s in rows), 0),
+                           total=sum((s.total for s in rows if not s.cancelled), 0),
                            weight=sum((line.weight_kg for s in rows for line in s.lines), 0))
 
 
@@ -132,6 +133,21 @@ def shipment_note(shipment_id: int):
     with force_locale("zh_CN"):  # the note is a Chinese document whatever the interface language
         grades = {grade.value: grade.label for grade in Grade}
     return render_template("sales/note.html", shipment=s, park=get_park(db), grades_zh=grades)
+
+
+@bp.post("/shipments/<int:shipment_id>/cancel")
+@allow("sales.manage")
+def shipment_cancel(shipment_id: int):
+    db = request_session()
+    sales.get_shipment(db, shipment_id)
+
+    def do():
+        form = request.form.to_dict()
+        form["payments_as_credit"] = "1" if form.get("payments_as_credit") else "0"
+        shipment = sales.cancel_shipment(db, shipment_id, parse(CancelIn, form), g.user)
+        return _("Shipment %(number)s cancelled; its produce is back in stock.", number=shipment.number)
+
+    return act_and_redirect(do, url_for("sales.shipment", shipment_id=shipment_id))
 
 
 @bp.post("/shipments/<int:shipment_id>/payments")
@@ -225,6 +241,7 @@ def packing():
     db = request_session()
     since = clock.today().replace(day=1)
     return render_template("sales/packing.html", sessions=list(db.scalars(sales.packing_sessions(db, since))),
+                           bases=BASIS_LABELS,
                            sizes=sales.pack_sizes(db), crop_options=_crop_options(db), grades=Grade.choices(),
                            units=PackUnit.choices(), workers=worker_choices(db), today=clock.today(), since=since)
 
@@ -281,3 +298,19 @@ def receivables():
     rows = sales.receivables(db, on)
     return render_template("sales/receivables.html", rows=rows, totals=sales.receivable_totals(rows), on=on,
                            ages=list(ReceivableAge), payment_days=settings.get(db, "sales.payment_days", on))
+
+
+@bp.get("/receivables/export")
+@allow("reports.read")
+def receivables_export():
+    fmt = export_format()
+    db = request_session()
+    on = clock.parse_day(request.args.get("on"), "on", default=clock.today())
+    ages = list(ReceivableAge)
+    headers = [_("Buyer"), _("Consumption aid (消费帮扶)"), *[a.label for a in ages], _("Outstanding (yuan)"),
+               _("Overdue (yuan)"), _("Credit (yuan)"), _("Oldest unpaid shipment")]
+    rows = [[r.buyer, _("Yes") if r.consumption_aid else "", *[r.buckets[a.value] for a in ages], r.outstanding,
+             r.overdue, r.credit, r.oldest] for r in sales.receivables(db, on)]
+    width = len(ages)
+    return send_table(f"receivables-{on.isoformat()}", _("Receivables"), headers, rows, fmt,
+                      total_columns=tuple(range(2, 2 + width + 3)))

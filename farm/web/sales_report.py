@@ -7,14 +7,13 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from farm import clock
 from farm.db import request_session
-from farm.errors import DomainError, Invalid
+from farm.errors import DomainError
 from farm.i18n import current_language
 from farm.permissions import allow
 from farm.services import sales_report, workbook
 from farm.vocab import SalesGrouping
-from farm.web import REPORTS, field_errors, nav
+from farm.web import REPORTS, field_errors, nav, report_args
 from farm.web.exports import CSV, download, export_format
 
 bp = Blueprint("sales_report", __name__)
@@ -23,18 +22,7 @@ nav("sales_report.sales", _l("Sales report"), REPORTS, 31)
 
 def _args():
     """The report's range and grouping from the query string (default: this month by day)."""
-    since, until = sales_report.default_range()
-    values = {"from": request.args.get("from") or since.isoformat(), "to": request.args.get("to") or until.isoformat(),
-              "by": request.args.get("by") or "day"}
-    fields, parsed = {}, {}
-    for name in ("from", "to"):
-        try:
-            parsed[name] = clock.parse_day(values[name], name, required=True)
-        except Invalid as exc:
-            fields.update(exc.fields)
-    if fields:
-        raise Invalid(_l("Some fields are not valid."), fields)
-    return parsed["from"], parsed["to"], values["by"], values
+    return report_args(sales_report.default_range())
 
 
 @bp.get("/reports/sales")
