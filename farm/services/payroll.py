@@ -314,9 +314,10 @@ def _gather(session: Session, month: str, worker_id: int | None = None):
     return work, picked, adjustments
 
 
-def compute(session: Session, month: str, worker_id: int | None = None) -> dict[int, WorkerPay]:
-    """The month's pay per worker as the records stand now (ignores whether the month is closed)."""
-    rates = load_rates(session)
+def compute(session: Session, month: str, worker_id: int | None = None, rates: Rates | None = None) -> dict[int, WorkerPay]:
+    """The month's pay per worker as the records stand now (ignores whether the month is closed); `rates`: the
+    rates already loaded, when several months are priced at once."""
+    rates = rates or load_rates(session)
     work, picked, adjustments = _gather(session, month, worker_id)
     return price(work, picked, adjustments, rates.wage, rates.piece, rates.crate.at)
 
@@ -369,15 +370,16 @@ def _totals(session: Session, months: Iterable[str], worker_ids: Iterable[int] |
             query = query.where(PayrollLine.worker_id.in_(sorted(wanted)))
         for *key, amount in session.execute(query):
             out[tuple(key) if by_month else key[0]] += fen(amount)
+    rates = load_rates(session) if len(closed_months) < len(months) else None
     for month in months:
         if month in closed_months:
             continue
         if wanted is not None and len(wanted) <= 20:
             pays: dict[int, WorkerPay] = {}
             for worker_id in sorted(wanted):
-                pays.update(compute(session, month, worker_id))
+                pays.update(compute(session, month, worker_id, rates))
         else:
-            pays = compute(session, month)
+            pays = compute(session, month, rates=rates)
         for worker_id, pay in pays.items():
             if wanted is None or worker_id in wanted:
                 out[(worker_id, month) if by_month else worker_id] += pay.total
