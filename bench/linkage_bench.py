@@ -6,6 +6,7 @@ fourth quarter, and this year's (this month open, computed by the payroll), for 
 
     .venv/bin/python bench/linkage_bench.py                     # a SQLite file in a temporary folder
     .venv/bin/python bench/linkage_bench.py postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/linkage_bench.py --big sqlite:////tmp/big.db    # a big park filled before
 (with a PostgreSQL URL it creates and drops a scratch database next to the one named)
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.livelihoods_data import fill  # noqa: E402
@@ -26,6 +28,7 @@ from bench.scratch import scratch_urls  # noqa: E402
 from farm import clock, create_app  # noqa: E402
 from farm.config import Config  # noqa: E402
 from farm.db import Database  # noqa: E402
+from farm.models.auth import User  # noqa: E402
 from farm.services import linkage, users  # noqa: E402
 
 REPEAT = 5
@@ -33,21 +36,27 @@ NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
 
 
 def main() -> int:
-    base = sys.argv[1] if len(sys.argv) > 1 else None
+    args = sys.argv[1:]
+    big = None
+    if "--big" in args:  # a big park already filled by bench/livelihoods_data.py for 2026-11-28
+        at = args.index("--big")
+        big, args = args[at + 1], args[:at] + args[at + 2:]
+    base = args[0] if args else None
     clock.freeze(NOW)
     today = clock.today()
     last, this = today.year - 1, today.year
     with tempfile.TemporaryDirectory() as tmp:
         urls, drop = scratch_urls(base, Path(tmp), ("big",))
         try:
-            url = urls[0]
+            url = big or urls[0]
             started = time.perf_counter()
-            counts = fill(url, today)
+            counts = "filled before" if big else fill(url, today)
             print(f"linkage benchmark on {make_url(url).get_backend_name()}, median of {REPEAT} runs; big park "
                   f"{counts} in {time.perf_counter() - started:.0f} s", flush=True)
             database = Database(url)
             with database.session_scope() as s:
-                users.create_user(s, "bench-boss", "manager", "bench-pass-1")
+                if s.scalar(select(User.id).where(User.username == "bench-boss")) is None:
+                    users.create_user(s, "bench-boss", "manager", "bench-pass-1")
             app = create_app(Config.from_env(env={}, database_url=url, secret_key="bench",
                                              instance_path=tempfile.mkdtemp()), database)
             client = app.test_client()

@@ -8,7 +8,8 @@ workers was present on a job on some day of the period. The report sums, per vil
 - land transferred: the mu of the contracts in force in the period; rent paid: the payments made in the period;
 - people employed: workers present on at least one day of the period, of which from lifted or monitored
   households; worker-days: the days each worker was present, summed;
-- wages paid: the payroll of the period's months (farm.services.payroll: a closed month from its stored lines);
+- wages paid: the payroll of the period's months (farm.services.payroll.totals: a closed month from its stored
+  lines; the same totals the households' incomes add up);
 - the linked households' income from the park (their rent and their workers' wages in the period), on average
   per linked household and per member;
 - the linked households below the monitoring line and in the band above it, by the year's incomes and by the
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 from farm import clock
 from farm.errors import Invalid
 from farm.models.land import Household, LandContract, Parcel
-from farm.models.people import Assignment, PayrollLine, PayrollMonth, Worker
+from farm.models.people import Assignment, Worker
 from farm.services import livelihoods, payroll
 from farm.units import fen
 from farm.vocab import ContractStatus, HouseholdStatus, IncomeBand, label
@@ -222,24 +223,10 @@ def days_by_worker(session: Session, p: Period) -> dict[int, int]:
 
 
 def wages_by_worker(session: Session, p: Period, today: date) -> dict[int, Decimal]:
-    """Each worker's pay for the period's months that have begun, as the payroll pays it: a closed month's stored
-    lines summed in SQL, an open month computed by farm.services.payroll."""
+    """Each worker's pay for the period's months that have begun: the payroll's own totals
+    (farm.services.payroll.totals_over, which the households' incomes add up too, so both reports agree to the fen)."""
     months = [m for m in p.months if clock.month_range(m)[0] <= today]
-    if not months:
-        return {}
-    closed = set(session.scalars(select(PayrollMonth.month).where(PayrollMonth.month.in_(months))))
-    wages: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    if closed:
-        rows = session.execute(select(PayrollLine.worker_id, func.sum(PayrollLine.amount))
-                               .join(PayrollMonth, PayrollMonth.id == PayrollLine.payroll_id)
-                               .where(PayrollMonth.month.in_(closed)).group_by(PayrollLine.worker_id))
-        for worker_id, amount in rows:
-            wages[worker_id] += fen(Decimal(amount))
-    for month in months:
-        if month not in closed:
-            for worker_id, pay in payroll.compute(session, month).items():
-                wages[worker_id] += pay.total
-    return dict(wages)
+    return payroll.totals_over(session, months)
 
 
 def bands(session: Session, year: int, today: date | None = None) -> dict[int, str]:

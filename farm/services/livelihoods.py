@@ -5,8 +5,8 @@ household at once (never household by household):
 
 * rent (财产性): the rent payments paid in the period, through the contract's household (`rent_received`);
 * wages (工资性): the pay of the household's workers (Worker.household_id, as it stands now) for the period's
-  months, as the payroll computes it: a closed month from its stored lines summed in SQL, an open month computed
-  by farm.services.payroll (`wages_by_month`);
+  months, as the payroll pays it (farm.services.payroll.totals: a closed month from its stored lines summed in
+  SQL, an open month priced by aggregate queries, stretch by stretch of unchanged rates) (`wages_by_month`);
 * dividends from collective assets (`dividends`, supplied by the asset ledgers);
 * other income a village official enters per year (`IncomeEntry`): wages from elsewhere, business, property,
   transfers, and production costs, which are entered as a positive amount and subtracted (`other_income`).
@@ -31,10 +31,9 @@ from farm import clock
 from farm.clock import month_of, month_range, previous_month
 from farm.errors import Invalid, NotFound
 from farm.inputs.livelihoods import IncomeEntryIn
-from farm.models.harvest import Harvest
 from farm.models.land import Household, LandContract, Parcel, RentPayment
 from farm.models.livelihoods import IncomeEntry, IncomeLine
-from farm.models.people import Assignment, PayAdjustment, PayrollLine, PayrollMonth, Worker
+from farm.models.people import Worker
 from farm.services import payroll, rent, settings, workbook
 from farm.services.settings import SettingSpec, _decimal
 from farm.units import fen, yuan_text
@@ -174,8 +173,8 @@ def rent_by_month(session: Session, months: list[str], household_id: int | None 
 def wages_by_month(session: Session, months: list[str], household_id: int | None = None) -> dict[tuple[int, str], Decimal]:
     """The pay of each household's workers in each of `months`: {(household_id, 'YYYY-MM'): amount}.
 
-    A closed month is its stored payroll lines summed in SQL; an open month is computed by the payroll, as a
-    payslip would show it. Workers are counted with the household they belong to now; months without pay are
+    The payroll's own totals (farm.services.payroll.totals: a closed month's stored lines, an open month as its
+    payslips show it) added up per household, so these figures and the payslips agree to the fen. Workers are counted with the household they belong to now; months without pay are
     left out."""
     return _wages(session, months, household_id, by_month=True)
 
@@ -185,53 +184,25 @@ def wages_total(session: Session, months: list[str], household_id: int | None = 
     return _wages(session, months, household_id, by_month=False)
 
 
-def _has_pay(session: Session, month: str) -> bool:
-    """Whether an open month holds anything the payroll pays (attendance, a picked harvest, an adjustment)."""
-    start, end = month_range(month)
-    for query in (select(Assignment.id).where(Assignment.day >= start, Assignment.day < end,
-                                              Assignment.present.is_(True)),
-                  select(Harvest.id).where(Harvest.day >= start, Harvest.day < end, Harvest.voided_at.is_(None),
-                                           Harvest.worker_id.is_not(None)),
-                  select(PayAdjustment.id).where(PayAdjustment.month == month)):
-        if session.scalar(query.limit(1)) is not None:
-            return True
-    return False
-
-
 def _wages(session: Session, months: list[str], household_id: int | None, by_month: bool) -> dict:
-    months = sorted(set(months))
-    if not months:
+    """The payroll's totals per worker and month (farm.services.payroll.totals: a closed month's stored lines, an
+    open month as computed), added up per household."""
+    query = select(Worker.id, Worker.household_id).where(Worker.household_id.is_not(None))
+    if household_id is not None:
+        query = query.where(Worker.household_id == household_id)
+    home = dict(session.execute(query).all())
+    if not home:
         return {}
-    closed = set(session.scalars(select(PayrollMonth.month).where(PayrollMonth.month.in_(months))))
     out: dict = defaultdict(lambda: ZERO)
-    if closed:
-        keys = (Worker.household_id, PayrollMonth.month) if by_month else (Worker.household_id,)
-        query = (select(*keys, func.sum(PayrollLine.amount)).select_from(PayrollMonth)
-                 .join(PayrollLine, PayrollLine.payroll_id == PayrollMonth.id)
-                 .join(Worker, Worker.id == PayrollLine.worker_id)
-                 .where(PayrollMonth.month.in_(closed), Worker.household_id.is_not(None))
-                 .group_by(*keys))
-        if household_id is not None:
-            query = query.where(Worker.household_id == household_id)
-        for *key, amount in session.execute(query):
-            out[tuple(key) if by_month else key[0]] = fen(amount)
-    open_months = [m for m in months if m not in closed and _has_pay(session, m)]
-    if open_months:
-        query = select(Worker.id, Worker.household_id).where(Worker.household_id.is_not(None))
-        if household_id is not None:
-            query = query.where(Worker.household_id == household_id)
-        home = dict(session.execute(query).all())
-        for month in open_months:
-            if household_id is not None:
-                pays = {}
-                for worker_id in home:
-                    pays.update(payroll.compute(session, month, worker_id))
-            else:
-                pays = payroll.compute(session, month) if home else {}
-            for worker_id, pay in pays.items():
-                hid = home.get(worker_id)
-                if hid is not None and pay.total:
-                    out[(hid, month) if by_month else hid] += pay.total
+    workers = home if household_id is not None else None
+    if by_month:
+        for (worker_id, month), amount in payroll.totals(session, months, workers).items():
+            if worker_id in home:
+                out[(home[worker_id], month)] += amount
+    else:
+        for worker_id, amount in payroll.totals_over(session, months, workers).items():
+            if worker_id in home:
+                out[home[worker_id]] += amount
     return {key: amount for key, amount in out.items() if amount}
 
 
@@ -257,11 +228,17 @@ def other_income(session: Session, year: int, household_id: int | None = None) -
     return {hid: fen(total) for hid, total in session.execute(query)}
 
 
-def park_income_by_month(session: Session, months: list[str]) -> dict[tuple[int, str], Decimal]:
-    """Income from the park (rent + wages) per household and month: {(household_id, 'YYYY-MM'): amount}."""
+def park_income_by_month(session: Session, months: list[str],
+                         wages: dict[tuple[int, str], Decimal] | None = None) -> dict[tuple[int, str], Decimal]:
+    """Income from the park (rent + wages) per household and month: {(household_id, 'YYYY-MM'): amount}.
+    `wages`: `wages_by_month` already read for these months (and maybe more), so a caller reads them once."""
     out = dict(rent_by_month(session, months))
-    for key, amount in wages_by_month(session, months).items():
-        out[key] = out.get(key, ZERO) + amount
+    wanted = set(months)
+    if wages is None:
+        wages = wages_by_month(session, months)
+    for key, amount in wages.items():
+        if key[1] in wanted:
+            out[key] = out.get(key, ZERO) + amount
     return out
 
 
@@ -411,7 +388,8 @@ def household_months(session: Session, household_id: int, year: int, today: date
 
 @dataclass
 class Projection:
-    """A household's projected income for the year and the parts it is made of (`figures`, JSON-able)."""
+    """A household's projected income for the year and the parts it is made of (`figures`, JSON-able, written
+    out only when asked for: the warnings ask for those of the households below or near the line)."""
 
     household_id: int
     members: int
@@ -419,7 +397,27 @@ class Projection:
     per_capita: Decimal
     line: Decimal | None
     band: IncomeBand | None
-    figures: dict
+    parts: tuple = ()
+
+    @property
+    def figures(self) -> dict:
+        row, rent_due, average, left, wages_ahead, wages_received, rent_received_ = self.parts
+        return {
+            "members": row.members,
+            "rent_received": yuan_text(rent_received_),
+            "wages_received": yuan_text(wages_received),
+            "dividends": yuan_text(row.dividends),
+            "rent_due": yuan_text(rent_due),
+            "average_wages": yuan_text(average),
+            "months_left": left,
+            "wages_ahead": yuan_text(wages_ahead),
+            "other": yuan_text(row.other),
+            "total": yuan_text(self.total),
+            "per_capita": yuan_text(self.per_capita),
+            "line": yuan_text(row.line) if row.line is not None else None,
+            "near_limit": yuan_text(row.line * row.factor) if row.line is not None else None,
+            "band": self.band.value if self.band is not None else None,
+        }
 
 
 def rent_due_rest_of_year(session: Session, today: date) -> dict[int, Decimal]:
@@ -470,10 +468,19 @@ def last_full_months(today: date, count: int = AVERAGE_MONTHS) -> list[str]:
     return sorted(months)
 
 
-def projected(session: Session, year: int, today: date | None = None) -> dict[int, Projection]:
+def projection_months(year: int, today: date) -> tuple[list[str], list[str]]:
+    """The months whose wages a projection of `year` reads: (those of the year already ended, the last three whole
+    months)."""
+    return [m for m in year_months(year) if month_range(m)[1] <= today], last_full_months(today)
+
+
+def projected(session: Session, year: int, today: date | None = None,
+              wages: dict[tuple[int, str], Decimal] | None = None) -> dict[int, Projection]:
     """Each household's projected income for `year`: received so far (rent and dividends paid up to today, wages
     of the months already ended) + rent still due this year + the average wages of the last three whole months ×
-    the months left (this one included) + other income entered for the year. A past year is its actual income."""
+    the months left (this one included) + other income entered for the year. A past year is its actual income.
+    `wages`: `wages_by_month` already read for at least `projection_months` (the warnings read them once for
+    several rules)."""
     today = today or clock.today()
     check_year(year, today)
     if year < today.year:
@@ -481,13 +488,12 @@ def projected(session: Session, year: int, today: date | None = None) -> dict[in
                 for hid, row in year_incomes(session, year, today).items()}
     start = date(year, 1, 1)
     upto = date.fromordinal(today.toordinal() + 1)
-    past = [m for m in year_months(year) if month_range(m)[1] <= today]
+    past, recent = projection_months(year, today)
     left = 12 - len(past)
-    recent = last_full_months(today)
     line, factor = line_for(session, year), near_factor(session, year)
     rents = rent_received(session, start, upto)
     due = rent_due_rest_of_year(session, today)
-    by_month = wages_by_month(session, sorted(set(past) | set(recent)))
+    by_month = wages if wages is not None else wages_by_month(session, sorted(set(past) | set(recent)))
     wages_past: dict[int, Decimal] = defaultdict(lambda: ZERO)
     wages_recent: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for (hid, month), amount in by_month.items():
@@ -512,23 +518,8 @@ def _projection(row: HouseholdIncome, rent_due: Decimal, average: Decimal, left:
     total = row.total + rent_due + wages_ahead
     per_capita = fen(total / row.members) if row.members > 0 else total
     band = band_of(per_capita, row.line, row.factor)
-    figures = {
-        "members": row.members,
-        "rent_received": yuan_text(rent_received_),
-        "wages_received": yuan_text(wages_received),
-        "dividends": yuan_text(row.dividends),
-        "rent_due": yuan_text(rent_due),
-        "average_wages": yuan_text(average),
-        "months_left": left,
-        "wages_ahead": yuan_text(wages_ahead),
-        "other": yuan_text(row.other),
-        "total": yuan_text(total),
-        "per_capita": yuan_text(per_capita),
-        "line": yuan_text(row.line) if row.line is not None else None,
-        "near_limit": yuan_text(row.line * row.factor) if row.line is not None else None,
-        "band": band.value if band is not None else None,
-    }
-    return Projection(row.household_id, row.members, total, per_capita, row.line, band, figures)
+    return Projection(row.household_id, row.members, total, per_capita, row.line, band,
+                      (row, rent_due, average, left, wages_ahead, wages_received, rent_received_))
 
 
 # --- the income report ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Callable, Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from farm import clock
@@ -139,11 +139,13 @@ def load_rates(session: Session) -> Rates:
 
 @dataclass(frozen=True)
 class DayWork:
-    """A worker present on a day, with the hours booked."""
+    """A worker present on a day, with the hours booked; or on `days` distinct days of a stretch of the month
+    whose rates do not change, from `day` (its first day, which prices them all) on."""
 
     worker_id: int
     day: date
     hours: Decimal
+    days: int = 1
 
 
 @dataclass(frozen=True)
@@ -225,12 +227,13 @@ def price(work: Iterable[DayWork], picked: Iterable[Picked], adjustments: Iterab
           crate: Callable[[date], Decimal]) -> dict[int, WorkerPay]:
     """Pay per worker: each day at the rates in force that day, one line per source and rate, each to the fen."""
     wage_groups: dict[tuple[int, Decimal], list] = defaultdict(lambda: [0, ZERO])
-    seen_days: dict[tuple[int, date], Decimal] = {}
+    seen_days: dict[tuple[int, date], list] = {}
     for w in work:
-        seen_days[(w.worker_id, w.day)] = seen_days.get((w.worker_id, w.day), ZERO) + w.hours
-    for (worker_id, day), hours in seen_days.items():
+        # the same worker and day twice (two jobs) is one day, its hours added
+        seen_days.setdefault((w.worker_id, w.day), [w.days, ZERO])[1] += w.hours
+    for (worker_id, day), (days, hours) in seen_days.items():
         group = wage_groups[(worker_id, Decimal(wage(worker_id, day)))]
-        group[0] += 1
+        group[0] += days
         group[1] += hours
     piece_groups: dict[tuple[int, int, str, Decimal], Decimal] = defaultdict(lambda: ZERO)
     crate_groups: dict[tuple[int, Decimal], int] = defaultdict(int)
@@ -257,37 +260,64 @@ def price(work: Iterable[DayWork], picked: Iterable[Picked], adjustments: Iterab
 
 # --- a month from the database ---------------------------------------------------------------------
 
-def _gather(session: Session, month: str, worker_id: int | None = None):
+# The settings whose timelines price a month (a change of one of them starts a new stretch of the month).
+PRICED_SETTINGS = ("pay.daily_wage", "pay.piece_rate", "pay.crate_rate", "pay.crates_from_packing")
+
+
+def stretches(session: Session, month: str) -> list[tuple[date, date]]:
+    """The month cut at every day a rate or pay setting changes: [(first, end)] with no change inside one, so each
+    stretch can be read by aggregate queries (days, hours, kilograms, crates per worker) and priced at the rates of
+    its first day, exactly as pricing it day by day would. Almost every month is one stretch."""
     start, end = month_range(month)
-    q = (select(Assignment.worker_id, Assignment.day, func.sum(Assignment.hours))
-         .where(Assignment.day >= start, Assignment.day < end, Assignment.present.is_(True))
-         .group_by(Assignment.worker_id, Assignment.day))
-    h = (select(Harvest.worker_id, Harvest.day, Harvest.crop_id, Harvest.grade, func.sum(Harvest.weight_kg),
-                func.coalesce(func.sum(Harvest.crates), 0))
-         .where(Harvest.day >= start, Harvest.day < end, Harvest.voided_at.is_(None), Harvest.worker_id.is_not(None))
-         .group_by(Harvest.worker_id, Harvest.day, Harvest.crop_id, Harvest.grade))
+    cuts = set(session.scalars(select(PayRate.valid_from)
+                               .where(PayRate.valid_from > start, PayRate.valid_from < end)))
+    cuts |= set(session.scalars(select(Setting.valid_from)
+                                .where(Setting.key.in_(PRICED_SETTINGS), Setting.valid_from > start,
+                                       Setting.valid_from < end)))
+    bounds = [start, *sorted(cuts), end]
+    return list(zip(bounds, bounds[1:]))
+
+
+def _gather(session: Session, month: str, worker_id: int | None = None):
+    """The month's work for pricing, one stretch of unchanged rates at a time (`stretches`), summed in SQL per
+    worker: days present and hours; kilograms and crates per crop and grade; packed units; and the adjustments.
+    A row stands for its stretch and carries the stretch's first day, the day whose rates price it."""
+    packing = setting_timeline(session, "pay.crates_from_packing")
+    work: list[DayWork] = []
+    picked: list[Picked] = []
+    for first, end in stretches(session, month):
+        q = (select(Assignment.worker_id, func.count(distinct(Assignment.day)), func.sum(Assignment.hours))
+             .where(Assignment.day >= first, Assignment.day < end, Assignment.present.is_(True))
+             .group_by(Assignment.worker_id))
+        h = (select(Harvest.worker_id, Harvest.crop_id, Harvest.grade, func.sum(Harvest.weight_kg),
+                    func.coalesce(func.sum(Harvest.crates), 0))
+             .where(Harvest.day >= first, Harvest.day < end, Harvest.voided_at.is_(None),
+                    Harvest.worker_id.is_not(None))
+             .group_by(Harvest.worker_id, Harvest.crop_id, Harvest.grade))
+        p = (select(PackingSession.packer_id, func.sum(PackingSession.units))
+             .where(PackingSession.day >= first, PackingSession.day < end)
+             .group_by(PackingSession.packer_id))
+        if worker_id is not None:
+            q = q.where(Assignment.worker_id == worker_id)
+            h = h.where(Harvest.worker_id == worker_id)
+            p = p.where(PackingSession.packer_id == worker_id)
+        from_packing = packing.at(first)
+        work += [DayWork(w, first, Decimal(hours or 0), int(days)) for w, days, hours in session.execute(q)]
+        picked += [Picked(w, first, c, g, Decimal(kg or 0), 0 if from_packing else int(crates or 0))
+                   for w, c, g, kg, crates in session.execute(h)]
+        if from_packing:
+            picked += [Picked(w, first, 0, "", ZERO, int(n or 0)) for w, n in session.execute(p)]
     a = select(PayAdjustment).where(PayAdjustment.month == month).order_by(PayAdjustment.id)
     if worker_id is not None:
-        q = q.where(Assignment.worker_id == worker_id)
-        h = h.where(Harvest.worker_id == worker_id)
         a = a.where(PayAdjustment.worker_id == worker_id)
-    packing = setting_timeline(session, "pay.crates_from_packing")
-    p = (select(PackingSession.packer_id, PackingSession.day, func.sum(PackingSession.units))
-         .where(PackingSession.day >= start, PackingSession.day < end)
-         .group_by(PackingSession.packer_id, PackingSession.day))
-    if worker_id is not None:
-        p = p.where(PackingSession.packer_id == worker_id)
-    work = [DayWork(w, d, Decimal(hours or 0)) for w, d, hours in session.execute(q)]
-    picked = [Picked(w, d, c, g, Decimal(kg), 0 if packing.at(d) else int(crates or 0))
-              for w, d, c, g, kg, crates in session.execute(h)]
-    picked += [Picked(w, d, 0, "", ZERO, int(n)) for w, d, n in session.execute(p) if packing.at(d)]
     adjustments = [(r.worker_id, r.amount, r.reason) for r in session.scalars(a)]
     return work, picked, adjustments
 
 
-def compute(session: Session, month: str, worker_id: int | None = None) -> dict[int, WorkerPay]:
-    """The month's pay per worker as the records stand now (ignores whether the month is closed)."""
-    rates = load_rates(session)
+def compute(session: Session, month: str, worker_id: int | None = None, rates: Rates | None = None) -> dict[int, WorkerPay]:
+    """The month's pay per worker as the records stand now (ignores whether the month is closed); `rates`: the
+    rates already loaded, when several months are priced at once."""
+    rates = rates or load_rates(session)
     work, picked, adjustments = _gather(session, month, worker_id)
     return price(work, picked, adjustments, rates.wage, rates.piece, rates.crate.at)
 
@@ -308,6 +338,52 @@ def payroll(session: Session, month: str, worker_id: int | None = None) -> dict[
     if record is not None:
         return _stored(record, worker_id)
     return compute(session, month, worker_id)
+
+
+def totals(session: Session, months: Iterable[str], worker_ids: Iterable[int] | None = None) -> dict[tuple[int, str], Decimal]:
+    """What the payroll pays each worker in each of `months`: {(worker_id, 'YYYY-MM'): total}, leaving out nothing
+    paid. A closed month is its stored lines summed in SQL, an open month `compute`d as its payslips show it: the
+    one source of the pay totals every report (households' incomes, the 联农带农 report) adds up. `worker_ids`
+    limits it to those workers."""
+    return _totals(session, months, worker_ids, by_month=True)
+
+
+def totals_over(session: Session, months: Iterable[str], worker_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """What the payroll pays each worker over `months` together: {worker_id: total} (`totals`, summed; the closed
+    months in one SQL sum)."""
+    return _totals(session, months, worker_ids, by_month=False)
+
+
+def _totals(session: Session, months: Iterable[str], worker_ids: Iterable[int] | None, by_month: bool) -> dict:
+    months = sorted(set(months))
+    wanted = None if worker_ids is None else set(worker_ids)
+    if not months or (wanted is not None and not wanted):
+        return {}
+    closed_months = set(session.scalars(select(PayrollMonth.month).where(PayrollMonth.month.in_(months))))
+    out: dict = defaultdict(lambda: ZERO)
+    if closed_months:
+        keys = (PayrollLine.worker_id, PayrollMonth.month) if by_month else (PayrollLine.worker_id,)
+        query = (select(*keys, func.sum(PayrollLine.amount))
+                 .join(PayrollMonth, PayrollMonth.id == PayrollLine.payroll_id)
+                 .where(PayrollMonth.month.in_(closed_months)).group_by(*keys))
+        if wanted is not None:
+            query = query.where(PayrollLine.worker_id.in_(sorted(wanted)))
+        for *key, amount in session.execute(query):
+            out[tuple(key) if by_month else key[0]] += fen(amount)
+    rates = load_rates(session) if len(closed_months) < len(months) else None
+    for month in months:
+        if month in closed_months:
+            continue
+        if wanted is not None and len(wanted) <= 20:
+            pays: dict[int, WorkerPay] = {}
+            for worker_id in sorted(wanted):
+                pays.update(compute(session, month, worker_id, rates))
+        else:
+            pays = compute(session, month, rates=rates)
+        for worker_id, pay in pays.items():
+            if wanted is None or worker_id in wanted:
+                out[(worker_id, month) if by_month else worker_id] += pay.total
+    return {key: amount for key, amount in out.items() if amount}
 
 
 def close_month(session: Session, month: str, user_id: int | None = None, today: date | None = None) -> PayrollMonth:

@@ -45,9 +45,10 @@ def parse_month_day(text: str) -> tuple[int, int]:
     return month, day
 
 
-def payment_day(month_day: str, year: int) -> date:
-    """The payment day in `year`; 02-29 becomes 28 February in a common year."""
-    month, day = parse_month_day(month_day)
+def payment_day(month_day: str | tuple[int, int], year: int) -> date:
+    """The payment day in `year` ("MM-DD", or the (month, day) parse_month_day read from it); 02-29 becomes
+    28 February in a common year."""
+    month, day = parse_month_day(month_day) if isinstance(month_day, str) else month_day
     if month == 2 and day == 29:
         try:
             return date(year, 2, 29)
@@ -132,17 +133,20 @@ class Schedule:
 
 
 def dues(area_mu: Decimal, rent_per_mu_year: Decimal, start: date, end: date, month_day: str,
-         every_years: int | None = None, percent: Decimal | None = None) -> list[Due]:
-    """The dues of a term [start, end] (both inclusive), before any payment."""
+         every_years: int | None = None, percent: Decimal | None = None, until: date | None = None) -> list[Due]:
+    """The dues of a term [start, end] (both inclusive), before any payment; with `until`, only those due by that
+    day (the same dues, the term is not cut: payments fill the oldest dues first, so later ones change nothing
+    about these)."""
     result: list[Due] = []
     if end < start:
         return result
-    year = start.year if payment_day(month_day, start.year) <= start else start.year - 1
+    parsed = parse_month_day(month_day)  # once for the whole term
+    year = start.year if payment_day(parsed, start.year) <= start else start.year - 1
     while True:
-        begins, next_begins = payment_day(month_day, year), payment_day(month_day, year + 1)
+        begins, next_begins = payment_day(parsed, year), payment_day(parsed, year + 1)
         first = max(begins, start)
         last = min(next_begins - timedelta(days=1), end)
-        if last < first:
+        if last < first or (until is not None and first > until):
             break
         rate = rent_in_force(rent_per_mu_year, start, first, every_years, percent)
         annual = fen(Decimal(area_mu) * rate)

@@ -110,12 +110,13 @@ def months_before(day: date, months: int) -> date:
 
 # --- the rules ----------------------------------------------------------------------------------------------
 
-def find_lines(session: Session, today: date) -> tuple[dict[int, dict], dict[int, dict]]:
+def find_lines(session: Session, today: date, wages: dict | None = None) -> tuple[dict[int, dict], dict[int, dict]]:
     """({household: figures} below the line, the same near the line) from the year's projected income (the
-    projection's parts, farm.services.livelihoods.projected, are kept as the figures)."""
+    projection's parts, farm.services.livelihoods.projected, are kept as the figures). `wages`: the households'
+    wages by month (`wages_for`), when already read."""
     below: dict[int, dict] = {}
     near: dict[int, dict] = {}
-    for household_id, p in livelihoods.projected(session, today.year, today).items():
+    for household_id, p in livelihoods.projected(session, today.year, today, wages).items():
         if p.band not in (IncomeBand.BELOW_LINE, IncomeBand.NEAR_LINE) or p.line is None:
             continue
         figures = {"year": today.year, **p.figures, "per_capita": _money(p.per_capita), "line": _money(p.line)}
@@ -142,10 +143,11 @@ def income_drop(now_income: Decimal, before: Decimal, percent: Decimal) -> Decim
     return share.quantize(Decimal("0.01")) if share > percent else None
 
 
-def find_income_drop(session: Session, today: date, conf: dict) -> dict[int, dict]:
-    """{household: figures} whose income from the park fell by more than the set share."""
+def find_income_drop(session: Session, today: date, conf: dict, wages: dict | None = None) -> dict[int, dict]:
+    """{household: figures} whose income from the park fell by more than the set share. `wages`: the households'
+    wages by month (`wages_for`), when already read."""
     months, earlier = drop_months(today)
-    by_month = livelihoods.park_income_by_month(session, months + earlier)
+    by_month = livelihoods.park_income_by_month(session, months + earlier, wages)
     now_income: dict[int, Decimal] = {}
     before: dict[int, Decimal] = {}
     for (household_id, month), amount in by_month.items():
@@ -198,8 +200,9 @@ def find_rent_overdue(session: Session, today: date, conf: dict) -> dict[int, di
     """{household: figures} of lifted or monitored households owed rent more than the set days past due.
 
     Three queries for every contract at once (its terms, its area, its payments up to today), each priced by the
-    rent schedule's own arithmetic (farm.services.rent). Dues are computed up to a year after today: a later due is
-    never overdue, and payments fill the oldest dues first, so the overdue ones come out as on the full schedule."""
+    rent schedule's own arithmetic (farm.services.rent). Dues are computed up to the last due date that can be late
+    by more than the set days: a later due cannot warn, and payments fill the oldest dues first, so the overdue
+    ones come out as on the full schedule."""
     watched = (select(LandContract.id).join(Household, Household.id == LandContract.household_id)
                .where(LandContract.status != ContractStatus.DRAFT, Household.status.in_(WATCHED)))
     contracts = session.execute(
@@ -217,12 +220,12 @@ def find_rent_overdue(session: Session, today: date, conf: dict) -> dict[int, di
             select(RentPayment.contract_id, RentPayment.paid_on, RentPayment.amount)
             .where(RentPayment.contract_id.in_(watched), RentPayment.paid_on <= today)):
         paid.setdefault(contract_id, []).append((paid_on, amount))
-    horizon = today + timedelta(days=366)
+    # Only a due more than the set days past its date can warn: the schedule is read up to the last such day.
+    until = today - timedelta(days=conf["rent_overdue_days"] + 1)
     found: dict[int, dict] = {}
     for c in contracts:
-        items = rent.dues(Decimal(areas.get(c.id) or 0), c.rent_per_mu_year, c.start_date,
-                          min(rent.term_end(c), horizon), c.payment_month_day, c.escalation_every_years,
-                          c.escalation_percent)
+        items = rent.dues(Decimal(areas.get(c.id) or 0), c.rent_per_mu_year, c.start_date, rent.term_end(c),
+                          c.payment_month_day, c.escalation_every_years, c.escalation_percent, until=until)
         rent.allocate(items, paid.get(c.id, []))
         rent.judge(items, today, None)
         for due in items:
@@ -236,14 +239,23 @@ def find_rent_overdue(session: Session, today: date, conf: dict) -> dict[int, di
     return found
 
 
+def wages_for(session: Session, today: date) -> dict:
+    """The households' wages by month that the rules of `today` read (the year's projection and the drop's six
+    months), in one reading of the payroll's totals."""
+    past, recent = livelihoods.projection_months(today.year, today)
+    months, earlier = drop_months(today)
+    return livelihoods.wages_by_month(session, sorted({*past, *recent, *months, *earlier}))
+
+
 def findings(session: Session, today: date, conf: dict | None = None) -> dict[str, dict[int, dict]]:
     """Every rule on `today`: {kind: {household id: the figures}} for the conditions that hold."""
     conf = conf or config(session, today)
-    below, near = find_lines(session, today)
+    wages = wages_for(session, today)
+    below, near = find_lines(session, today, wages)
     return {
         WarningKind.BELOW_LINE.value: below,
         WarningKind.NEAR_LINE.value: near,
-        WarningKind.INCOME_DROP.value: find_income_drop(session, today, conf),
+        WarningKind.INCOME_DROP.value: find_income_drop(session, today, conf, wages),
         WarningKind.STOPPED_WORKING.value: find_stopped_working(session, today, conf),
         WarningKind.RENT_OVERDUE.value: find_rent_overdue(session, today, conf),
     }
@@ -309,10 +321,13 @@ def _open_all(session: Session, rows: list[dict]) -> list[Warning]:
         return []
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = (insert(Warning).values(rows)
+    table = Warning.__table__
+    # One statement compiled once and sent with every row as its parameters (SQLAlchemy batches them into
+    # multi-row INSERTs); a VALUES clause built from thousands of rows costs seconds to compile on a first run.
+    statement = (insert(table)
                  .on_conflict_do_nothing(index_elements=["household_id", "kind"], index_where=OPEN_WHERE)
-                 .returning(Warning.id))
-    ids = list(session.scalars(statement))
+                 .returning(table.c.id))
+    ids = list(session.scalars(statement, rows))
     if not ids:
         return []
     return list(session.scalars(select(Warning).options(joinedload(Warning.household))

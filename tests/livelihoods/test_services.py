@@ -193,3 +193,60 @@ def test_projection_early_in_the_year_counts_the_rent_still_due(session, village
     # On 1 March the first instalment (5,000) is in: 3,000 of the 03-01 due is left, and the 12-15 due.
     p = livelihoods.projected(session, 2026, date(2026, 3, 1))[village.home.id]
     assert (p.figures["rent_received"], p.figures["rent_due"]) == ("5000.00", "4000.00")
+
+
+def _busier_october(session, village):
+    """October (open) made busier: 王秀英 picks 7.5 kg (at the default 0.20: 1.50) with 3 crates (at 0.50: 1.50);
+    王小军's wage rises to 180 from 10-15 and he works on 10-20 (the month is then read in two stretches)."""
+    from sqlalchemy import select
+
+    from farm.models.harvest import Harvest
+    from farm.services import people
+    from tests.livelihoods.conftest import attend
+
+    sample = session.scalar(select(Harvest))
+    session.add(Harvest(greenhouse_id=sample.greenhouse_id, planting_id=sample.planting_id, crop_id=sample.crop_id,
+                        weight_kg=D("7.5"), crates=3, grade="premium", harvested_at=sample.harvested_at,
+                        day=date(2026, 10, 6), worker_id=village.alice.id, entered_by_id=sample.entered_by_id))
+    people.set_wage(session, village.bob.id, D("180.00"), date(2026, 10, 15))
+    attend(session, date(2026, 10, 20), [village.bob])
+    session.commit()
+
+
+def test_open_month_read_at_once_agrees_with_each_payslip(session, village):
+    """By hand, October: 王秀英 150 + 1.50 + 1.50 + 12.34 = 165.34; 王小军 160 + 180 = 340; the household 505.34.
+    September (closed, stored lines): 302 + 160 = 462. The incomes and the payslips agree to the fen."""
+    _busier_october(session, village)
+    alice, bob, carol, home = village.alice.id, village.bob.id, village.carol.id, village.home.id
+    everyone = payroll.compute(session, "2026-10")
+    for worker_id in (alice, bob, carol):
+        slip = payroll.get_worker_pay(session, "2026-10", worker_id)
+        assert [(ln.kind, ln.quantity, ln.rate, ln.amount) for ln in slip.lines] == \
+               [(ln.kind, ln.quantity, ln.rate, ln.amount) for ln in everyone.get(worker_id, slip).lines]
+    assert [(ln.kind, ln.quantity, ln.amount) for ln in everyone[alice].lines] == [
+        ("wage", 1, D("150.00")), ("piece", D("7.5"), D("1.50")), ("crate", 3, D("1.50")),
+        ("adjustment", 1, D("12.34"))]
+    assert [(ln.kind, ln.rate, ln.amount) for ln in everyone[bob].lines] == [
+        ("wage", D("160.00"), D("160.00")), ("wage", D("180.00"), D("180.00"))]
+    months = ["2026-09", "2026-10"]
+    assert payroll.totals(session, months) == {
+        (alice, "2026-09"): D("302.00"), (bob, "2026-09"): D("160.00"), (carol, "2026-09"): D("150.00"),
+        (alice, "2026-10"): D("165.34"), (bob, "2026-10"): D("340.00")}
+    wages = {(home, "2026-09"): D("462.00"), (home, "2026-10"): D("505.34")}
+    assert livelihoods.wages_by_month(session, months) == wages
+    assert livelihoods.wages_by_month(session, months, home) == wages  # one household: its workers one by one
+    assert livelihoods.wages_total(session, months) == {home: D("967.34")}
+    assert livelihoods.year_incomes(session, 2026, TODAY)[home].wages == D("967.34")
+
+
+def test_linkage_report_and_income_report_agree_to_the_fen(session, village):
+    """The 联农带农 report's wages are the same payroll totals the income report adds up."""
+    from farm.services import linkage
+
+    _busier_october(session, village)
+    report = linkage.report(session, 2026, today=TODAY)
+    [line] = [h for h in report.households if h.household_id == village.home.id]
+    assert line.figures.wages_paid == livelihoods.year_incomes(session, 2026, TODAY)[village.home.id].wages
+    assert line.figures.wages_paid == D("967.34")
+    assert report.unhoused_total.wages_paid == D("150.00")  # 赵红, in no household
+    assert report.totals.wages_paid == D("1117.34")

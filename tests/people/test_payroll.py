@@ -200,3 +200,83 @@ def test_payroll_order_of_records_does_not_matter(month):
     a = _price(work, picked, adjustments, wages, pieces, crate)
     b = _price(list(reversed(work)), list(reversed(picked)), adjustments, wages, pieces, crate)
     assert {k: v.total for k, v in a.items()} == {k: v.total for k, v in b.items()}
+
+
+def _by_stretch(work, picked, cuts):
+    """What the database hands the payroll for a month (payroll._gather): the days cut at every rate change, and
+    per worker and stretch the distinct days present and their hours, the kilograms and crates per crop and grade,
+    each row dated on its stretch's first day."""
+    def first_of(day):
+        return max(c for c in cuts if c <= day)
+
+    hours: dict = {}
+    for w in work:
+        hours[(w.worker_id, w.day)] = hours.get((w.worker_id, w.day), D(0)) + w.hours
+    stretch_work: dict = {}
+    for (worker_id, day), h in hours.items():
+        row = stretch_work.setdefault((worker_id, first_of(day)), [0, D(0)])
+        row[0] += 1
+        row[1] += h
+    stretch_picked: dict = {}
+    for p in picked:
+        row = stretch_picked.setdefault((p.worker_id, first_of(p.day), p.crop_id, p.grade), [D(0), 0])
+        row[0] += p.kg
+        row[1] += p.crates
+    return ([DayWork(w, first, h, n) for (w, first), (n, h) in stretch_work.items()],
+            [Picked(w, first, c, g, k, n) for (w, first, c, g), (k, n) in stretch_picked.items()])
+
+
+@settings(max_examples=150, deadline=None)
+@given(months())
+def test_payroll_priced_by_stretches_equals_priced_day_by_day(month):
+    """The month read by aggregate queries, a stretch of unchanged rates at a time, pays exactly what pricing every
+    day on its own pays: the same lines, to the fen."""
+    work, picked, adjustments, wages, pieces, crate = month
+    timelines = [*wages.values(), *pieces.values(), crate]
+    cuts = {date.min} | {since for line in timelines for since, _v in line.changes}
+    stretch_work, stretch_picked = _by_stretch(work, picked, cuts)
+    by_day = _price(work, picked, adjustments, wages, pieces, crate)
+    by_stretch = _price(stretch_work, stretch_picked, adjustments, wages, pieces, crate)
+
+    def lines(pays):
+        return {w: [(ln.kind, ln.quantity, ln.rate, ln.amount, ln.crop_id, ln.grade, ln.days, ln.hours)
+                    for ln in pay.lines] for w, pay in pays.items()}
+
+    assert lines(by_stretch) == lines(by_day)
+
+
+def test_payroll_stretches_cut_the_month_where_a_rate_changes(session, farm):
+    assert payroll.stretches(session, "2026-09") == [(date(2026, 9, 1), date(2026, 10, 1))]
+    people.set_wage(session, farm.alice.id, D("160.00"), date(2026, 9, 15))
+    payroll.set_piece_rate(session, "cucumber", "premium", date(2026, 9, 1), D("0.30"))  # on the 1st: no cut
+    park_settings.put(session, "pay.crate_rate", "0.60", date(2026, 9, 20))
+    park_settings.put(session, "pay.crate_rate", "0.70", date(2026, 10, 20))  # another month
+    assert payroll.stretches(session, "2026-09") == [(date(2026, 9, 1), date(2026, 9, 15)),
+                                                     (date(2026, 9, 15), date(2026, 9, 20)),
+                                                     (date(2026, 9, 20), date(2026, 10, 1))]
+
+
+def test_payroll_whole_month_at_once_equals_each_workers_payslip(session, farm):
+    """The month for every worker at once (what reports read) and one worker's payslip give the same lines."""
+    september(session, farm)
+    attend(session, plan(session, date(2026, 9, 16), [farm.alice, farm.bob]), hours="7")
+    add_harvest(session, farm, farm.bob, date(2026, 9, 16), "4.2", crates=3)
+    payroll.add_adjustment(session, farm.bob.id, "2026-09", D("-5.00"), "扣款")
+    everyone = payroll.compute(session, "2026-09")
+    assert set(everyone) == {farm.alice.id, farm.bob.id}
+    for worker_id, pay in everyone.items():
+        alone = payroll.compute(session, "2026-09", worker_id)[worker_id]
+        assert [(ln.kind, ln.quantity, ln.rate, ln.amount) for ln in alone.lines] == \
+               [(ln.kind, ln.quantity, ln.rate, ln.amount) for ln in pay.lines]
+    # 王秀英: the hand-checked month and a day at 160 from 09-15: 494.75; 李建国: a day at 160, 4.2 kg at 0.35
+    # (1.47), 3 crates at 0.50 (1.50), an adjustment of −5: 157.97
+    assert everyone[farm.alice.id].total == D("494.75") and everyone[farm.bob.id].total == D("157.97")
+    assert payroll.totals(session, ["2026-09"]) == {(farm.alice.id, "2026-09"): D("494.75"),
+                                                    (farm.bob.id, "2026-09"): D("157.97")}
+    assert payroll.totals_over(session, ["2026-08", "2026-09"], [farm.bob.id]) == {farm.bob.id: D("157.97")}
+    # September closed (stored lines) and October open (50 kg picked on 10-01 at 0.35: 17.50)
+    payroll.close_month(session, "2026-09", farm.users["manager"].id)
+    assert payroll.totals(session, ["2026-09", "2026-10"], [farm.alice.id]) == {
+        (farm.alice.id, "2026-09"): D("494.75"), (farm.alice.id, "2026-10"): D("17.50")}
+    assert payroll.totals_over(session, ["2026-09", "2026-10"]) == {farm.alice.id: D("512.25"),
+                                                                    farm.bob.id: D("157.97")}

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from farm.inputs.land import PaymentIn
-from farm.services import land
+from farm.services import land, rent
 from farm.services import warnings as rules
 from tests.land.factories import make_contract, make_household
 from tests.warnings.factories import attend, days, make_member
@@ -158,3 +158,40 @@ def test_rules_rent_overdue_follows_its_setting(session):
     household, _c = _owed(session, "王建国", "lifted", TODAY - timedelta(days=10), "TZ-10")
     assert rules.find_rent_overdue(session, TODAY, CONF) == {}
     assert set(rules.find_rent_overdue(session, TODAY, {**CONF, "rent_overdue_days": 9})) == {household.id}
+
+
+def _rent_paid(session, name: str, number: str, payments: dict[str, str]):
+    household = make_household(session, name=name, status="lifted")
+    contract = make_contract(session, household, number=number, codes=(f"P-{number}",), start_date="2025-03-01",
+                             end_date="2030-02-28")
+    for paid_on, amount in payments.items():
+        land.record_payment(session, contract.id, PaymentIn.model_validate(
+            {"paid_on": paid_on, "amount": amount, "method": "bank"}), today=TODAY)
+    return household
+
+
+def test_rules_income_drop_on_fixed_dates_exactly_30_percent_does_not_warn(session):
+    """August to October 2026 against the same months of 2025 (income from the park: rent and wages)."""
+    edge = _rent_paid(session, "刚好三成", "TZ-30", {"2025-09-10": "1000.00", "2026-09-10": "700.00"})
+    over = _rent_paid(session, "多一分", "TZ-31", {"2025-09-10": "1000.00", "2026-09-10": "699.99"})
+    earlier = _rent_paid(session, "月份外", "TZ-32", {"2025-07-31": "1000.00", "2026-10-31": "100.00"})
+    found = rules.find_income_drop(session, TODAY, CONF)
+    assert set(found) == {over.id}
+    assert found[over.id] == {"months": ["2026-08", "2026-09", "2026-10"],
+                              "earlier_months": ["2025-08", "2025-09", "2025-10"], "income": "699.99",
+                              "earlier_income": "1000.00", "drop_percent": "30.00", "threshold_percent": "30"}
+    assert edge.id not in found and earlier.id not in found
+    # the same figures read through the job's single reading of the wages
+    assert rules.find_income_drop(session, TODAY, CONF, rules.wages_for(session, TODAY)) == found
+
+
+def test_rules_rent_schedule_read_up_to_a_day_is_the_full_schedules_start():
+    """The overdue rule reads the dues only up to the last date that can be late enough; they are the full
+    schedule's own (the term is not cut, so no due is prorated differently)."""
+    full = rent.dues(Decimal("7.5"), Decimal("812.50"), date(2021, 5, 17), date(2031, 3, 31), "03-01", 3,
+                     Decimal("4"))
+    for until in (date(2021, 5, 16), date(2021, 5, 17), date(2026, 2, 28), date(2026, 3, 1), date(2031, 3, 31)):
+        cut = rent.dues(Decimal("7.5"), Decimal("812.50"), date(2021, 5, 17), date(2031, 3, 31), "03-01", 3,
+                        Decimal("4"), until=until)
+        assert cut == [d for d in full if d.due_date <= until]
+    assert len(full) == 11 and full[-1].prorated
