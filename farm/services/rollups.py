@@ -7,10 +7,11 @@ twice changes nothing. Hours touched are recomputed from the 5-minute rollups, p
 5-minute rollups where the park's midnight is not on a UTC hour).
 
 Each fold is one set-based statement (INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE) per resolution and
-window, run inside the database: one statement for the 5-minute periods of the whole park, one for its hours, one
-per park day. The statements drive from the devices crossed with the metrics into the tables' keys (device, metric,
-time), so they read only the window's rows through the key and never scan the history; on SQLite `CROSS JOIN`
-fixes that join order, PostgreSQL's planner finds it from the key.
+window, run inside the database: one for the 5-minute periods of the whole park, one for its hours, one for its park
+days (a long catch-up goes a day at a time). They read only the window, never the history: SQLite drives from the
+devices, metrics and periods into the tables' keys (the readings table is stored in key order); PostgreSQL reads the
+park's newest hour of raw readings through a BRIN index on the time (its heap is in arrival order) and the rollups
+through their key, per device and metric. The backlog folds the same way, each noted device from its own time.
 """
 from __future__ import annotations
 
@@ -165,9 +166,10 @@ def _fold_postgresql(session: Session, resolution: str, periods: list, which: st
         f"a.total / a.n, a.n FROM {devices} CROSS JOIN metrics m CROSS JOIN LATERAL ("
         f"SELECT p.lo, {lo} AS lo_v, {hi} AS hi_v, {total} AS total, {n} AS n FROM periods p JOIN {table} x "
         f"ON x.device_id = d.id AND x.metric = m.metric {extra}AND x.{column} >= p.lo AND x.{column} < p.hi "
-        f"{mine}GROUP BY p.lo) a {UPSERT} {returning}")
+        # The window's bounds as constants too, so the key's range holds them and the history is never read.
+        f"AND x.{column} >= :first AND x.{column} < :last {mine}GROUP BY p.lo) a {UPSERT} {returning}")
     params = {"metrics": list(Metric.values()), "los": [p[0] for p in periods], "his": [p[1] for p in periods],
-              "srcs": [p[2] for p in periods]}
+              "srcs": [p[2] for p in periods], "first": periods[0][0], "last": periods[-1][1]}
     result = session.execute(stmt, params)
     return result.all() if returning else []
 
