@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from farm import clock
 from farm.demo import DEMO_LOGINS, ParkExists, seed_demo
 from farm.models.auth import User
 from farm.models.park import Greenhouse, Park
@@ -86,7 +87,6 @@ def test_demo_has_sensor_history_for_the_vegetable_greenhouses(session, demo):
 
     from sqlalchemy import func
 
-    from farm import clock
     from farm.models.rollups import ReadingRollup
     from farm.models.sensors import Reading
 
@@ -105,3 +105,59 @@ def test_demo_has_sensor_history_for_the_vegetable_greenhouses(session, demo):
     means = session.scalars(select(ReadingRollup.mean).where(ReadingRollup.resolution == "1d",
                                                              ReadingRollup.metric == "temperature")).all()
     assert 5 < sum(means) / len(means) < 35
+
+
+def test_demo_vegetable_houses_never_read_below_their_crops_frost_limit(session, demo):
+    """The history follows the managed climate: no planted vegetable house froze (a dead crop) in the 90 days."""
+    from sqlalchemy import func
+
+    from farm.models.crops import Planting
+    from farm.models.rollups import ReadingRollup
+    from farm.models.sensors import Reading
+
+    plantings = [p for g in park_service.list_greenhouses(session) for p in park_service.active_plantings(g)
+                 if p.crop.category == "vegetable"]
+    assert len(plantings) == 13
+    checked = 0
+    for planting in plantings:
+        assert planting.crop.frost_kill_c is not None, planting.crop.code
+        first = session.scalar(select(func.min(ReadingRollup.period_start))
+                               .where(ReadingRollup.greenhouse_id == planting.greenhouse_id))
+        # Planted through the whole history: the house was managed for its crop all along.
+        assert first is not None and planting.planted_on < clock.park_day(first), planting.greenhouse.code
+        assert not session.scalar(select(func.count()).select_from(Planting).where(
+            Planting.greenhouse_id == planting.greenhouse_id, Planting.id != planting.id,
+            Planting.ended_on >= clock.park_day(first)))
+        coldest_rollup = session.scalar(select(func.min(ReadingRollup.min)).where(
+            ReadingRollup.greenhouse_id == planting.greenhouse_id, ReadingRollup.metric == "temperature"))
+        coldest_raw = session.scalar(select(func.min(Reading.value)).where(
+            Reading.greenhouse_id == planting.greenhouse_id, Reading.metric == "temperature"))
+        assert coldest_rollup > planting.crop.frost_kill_c, (planting.greenhouse.code, coldest_rollup)
+        assert coldest_raw > planting.crop.frost_kill_c, (planting.greenhouse.code, coldest_raw)
+        # Held near the crop's night minimum, not merely above freezing.
+        assert coldest_rollup >= float(planting.crop.night_temp_min) - 3, (planting.greenhouse.code, coldest_rollup)
+        checked += 1
+    assert checked == 13
+
+
+def test_demo_every_vegetable_house_harvests_on_most_days_and_shares_the_load(session, demo):
+    from sqlalchemy import func
+
+    from farm.models.harvest import Harvest
+
+    vegetable = {g.id: g.code for g in park_service.list_greenhouses(session)
+                 if any(p.crop.category == "vegetable" for p in park_service.active_plantings(g))}
+    assert len(vegetable) == 13
+    alive = Harvest.voided_at.is_(None)
+    days = dict(session.execute(select(Harvest.greenhouse_id, func.count(func.distinct(Harvest.day)))
+                                .where(alive).group_by(Harvest.greenhouse_id)).all())
+    assert set(days) == set(vegetable)
+    for gh_id, code in vegetable.items():
+        assert days[gh_id] >= 60, (code, days[gh_id])
+    per_day = session.execute(select(Harvest.greenhouse_id, Harvest.day, func.sum(Harvest.weight_kg))
+                              .where(alive).group_by(Harvest.greenhouse_id, Harvest.day)).all()
+    park_days = {day for _, day, _ in per_day}
+    total = sum(kg for _, _, kg in per_day)
+    assert 1300 < total / len(park_days) < 1700  # about 1,500 kg a day
+    # No house carries the park: the heaviest house-day is a fair share of the day, not up to 700 kg.
+    assert max(kg for _, _, kg in per_day) < 350

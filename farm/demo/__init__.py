@@ -19,7 +19,9 @@ from farm.demo import assets, harvest, land, linkage, livelihoods, park, people,
 from farm.demo.park import DEMO_LOGINS
 from farm.models.auth import User
 from farm.models.crops import Planting
+from farm.models.harvest import Harvest
 from farm.models.park import Greenhouse, Park
+from farm.models.sensors import Device
 
 __all__ = ["DEMO_LOGINS", "ParkExists", "STEPS", "seed_demo"]
 
@@ -61,7 +63,8 @@ STEPS: list[Step] = [
     trace.add_certificate_log,
 ]
 
-SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "users": User}
+# What `seed-demo` prints in its one line: counts, never a line per simulated event.
+SUMMARY = {"greenhouses": Greenhouse, "plantings": Planting, "harvests": Harvest, "devices": Device, "users": User}
 
 
 def seed_demo(session: Session, park_code: str = "yawei", today: date | None = None) -> dict:

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from farm import clock
+from farm.demo.park import FIRST_PICK_DAYS
 from farm.models.auth import User
 from farm.models.harvest import Harvest, HarvestChange
 from farm.models.people import Worker
@@ -29,6 +30,9 @@ CROP_YIELD = {"cucumber": 1.3, "tomato": 1.0, "eggplant": 0.9, "pepper": 0.7}
 WEEKDAY = (1.04, 1.04, 1.04, 1.04, 1.04, 0.95, 0.85)
 GRADE_MIX = ((Grade.PREMIUM, 0.24), (Grade.GRADE1, 0.46), (Grade.GRADE2, 0.22), (Grade.OFFGRADE, 0.08))
 CORRECTIONS = 25
+# Pickers per vegetable house: every house picks every day, so four share a house's day (13 houses, 52 of the
+# 60 workers) and no one's piece pay runs far ahead of the others'.
+TEAM = 4
 DUPLICATES = 6
 
 
@@ -59,10 +63,6 @@ def add_workers(session: Session, ctx: dict) -> None:
         workers.append(worker)
     session.flush()
     ctx["workers"] = workers
-
-
-# Days from transplanting to the first picking, by crop (a local estimate).
-FIRST_PICK_DAYS = {"cucumber": 35, "tomato": 55, "eggplant": 45, "pepper": 45}
 
 
 def _harvest_window(planting, today: date) -> tuple[date, date]:
@@ -114,7 +114,7 @@ def add_harvest_history(session: Session, ctx: dict) -> None:
     houses = [g for g in ctx["greenhouses"] if ctx["uses"][g.code] in CROP_YIELD]
     pickers = list(ctx.get("workers", []))
     rng.shuffle(pickers)
-    teams = {g.id: pickers[i * 3:i * 3 + 3] for i, g in enumerate(houses)}
+    teams = {g.id: pickers[i * TEAM:i * TEAM + TEAM] for i, g in enumerate(houses)}
     if demo_worker is not None and demo_worker.worker_id is not None and houses:
         teams[houses[0].id] = [*teams[houses[0].id], demo_worker.worker]
     # Which plantings pick on each day, then the day's weight (about DAILY_KG, less on Sundays) shared

@@ -184,8 +184,15 @@ def _variety(rng: random.Random, crop: Crop) -> str:
     return rng.choice([v.name for v in crop.varieties])
 
 
+# Days from transplanting to the first picking, by crop (a local estimate).
+FIRST_PICK_DAYS = {"cucumber": 35, "tomato": 55, "eggplant": 45, "pepper": 45}
+# How long before the demo's day the vegetable houses started picking: plantings staggered over about four weeks,
+# all of them picking through the 90 days of harvest history, so the 13 houses share the park's daily harvest.
+FIRST_PICK_AGO = (92, 120)
+
+
 def _vegetable_planting(rng: random.Random, greenhouse: Greenhouse, crop: Crop, today: date) -> Planting:
-    planted = today - timedelta(days=rng.randint(60, 120))
+    planted = today - timedelta(days=FIRST_PICK_DAYS.get(crop.code, 50) + rng.randint(*FIRST_PICK_AGO))
     return Planting(
         greenhouse=greenhouse, crop=crop, variety=_variety(rng, crop), planted_on=planted,
         area_m2=greenhouse.area_m2, expected_harvest_on=planted + timedelta(days=rng.randint(50, 60)),

@@ -1,15 +1,20 @@
 """The worker's harvest page in a real Chromium on a 360 px phone, in Chinese: 斤 shown as kg, an offline save
 queued and sent once when the connection returns, a lost answer retried without a second record, and the
-manager's dashboard counting them all."""
+manager's dashboard counting them all; the page opened with no signal from a QR scan, with the page closed in
+between, its entries stored exactly once when the signal returns, and other pages never served from the kept
+copy."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
 from farm.models.harvest import Harvest
+from farm.models.park import Greenhouse
 from tests.conftest import PHONE, log_in
+from tests.factories import make_crop, make_planting
 
 pytestmark = pytest.mark.browser
 
@@ -75,9 +80,10 @@ def test_browser_worker_logs_in_jin_offline_and_once(live_server, session, farm,
     page.route("**/api/v1/harvests", lose_answer)
     save(page, "7.5", "kg", "grade2")
     page.wait_for_function("document.getElementById('form-status').textContent.indexOf('没有网络') >= 0")
-    assert "7.5 公斤" in page.inner_text("#queue")
-    assert len(stored(session)) == 3
-    page.click("#send-now")
+    assert len(stored(session)) == 3  # stored, though the page kept it as unsent
+    # The retry goes out with the same key: from the Send button, or first from the service worker's Background
+    # Sync (which the page's route does not see), whichever comes first.
+    page.evaluate("document.getElementById('send-now').click()")
     page.wait_for_selector("#queue-card[hidden]", state="attached")
     page.wait_for_function("document.querySelectorAll('#entries li.new').length === 3")
     assert [h.weight_kg for h in stored(session)] == [Decimal("15"), Decimal("20"), Decimal("7.5")]
@@ -107,3 +113,80 @@ def test_browser_harvest_pages_fit_a_phone(live_server, session, farm, phone):
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
     page.goto(live_server + "/reports/yield")
     page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('yield-chart'))")
+
+
+def open_fresh(context, url: str):
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url)
+    return page
+
+
+def test_browser_harvest_page_opens_offline_from_a_qr_scan_and_sends_each_entry_once(live_server, session, farm, phone):
+    house = Greenhouse(park=farm.park, code="GH-005", name="5号棚", zone="A区", area_m2=Decimal(800), status="idle")
+    session.add(house)
+    session.flush()
+    make_planting(session, house, make_crop(session, "tomato", "番茄", "Tomato"))
+    session.commit()
+    context, page = phone
+
+    # Online once: log in and open the harvest page; its service worker keeps what it needs to open offline.
+    log_in(page, live_server, "worker")
+    page.goto(live_server + "/harvest")
+    page.wait_for_selector("html[data-offline-ready='1']", state="attached")
+    assert page.inner_text("#offline-banner") == "" and page.is_hidden("#offline-banner")
+    # Changed on the server after the phone kept its copy: the offline page shows the copy, not the server's.
+    house.name = "番茄5号棚"
+    session.commit()
+
+    # No signal, the page closed; the QR label of GH-005 is scanned: the kept page opens with that greenhouse.
+    context.set_offline(True)
+    page.close()
+    page = open_fresh(context, live_server + "/harvest?gh=GH-005")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.input_value("#f-greenhouse") == "GH-005"
+    assert page.inner_text("#crop-name") == "番茄"
+    assert "5号棚" in page.inner_text("#f-greenhouse") and "番茄5号棚" not in page.inner_text("#f-greenhouse")
+    assert "离线" in page.inner_text("#offline-banner")
+
+    save(page, "12.5", "kg", "grade1")
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 1")
+    save(page, "9", "jin", "premium")
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 2")
+    banner = page.inner_text("#offline-banner")
+    assert "离线" in banner and "2 条记录等待发送" in banner
+    assert "4.5 公斤" in page.inner_text("#queue")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert stored(session) == []
+
+    # Other pages are not served from the kept copy, not even those under /harvest...
+    other = context.new_page()
+    for path in ("/harvests", "/me"):
+        with pytest.raises(PlaywrightError):
+            other.goto(live_server + path)
+
+    # The page closed again with the entries waiting; the signal returns; the next opening (or the service
+    # worker's Background Sync, where it ran first) sends them: each stored once.
+    page.close()
+    context.set_offline(False)
+    page = open_fresh(context, live_server + "/harvest?gh=GH-005")
+    page.wait_for_function("document.getElementById('queue-card').hidden && "
+                           "document.querySelectorAll('#entries li.entry').length === 2")
+    records = stored(session)
+    assert sorted((h.greenhouse.code, h.weight_kg, h.grade) for h in records) == [
+        ("GH-005", Decimal("4.5"), "premium"), ("GH-005", Decimal("12.5"), "grade1")]
+    assert all(h.worker_id == farm.worker.worker_id for h in records)
+    assert page.is_hidden("#offline-banner")
+
+    # Opened once more, online: nothing goes twice, and the greenhouse list is the server's again ...
+    page.reload()
+    page.wait_for_selector("html[data-offline-ready='1']", state="attached")
+    assert "番茄5号棚" in page.inner_text("#f-greenhouse")
+    assert len(stored(session)) == 2
+    # ... and that refreshed list is what opens with no signal next time.
+    context.set_offline(True)
+    page.close()
+    page = open_fresh(context, live_server + "/harvest?gh=GH-005")
+    assert "番茄5号棚" in page.inner_text("#f-greenhouse")
+    assert page.query_selector_all("#queue li") == []
+    context.set_offline(False)

@@ -1,6 +1,9 @@
-/* The worker's harvest page: save through the JSON API; when there is no connection keep the entry in
-   localStorage and send it later. Each entry carries its own UUID as Idempotency-Key, so a save that
-   reached the server but whose answer was lost is stored once when it is sent again. No framework. */
+/* The worker's harvest page: save through the JSON API; when there is no connection keep the entry on the phone
+   (harvest-queue.js, IndexedDB) and send it later. Each entry carries its own UUID as Idempotency-Key, so a save
+   that reached the server but whose answer was lost is stored once when it is sent again. The page registers its
+   service worker (harvest-sw.js), which keeps a copy of it for opening with no signal and sends the queue by
+   Background Sync after the page was closed; without Background Sync the queue goes out when the page next opens.
+   No framework. */
 (function () {
   "use strict";
 
@@ -78,20 +81,23 @@
 
   var form = document.getElementById("harvest-form");
   if (!form) return;
+  var Q = window.farmHarvestQueue;
   var T = JSON.parse(document.getElementById("harvest-text").textContent);
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var api = form.getAttribute("data-api");
   var tz = form.getAttribute("data-tz");
-  var storeKey = "farm.harvest.queue." + form.getAttribute("data-user");
-  var refusedKey = "farm.harvest.refused." + form.getAttribute("data-user");
+  var user = form.getAttribute("data-user");
   var refusedCard = document.getElementById("refused-card");
   var refusedList = document.getElementById("refused");
   var statusEl = document.getElementById("form-status");
   var queueCard = document.getElementById("queue-card");
   var queueList = document.getElementById("queue");
+  var banner = document.getElementById("offline-banner");
   var entries = document.getElementById("entries");
   var weight = document.getElementById("f-weight");
   var sending = false;
+  var unreachable = false;  /* the last try to send found no connection */
+  var waitingCount = 0;
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? values[k] : m; });
@@ -107,13 +113,19 @@
   function unit() { return form.querySelector('input[name="unit"]:checked').value; }
   function checked(name) { var el = form.querySelector('input[name="' + name + '"]:checked'); return el ? el.value : ""; }
   function say(text, bad) { statusEl.textContent = text; statusEl.className = "form-status" + (bad ? " error" : " ok"); }
-  function load() { try { return JSON.parse(localStorage.getItem(storeKey) || "[]"); } catch (e) { return []; } }
-  function store(q) { localStorage.setItem(storeKey, JSON.stringify(q)); renderQueue(q); }
-  function loadRefused() { try { return JSON.parse(localStorage.getItem(refusedKey) || "[]"); } catch (e) { return []; } }
-  function storeRefused(r) { localStorage.setItem(refusedKey, JSON.stringify(r)); renderRefused(r); }
   function time(iso) {
     try { return new Intl.DateTimeFormat("zh-CN", {timeZone: tz, hour: "2-digit", minute: "2-digit", hour12: false}).format(new Date(iso)); }
     catch (e) { return iso.slice(11, 16); }
+  }
+  function parkDay(d) {  /* YYYY-MM-DD in the park's time zone */
+    try { return new Intl.DateTimeFormat("en-CA", {timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit"}).format(d); }
+    catch (e) { return d.toISOString().slice(0, 10); }
+  }
+  function moment(iso) {
+    try {
+      return new Intl.DateTimeFormat("zh-CN", {timeZone: tz, month: "2-digit", day: "2-digit", hour: "2-digit",
+                                                minute: "2-digit", hour12: false}).format(new Date(iso));
+    } catch (e) { return iso.slice(5, 16).replace("T", " "); }
   }
 
   function showConversion() {
@@ -129,56 +141,93 @@
   });
   var select = document.getElementById("f-greenhouse");
   var intervalNote = document.getElementById("interval-note");
-  select.addEventListener("change", function () {
+  function showHouse() {
     var option = select.options[select.selectedIndex];
     document.getElementById("crop-name").textContent = option.getAttribute("data-crop");
     var blocked = option.getAttribute("data-blocked");
     intervalNote.textContent = blocked || "";
     intervalNote.hidden = !blocked;
-  });
+  }
+  select.addEventListener("change", showHouse);
+  /* A scanned QR label opens /harvest?gh=GH-005: with no signal the kept copy of the page may have been made for
+     another greenhouse, so the label's greenhouse is chosen here too. */
+  var scanned = (new URLSearchParams(window.location.search).get("gh") || "").trim().toUpperCase();
+  if (scanned && scanned !== select.value) {
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === scanned) { select.selectedIndex = i; showHouse(); break; }
+    }
+  }
+  /* A copy of the page made on an earlier day shows no longer today's entries. */
+  if (form.getAttribute("data-day") !== parkDay(new Date())) {
+    ["today-card", "recent-card"].forEach(function (id) { var el = document.getElementById(id); if (el) el.hidden = true; });
+  }
 
-  function renderQueue(q) {
-    queueList.textContent = "";
-    q.forEach(function (e) {
-      var li = document.createElement("li");
-      li.className = "entry waiting";
-      li.textContent = time(e.body.harvested_at) + "  " + e.body.greenhouse + " · " + (T.grades[e.body.grade] || e.body.grade) +
-        " · " + one(e.body.weight_kg) + " " + T.kg + " (" + one(jinFromKg(e.body.weight_kg)) + " " + T.jin + ") · " + T.waiting;
-      queueList.appendChild(li);
+  /* Offline (or the last send found no connection): say so, with how many entries wait. */
+  function showBanner() {
+    var offline = !navigator.onLine || unreachable;
+    var text = "";
+    if (offline) {
+      text = waitingCount ? fill(T.offline, {count: waitingCount}) : T.offline_none;
+      text += " " + fill(T.page_from, {time: moment(form.getAttribute("data-rendered"))});
+    } else if (waitingCount) {
+      text = fill(T.waiting_online, {count: waitingCount});
+    }
+    banner.textContent = text;
+    banner.hidden = !text;
+    banner.className = "offline-banner" + (offline ? " offline" : "");
+  }
+
+  /* A kept entry in one line: time, greenhouse, grade, weight in kg and 斤. */
+  function describe(e) {
+    return time(e.body.harvested_at) + "  " + e.body.greenhouse + " · " + (T.grades[e.body.grade] || e.body.grade) +
+      " · " + one(e.body.weight_kg) + " " + T.kg + " (" + one(jinFromKg(e.body.weight_kg)) + " " + T.jin + ")";
+  }
+
+  function renderQueue() {
+    return Q.list(Q.QUEUE, user).then(function (q) {
+      queueList.textContent = "";
+      q.forEach(function (e) {
+        var li = document.createElement("li");
+        li.className = "entry waiting";
+        li.textContent = describe(e) + " · " + T.waiting;
+        queueList.appendChild(li);
+      });
+      queueCard.hidden = q.length === 0;
+      waitingCount = q.length;
+      showBanner();
     });
-    queueCard.hidden = q.length === 0;
   }
 
   /* Entries the server refused (an interval still running, a closed planting ...): kept on this phone with the
      reason until the worker dismisses them, never sent again. */
-  function renderRefused(r) {
-    refusedList.textContent = "";
-    r.forEach(function (e) {
-      var li = document.createElement("li");
-      li.className = "entry refused";
-      var what = document.createElement("span");
-      what.className = "what";
-      what.textContent = time(e.body.harvested_at) + "  " + e.body.greenhouse + " · " + (T.grades[e.body.grade] || e.body.grade) +
-        " · " + one(e.body.weight_kg) + " " + T.kg + " (" + one(jinFromKg(e.body.weight_kg)) + " " + T.jin + ")";
-      var why = document.createElement("strong");
-      why.className = "why error";
-      why.textContent = e.reason;
-      var dismiss = document.createElement("button");
-      dismiss.type = "button";
-      dismiss.className = "button dismiss";
-      dismiss.textContent = T.dismiss;
-      dismiss.addEventListener("click", function () {
-        storeRefused(loadRefused().filter(function (x) { return x.id !== e.id; }));
+  function renderRefused() {
+    return Q.list(Q.REFUSED, user).then(function (r) {
+      refusedList.textContent = "";
+      r.forEach(function (e) {
+        var li = document.createElement("li");
+        li.className = "entry refused";
+        var what = document.createElement("span");
+        what.className = "what";
+        what.textContent = describe(e);
+        var why = document.createElement("strong");
+        why.className = "why error";
+        why.textContent = e.reason;
+        var dismiss = document.createElement("button");
+        dismiss.type = "button";
+        dismiss.className = "button dismiss";
+        dismiss.textContent = T.dismiss;
+        dismiss.addEventListener("click", function () { Q.remove(Q.REFUSED, e.id).then(renderRefused); });
+        li.appendChild(what);
+        li.appendChild(why);
+        li.appendChild(dismiss);
+        refusedList.appendChild(li);
       });
-      li.appendChild(what);
-      li.appendChild(why);
-      li.appendChild(dismiss);
-      refusedList.appendChild(li);
+      refusedCard.hidden = r.length === 0;
     });
-    refusedCard.hidden = r.length === 0;
   }
 
   function addEntry(h) {
+    if (entries.querySelector('[data-id="' + h.id + '"]')) return;
     var empty = entries.querySelector(".empty");
     if (empty) empty.remove();
     var li = document.createElement("li");
@@ -204,50 +253,54 @@
     count.textContent = String(parseInt(count.textContent, 10) + 1);
   }
 
-  /* Send the waiting entries in order. A network failure stops and leaves them queued; a refusal by the
-     server (4xx other than a lost login) drops that entry and says why. */
+  /* Entries sent since this page was made, by it or by the service worker (while the page was closed or loading),
+     added to today's list where they are not in it yet. */
+  function showSent() {
+    return Q.list(Q.SENT, user).then(function (sent) {
+      return Promise.all(sent.map(function (s) {
+        if (parkDay(new Date(s.record.harvested_at)) === form.getAttribute("data-day")) {
+          s.record.crop_name = s.crop;
+          addEntry(s.record);
+        }
+        return Q.remove(Q.SENT, s.id);
+      }));
+    });
+  }
+
+  /* Ask the service worker to send the queue once the browser has a connection, even if this page is closed. */
+  function syncLater() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.sync) return reg.sync.register(Q.SYNC_TAG);
+    })["catch"](function () {});
+  }
+
+  /* Send the waiting entries (the one rule of harvest-queue.js) and show what happened. */
   function flush() {
     if (sending) return Promise.resolve();
-    var q = load();
-    if (!q.length) return Promise.resolve();
     sending = true;
-    var e = q[0];
-    return fetch(api, {
-      method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, "Idempotency-Key": e.id, "Accept": "application/json"},
-      body: JSON.stringify(e.body)
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        sending = false;
-        if (r.status === 200 || r.status === 201) {
-          store(load().filter(function (x) { return x.id !== e.id; }));
-          if (!entries.querySelector('[data-id="' + data.id + '"]')) { data.crop_name = e.crop; addEntry(data); }
-          say(fill(T.saved, {kg: one(data.weight_kg), jin: one(jinFromKg(data.weight_kg))}), false);
-          return flush();
+    return Q.flush(user, {
+      saved: function (e, data) {
+        unreachable = false;
+        say(fill(T.saved, {kg: one(data.weight_kg), jin: one(jinFromKg(data.weight_kg))}), false);
+      },
+      refused: function (e, reason) {
+        unreachable = false;
+        say(fill(T.failed, {reason: reason}), true);
+        if (weight.value === "" && e.typed) {  /* give the refused entry back to correct it */
+          weight.value = e.typed;
+          form.querySelector('input[name="unit"][value="' + e.unit + '"]').checked = true;
+          showConversion();
         }
-        if (r.status === 401 || r.status === 400 && data.error && data.error.code === "csrf") { say(T.login, true); return; }
-        if (r.status >= 400 && r.status < 500) {
-          store(load().filter(function (x) { return x.id !== e.id; }));
-          var err = data.error || {};
-          var fields = err.fields || {};
-          /* the interval's refusal carries its date under harvest_allowed_from beside the message: the message says it */
-          var why = Object.keys(fields).filter(function (k) { return k !== "harvest_allowed_from"; })
-            .map(function (k) { return fields[k]; }).filter(function (v, i, all) { return all.indexOf(v) === i; }).join(" ");
-          var reason = why || err.message || String(r.status);
-          storeRefused(loadRefused().concat([{id: e.id, body: e.body, reason: reason}]));
-          say(fill(T.failed, {reason: reason}), true);
-          if (weight.value === "" && e.typed) {  /* give the refused entry back to correct it */
-            weight.value = e.typed;
-            form.querySelector('input[name="unit"][value="' + e.unit + '"]').checked = true;
-            showConversion();
-          }
-          return flush();
-        }
-        say(T.queued, true);  /* a server error: keep it and try again later */
-      });
+      },
+      login: function () { unreachable = false; say(T.login, true); },
+      offline: function () { unreachable = true; say(T.queued, true); }
+    }).then(function (result) {
+      sending = false;
+      if (result === "offline") syncLater();
+      return Promise.all([renderQueue(), renderRefused(), showSent()]);
     }, function () {
       sending = false;
-      say(T.queued, true);
     });
   }
 
@@ -255,7 +308,8 @@
     ev.preventDefault();
     var kg = toKg(weight.value, unit());
     if (kg === null) { say(T.weight_missing, true); weight.focus(); return; }
-    var body = {greenhouse: select.value, weight_kg: kg, grade: checked("grade"), harvested_at: new Date().toISOString()};
+    var now = new Date().toISOString();
+    var body = {greenhouse: select.value, weight_kg: kg, grade: checked("grade"), harvested_at: now};
     var crates = form.elements.crates.value.trim();
     var note = form.elements.note.value.trim();
     if (crates) body.crates = crates;
@@ -263,21 +317,62 @@
     if (note) body.note = note;
     var override = form.elements.interval_override;
     if (override && override.value.trim()) { body.interval_override = override.value.trim(); override.value = ""; }
-    var q = load();
-    q.push({id: uuid(), body: body, crop: select.options[select.selectedIndex].getAttribute("data-crop"),
-            typed: weight.value, unit: unit()});
-    store(q);
+    var entry = {id: uuid(), user: user, made: now + "#" + uuid(), body: body,
+                 crop: select.options[select.selectedIndex].getAttribute("data-crop"), typed: weight.value, unit: unit()};
     weight.value = ""; form.elements.crates.value = ""; form.elements.note.value = "";
     showConversion();
     say(T.sending, false);
-    flush();
+    Q.put(Q.QUEUE, entry).then(renderQueue).then(flush);
   });
 
+  /* Entries an older version of this page kept in localStorage move to the shared queue. */
+  function adoptOldQueue() {
+    var moves = [];
+    [["farm.harvest.queue.", Q.QUEUE], ["farm.harvest.refused.", Q.REFUSED]].forEach(function (kind) {
+      var key = kind[0] + user, old;
+      try { old = JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { old = []; }
+      old.forEach(function (e, n) {
+        moves.push(Q.put(kind[1], {id: e.id, user: user, made: (e.body.harvested_at || "") + "#" + n, body: e.body,
+                                   crop: e.crop, typed: e.typed, unit: e.unit, reason: e.reason}));
+      });
+      if (old.length) moves.push(Promise.resolve().then(function () { localStorage.removeItem(key); }));
+    });
+    return Promise.all(moves);
+  }
+
+  /* The service worker: registered for the harvest page only; it is told which files the page needs, to keep
+     them for opening with no signal. `data-offline-ready` says they are kept. */
+  function registerWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(form.getAttribute("data-sw"), {scope: form.getAttribute("data-scope")})
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (reg) {
+        if (!navigator.onLine || !reg.active) return;
+        var urls = [];
+        Array.prototype.forEach.call(document.querySelectorAll('link[rel="stylesheet"], link[rel="manifest"], link[rel="icon"], script[src]'),
+          function (el) { urls.push(el.href || el.src); });
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function (ev) {
+          if (ev.data && ev.data.type === "kept") document.documentElement.setAttribute("data-offline-ready", "1");
+        };
+        reg.active.postMessage({type: "shell", urls: urls}, [channel.port2]);
+      })["catch"](function () {});
+    navigator.serviceWorker.addEventListener("message", function (ev) {
+      if (!ev.data || ev.data.type !== "sent") return;
+      Promise.all([renderQueue(), showSent()]);
+    });
+  }
+
   document.getElementById("send-now").addEventListener("click", flush);
-  window.addEventListener("online", flush);
-  setInterval(function () { if (load().length) flush(); }, 15000);
-  renderQueue(load());
-  renderRefused(loadRefused());
+  window.addEventListener("online", function () { unreachable = false; showBanner(); flush(); });
+  window.addEventListener("offline", showBanner);
+  setInterval(function () { if (waitingCount) flush(); }, 15000);
   showConversion();
-  flush();
+  showBanner();
+  /* The session's token and the API's address, beside the queue: what the service worker sends it with. A copy
+     of the page kept while offline carries the same session's token. */
+  Promise.all([Q.setMeta("api", api), Q.setMeta("csrf:" + user, csrf), Q.setMeta("user", user), adoptOldQueue()])
+    .then(function () { return Promise.all([renderQueue(), renderRefused()]); })
+    .then(flush, function () { say(T.queued, true); });
+  registerWorker();
 })();

@@ -51,6 +51,8 @@ def _log_context(db, values, errors, message, status=200):
         grades_json={grade.value: grade.label for grade in Grade},
         workers=harvests.worker_choices(db) if harvests.is_manager(g.user) else [],
         running=sprays.running(db, [gh.id for gh, _planting in houses]), may_override=can(g.user, "sprays.manage"),
+        # When this copy of the page was made: a phone with no signal shows the copy its service worker kept.
+        rendered_at=clock.now().isoformat(timespec="seconds"), rendered_day=clock.today().isoformat(),
     ), status
 
 
