@@ -54,9 +54,17 @@ DB_URL="$("$PYTHON" -c 'import sys; from sqlalchemy.engine import make_url; prin
 say "3. Mosquitto with the shipped configuration, passwords and ACL"
 MQTT_PORT="$(free_port)"
 mkdir -p "$ROOT/etc/mosquitto/farm" "$ROOT/var/lib/mosquitto"
-cp "$HERE/deploy/mosquitto/acl" "$ROOT/etc/mosquitto/farm/acl"
-sh "$HERE/deploy/mosquitto/make-passwords.sh" "$ROOT/etc/mosquitto/farm/passwords" 3 > "$ROOT/logins.txt"
-sed -e "s|^listener 1883|listener $MQTT_PORT 127.0.0.1|" \
+TLS_PORT="$(free_port)"
+# The devices' TLS listener needs a certificate: the operator brings the park's own; here a throwaway one.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
+  -keyout "$ROOT/etc/mosquitto/farm.key" -out "$ROOT/etc/mosquitto/farm.crt" >/dev/null 2>&1
+# No devices registered yet (the park is loaded below); the simulator's login is asked for, as on a demo broker.
+: > "$ROOT/devices.txt"
+sh "$HERE/deploy/mosquitto/make-passwords.sh" "$ROOT/etc/mosquitto/farm" "$ROOT/devices.txt" --simulator \
+  > "$ROOT/logins.txt"
+sed -e "s|^listener 1883 .*|listener $MQTT_PORT 127.0.0.1|" \
+    -e "s|^listener 8883|listener $TLS_PORT 127.0.0.1|" \
+    -e "s|/etc/mosquitto/certs/|$ROOT/etc/mosquitto/|" \
     -e "s|/etc/mosquitto/farm/|$ROOT/etc/mosquitto/farm/|g" \
     -e "s|/var/lib/mosquitto/|$ROOT/var/lib/mosquitto/|" \
     "$HERE/deploy/mosquitto/mosquitto.conf" > "$ROOT/mosquitto.conf"
@@ -89,7 +97,7 @@ run() { (cd "$HERE" && "${AS[@]}" env $(grep -v '^#' "$ROOT/etc/farm/farm.env" |
 say "5. migrations, the first admin, the park"
 run "$PYTHON" -m farm init-db
 ADMIN_PW="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(12))')"
-run "$PYTHON" -m farm create-user parkadmin --role admin --password "$ADMIN_PW"
+printf '%s\n' "$ADMIN_PW" | run "$PYTHON" -m farm create-user parkadmin --role admin --password-stdin
 run "$PYTHON" -m farm seed-demo > /dev/null 2>&1   # the smoke needs greenhouses; a real park enters its own
 
 say "6. farm check"
