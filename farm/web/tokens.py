@@ -10,10 +10,10 @@ from farm import clock
 from farm.db import request_session
 from farm.permissions import SIGNED_IN, allow
 from farm.services import login_throttle, users
-from farm.web import act_and_redirect, nav
+from farm.web import ADMIN, act_and_redirect, nav
 
 bp = Blueprint("tokens", __name__)
-nav("tokens.admin_list", _l("API tokens"), "users.manage", 92)
+nav("tokens.admin_list", _l("API tokens"), ADMIN, 92)
 
 
 @bp.get("/account/tokens")
