@@ -488,8 +488,10 @@ def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
 
 @pytest.fixture
 def phone(browser):
-    """A 360 px touch phone whose browser asks for Chinese: (context, page)."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
+    """A 360 px touch phone whose browser asks for Chinese: (context, page). The pages' Content-Security-Policy is
+    bypassed only so that Playwright's string predicates (wait_for_function) may run; tests/test_browser_csp.py
+    checks the policy itself in a context that keeps it."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield context, page

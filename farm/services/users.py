@@ -141,7 +141,7 @@ def authenticate(session: Session, username: str, password: str, remote_addr: st
     # An unknown name costs the same hashing time as a known one, so timing does not reveal which names exist.
     stored = user.password_hash if user is not None else _dummy_hash()
     ok = check_password_hash(stored, password or "") and user is not None and user.active
-    session.add(LoginAttempt(username=username, remote_addr=remote_addr, success=ok))
+    session.add(LoginAttempt(username=username, remote_addr=remote_addr, success=ok, at=clock.now()))
     if not ok:
         raise Unauthorized(_l("Wrong username or password."))
     user.last_login_at = clock.now()
