@@ -296,7 +296,7 @@ def scheduler():
     config = load_config()
     db = open_database(config)
     metrics.serve(metrics.SCHEDULER, config.scheduler_metrics_port)
-    Scheduler(db).run()
+    Scheduler(db, lease_seconds=config.scheduler_lease_seconds).run()
 
 
 @main.command("check")
