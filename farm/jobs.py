@@ -135,28 +135,37 @@ class Scheduler:
         self._lease_lock = threading.Lock()  # the lease job and a starting job must not race to insert the row
 
     def renew(self, now: datetime | None = None) -> bool:
-        """Take or renew the lease; on taking it, close the runs a stopped scheduler left "running"."""
+        """Take or renew the lease; on taking it, take over from the scheduler that held it before (_take_over)."""
         now = now or clock.now()
-        try:
-            with self._lease_lock, self.database.session_scope() as session:
-                held = job_runs.try_lease(session, self.holder, now, self.lease_seconds)
-        except Exception:
-            log.exception("scheduler: cannot renew the lease")
-            held = False
-        if held and not self.holding:
-            log.info("scheduler %s holds the lease", self.holder)
+        with self._lease_lock:
             try:
                 with self.database.session_scope() as session:
-                    job_runs.mark_interrupted(session, self.holder, now)
-                    due = job_runs.next_runs(session, {job.name: job.seconds for job in self.jobs}, now)
-                # Take over the schedule where the run log has it, not where this process's own timers stand: a job
-                # runs once per slot whichever scheduler runs it, and a daily job does not wait a day for a standby.
-                for job in self.jobs:
-                    self._reschedule(job, due[job.name])
+                    held = job_runs.try_lease(session, self.holder, now, self.lease_seconds)
             except Exception:
-                log.exception("scheduler: cannot take over the runs of a stopped scheduler")
-        self.holding = held
+                log.exception("scheduler: cannot renew the lease")
+                held = False
+            taken, self.holding = held and not self.holding, held
+        if taken:
+            self._take_over(now)
         return held
+
+    def _take_over(self, now: datetime) -> None:
+        """Close the runs a stopped scheduler left "running", and schedule each job from the run log.
+
+        The jobs wait (paused, see run) until this scheduler holds the lease; then each runs at the slot after its
+        last scheduled run, whichever scheduler made it, not at this process's own timers: a job runs once per slot,
+        and after a takeover a daily job does not wait a day."""
+        due = {job.name: now for job in self.jobs}
+        try:
+            with self.database.session_scope() as session:
+                job_runs.mark_interrupted(session, self.holder, now)
+                due = job_runs.next_runs(session, {job.name: job.seconds for job in self.jobs}, now)
+        except Exception:
+            log.exception("scheduler: cannot read the run log; each job runs now unless its slot is used")
+        for job in self.jobs:
+            self._reschedule(job, due[job.name])
+        log.info("scheduler %s holds the lease; next runs (UTC): %s", self.holder,
+                 ", ".join(f"{name} {at:%Y-%m-%d %H:%M:%S}" for name, at in due.items()))
 
     def _reschedule(self, job: Job, at: datetime) -> None:
         """Move the job's next run (and so its interval's phase) to `at`, when the scheduler is running."""
@@ -212,9 +221,8 @@ class Scheduler:
                                                                            "misfire_grace_time": 3600})
         aps.add_job(self.renew, "interval", seconds=self.renew_seconds, id="lease", next_run_time=clock.now())
         for job in self.jobs:
-            # The first run comes at start: missed runs are caught up by the jobs themselves.
-            aps.add_job(self.run_job, "interval", args=[job], seconds=job.seconds, id=job.name,
-                        next_run_time=clock.now())
+            # Paused until this scheduler takes the lease, which schedules them from the run log (_take_over).
+            aps.add_job(self.run_job, "interval", args=[job], seconds=job.seconds, id=job.name, next_run_time=None)
         self.aps = aps
 
         def on_signal(*_):

@@ -565,17 +565,20 @@ class Ingest:
             pass
         log.info("ingest stopped: %d readings stored, %d rejects", self.stored, self.rejected)
 
-    def run(self) -> None:
-        """Run until SIGTERM or Ctrl-C, then stop cleanly."""
+    def run(self) -> bool:
+        """Run until SIGTERM or Ctrl-C, then stop cleanly; False when it stopped because the writer did."""
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         self.start()
         log.info("ingest running (client %s, topics %s)", self.client_id,
                  ", ".join(topics(self.park, self.config.mqtt_shared_group)))
+        writer_failed = False
         while not stop.wait(1.0):
             if self._writer_done.is_set():
                 log.error("the writer stopped unexpectedly")
+                writer_failed = True
                 break
         self.stop()
+        return not writer_failed
 
