@@ -44,7 +44,7 @@ class SchedulerProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "farm", "scheduler"], env=self.env, cwd=PROJECT_ROOT,
                                      stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
         found = wait_for(lambda: re.search(r"scheduler (\S+) started", self.output()) or self.proc.poll() is not None,
-                         60, what=lambda: f"scheduler {name} to start:\n{self.output()}")
+                         180, what=lambda: f"scheduler {name} to start:\n{self.output()}")
         assert self.proc.poll() is None, self.output()
         self.holder = found.group(1)
 
