@@ -183,6 +183,9 @@ if command -v systemd-analyze >/dev/null; then
     sed -e "s|/opt/farm/.venv/bin/python|$PYTHON|" -e "s|/opt/farm|$HERE|" -e "s|/etc/farm/farm.env|$ROOT/etc/farm/farm.env|" \
       "$HERE/deploy/systemd/farm-$part.service" > "$ROOT/units/farm-$part.service"
   done
+  # The template for several ingests (deploy/README.md, section 10), verified as one of its instances.
+  sed -e "s|/opt/farm/.venv/bin/python|$PYTHON|" -e "s|/opt/farm|$HERE|" -e "s|/etc/farm/farm.env|$ROOT/etc/farm/farm.env|" \
+    "$HERE/deploy/systemd/farm-ingest@.service" > "$ROOT/units/farm-ingest@9111.service"
   SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "$ROOT"/units/*.service 2>&1 | tee "$ROOT/verify.log"
   if grep -v -e 'Failed to connect' -e 'No such file or directory' -e '^$' "$ROOT/verify.log" | grep -q .; then
     fail "systemd-analyze verify found problems"

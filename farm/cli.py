@@ -270,7 +270,9 @@ def web(port: int | None):
 
 @main.command("ingest")
 @click.option("--client-id", default=None, help="MQTT client id (default FARM_MQTT_CLIENT_ID or farm-ingest-<park>).")
-def ingest(client_id: str | None):
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              help="Port of its metrics on 127.0.0.1 (default FARM_INGEST_METRICS_PORT; 0: none).")
+def ingest(client_id: str | None, metrics_port: int | None):
     """Run the MQTT ingest until stopped."""
     from sensors.ingest import Ingest
 
@@ -281,8 +283,10 @@ def ingest(client_id: str | None):
     try:
         ingest = Ingest(config, db, client_id=client_id)
         metrics.ingest_backlog(lambda: len(ingest.queue))
-        metrics.serve(metrics.INGEST, config.ingest_metrics_port)
-        ingest.run()
+        metrics.serve(metrics.INGEST, config.ingest_metrics_port if metrics_port is None else metrics_port)
+        if not ingest.run():
+            # Non-zero, so systemd starts it again: in a shared group the broker keeps this ingest's turn for it.
+            fail("the ingest's writer stopped; see the log above")
     except SQLAlchemyError as exc:
         fail(f"the ingest cannot use the database: {str(exc).splitlines()[0]}")
 
@@ -296,7 +300,7 @@ def scheduler():
     config = load_config()
     db = open_database(config)
     metrics.serve(metrics.SCHEDULER, config.scheduler_metrics_port)
-    Scheduler(db).run()
+    Scheduler(db, lease_seconds=config.scheduler_lease_seconds).run()
 
 
 @main.command("check")

@@ -21,6 +21,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_WEB_WORKERS = 64
 MAX_CLIENT_ID = 100  # the same length the ingest cuts its generated ids to
 MAX_PROXIES = 5
+SCHEDULER_LEASE_RANGE = (3, 3600)  # seconds: renewed every third of it, so at least a second between renewals
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("", "0", "false", "no", "off")
 
@@ -131,6 +132,7 @@ class Config:
     backup_dir: Path | None = None  # None: instance_path / "backups"
     ingest_metrics_port: int = 9101
     scheduler_metrics_port: int = 9102
+    scheduler_lease_seconds: int = 45
 
     def __post_init__(self):
         if not self.public_url:
@@ -179,6 +181,7 @@ class Config:
             backup_dir=Path(env["FARM_BACKUP_DIR"]) if env.get("FARM_BACKUP_DIR") else None,
             ingest_metrics_port=_number(env, "FARM_INGEST_METRICS_PORT", "9101"),
             scheduler_metrics_port=_number(env, "FARM_SCHEDULER_METRICS_PORT", "9102"),
+            scheduler_lease_seconds=_number(env, "FARM_SCHEDULER_LEASE_SECONDS", "45"),
         )
         values.update(overrides)
         if "secret_key" not in values:
@@ -208,6 +211,12 @@ class Config:
             raise ConfigError(f"FARM_HOST must be an address to bind such as 0.0.0.0, got {self.host!r}")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"FARM_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
+        low, high = SCHEDULER_LEASE_RANGE
+        if not low <= self.scheduler_lease_seconds <= high:
+            raise ConfigError(f"FARM_SCHEDULER_LEASE_SECONDS must be from {low} to {high}, "
+                              f"got {self.scheduler_lease_seconds}")
+        if any(c in "/+#" or c.isspace() for c in self.mqtt_shared_group):
+            raise ConfigError(f"FARM_MQTT_SHARED_GROUP may not contain / + # or spaces: {self.mqtt_shared_group!r}")
         if len(self.mqtt_client_id) > MAX_CLIENT_ID or any(c.isspace() for c in self.mqtt_client_id):
             raise ConfigError(f"FARM_MQTT_CLIENT_ID must be at most {MAX_CLIENT_ID} characters without spaces, "
                               f"got {self.mqtt_client_id!r}")

@@ -15,12 +15,13 @@ import threading
 import traceback
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
 from farm import clock
+from farm.config import Config
 from farm.db import Database
 from farm.models.scheduler import JobRun
 from farm.services import alerts, backups, daily_report, job_runs, land_reminders, metrics, notify, rollups
@@ -29,8 +30,11 @@ from farm.vocab import JobOutcome
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 45
-RENEW_SECONDS = 15
+# The lease's length (FARM_SCHEDULER_LEASE_SECONDS): how long a standby scheduler waits before it takes over from
+# one that died. The holder renews it every third of that, so one failed renewal does not lose it.
+LEASE_SECONDS = Config.scheduler_lease_seconds
+# A run that comes this much before its slot still runs: timers fire a little late or early from run to run.
+SLOT_TOLERANCE = timedelta(seconds=1)
 
 
 @dataclass
@@ -95,10 +99,11 @@ def find_job(name: str) -> Job | None:
 
 def run_once(database: Database, job: Job, now: datetime | None = None) -> tuple[str, str]:
     """Run one job now, outside the scheduler's lease (the operators' `run-job`), logged as a JobRun like a scheduled
-    run under the holder `run-job@<host>-<pid>`; returns (outcome, error). A job is safe to run beside the
-    scheduler: each keeps what it does in its own transaction and does nothing twice."""
+    run under the holder `run-job@<host>-<pid>` (an extra run: the scheduled runs keep their slots); returns
+    (outcome, error). A job is safe to run beside the scheduler: each keeps what it does in its own transaction and
+    does nothing twice."""
     now = now or clock.now()
-    holder = f"run-job@{socket.gethostname()}-{os.getpid()}"
+    holder = f"{job_runs.MANUAL_HOLDER}{socket.gethostname()}-{os.getpid()}"
     with database.session_scope() as session:
         run = JobRun(job=job.name, holder=holder, started_at=now, outcome=JobOutcome.RUNNING.value)
         session.add(run)
@@ -119,37 +124,58 @@ class Scheduler:
     """Runs its jobs at their intervals while it holds the lease; each run in its own session, logged as a JobRun."""
 
     def __init__(self, database: Database, jobs: list[Job] | None = None, holder: str | None = None,
-                 lease_seconds: float = LEASE_SECONDS, renew_seconds: float = RENEW_SECONDS):
+                 lease_seconds: float = LEASE_SECONDS, renew_seconds: float | None = None):
         self.database = database
         self.jobs = list(JOBS if jobs is None else jobs)
         self.holder = holder or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
-        self.renew_seconds = renew_seconds
+        self.renew_seconds = renew_seconds or lease_seconds / 3
         self.holding = False
         self._lock = threading.Lock()
         self._lease_lock = threading.Lock()  # the lease job and a starting job must not race to insert the row
 
     def renew(self, now: datetime | None = None) -> bool:
-        """Take or renew the lease; on taking it, close the runs a stopped scheduler left "running"."""
+        """Take or renew the lease; on taking it, take over from the scheduler that held it before (_take_over)."""
         now = now or clock.now()
-        try:
-            with self._lease_lock, self.database.session_scope() as session:
-                held = job_runs.try_lease(session, self.holder, now, self.lease_seconds)
-        except Exception:
-            log.exception("scheduler: cannot renew the lease")
-            held = False
-        if held and not self.holding:
-            log.info("scheduler %s holds the lease", self.holder)
+        with self._lease_lock:
             try:
                 with self.database.session_scope() as session:
-                    job_runs.mark_interrupted(session, self.holder, now)
+                    held = job_runs.try_lease(session, self.holder, now, self.lease_seconds)
             except Exception:
-                log.exception("scheduler: cannot mark the runs of a stopped scheduler")
-        self.holding = held
+                log.exception("scheduler: cannot renew the lease")
+                held = False
+            taken, self.holding = held and not self.holding, held
+        if taken:
+            self._take_over(now)
         return held
 
+    def _take_over(self, now: datetime) -> None:
+        """Close the runs a stopped scheduler left "running", and schedule each job from the run log.
+
+        The jobs wait (paused, see run) until this scheduler holds the lease; then each runs at the slot after its
+        last scheduled run, whichever scheduler made it, not at this process's own timers: a job runs once per slot,
+        and after a takeover a daily job does not wait a day."""
+        due = {job.name: now for job in self.jobs}
+        try:
+            with self.database.session_scope() as session:
+                job_runs.mark_interrupted(session, self.holder, now)
+                due = job_runs.next_runs(session, {job.name: job.seconds for job in self.jobs}, now)
+        except Exception:
+            log.exception("scheduler: cannot read the run log; each job runs now unless its slot is used")
+        for job in self.jobs:
+            self._reschedule(job, due[job.name])
+        log.info("scheduler %s holds the lease; next runs (UTC): %s", self.holder,
+                 ", ".join(f"{name} {at:%Y-%m-%d %H:%M:%S}" for name, at in due.items()))
+
+    def _reschedule(self, job: Job, at: datetime) -> None:
+        """Move the job's next run (and so its interval's phase) to `at`, when the scheduler is running."""
+        aps = getattr(self, "aps", None)
+        if aps is not None and aps.get_job(job.name) is not None:
+            aps.modify_job(job.name, next_run_time=at)
+
     def run_job(self, job: Job, now: datetime | None = None) -> str:
-        """Run one job if this scheduler holds the lease; returns "ok", "failed" or "skipped"."""
+        """Run one job if this scheduler holds the lease and the job's slot is unused (farm.services.job_runs.
+        last_scheduled); returns "ok", "failed" or "skipped"."""
         now = now or clock.now()
         if not self.renew(now):
             return "skipped"
@@ -159,6 +185,13 @@ class Scheduler:
                     # Under the lock nothing of this scheduler runs: a "running" row of its own was cut off
                     # (the database went away before the run could be closed).
                     job_runs.mark_interrupted(session, self.holder, now, own=True)
+                    due = job_runs.next_runs(session, {job.name: job.seconds}, now)[job.name]
+                    if due - now > SLOT_TOLERANCE:
+                        # Another scheduler (or this one before a restart) ran it in this slot.
+                        log.info("scheduler: %s already ran in this slot; next run at %s", job.name,
+                                 f"{due:%Y-%m-%d %H:%M:%S}Z")
+                        self._reschedule(job, due)
+                        return "skipped"
                     run = JobRun(job=job.name, holder=self.holder, started_at=now, outcome=JobOutcome.RUNNING.value)
                     session.add(run)
                     session.flush()
@@ -188,9 +221,8 @@ class Scheduler:
                                                                            "misfire_grace_time": 3600})
         aps.add_job(self.renew, "interval", seconds=self.renew_seconds, id="lease", next_run_time=clock.now())
         for job in self.jobs:
-            # The first run comes at start: missed runs are caught up by the jobs themselves.
-            aps.add_job(self.run_job, "interval", args=[job], seconds=job.seconds, id=job.name,
-                        next_run_time=clock.now())
+            # Paused until this scheduler takes the lease, which schedules them from the run log (_take_over).
+            aps.add_job(self.run_job, "interval", args=[job], seconds=job.seconds, id=job.name, next_run_time=None)
         self.aps = aps
 
         def on_signal(*_):
@@ -200,6 +232,8 @@ class Scheduler:
             signal.signal(signal.SIGTERM, on_signal)
             signal.signal(signal.SIGINT, on_signal)
         aps.start()
+        log.info("scheduler %s started (lease %ss, renewed every %ss)", self.holder, self.lease_seconds,
+                 self.renew_seconds)
         try:
             stop.wait()
         finally:

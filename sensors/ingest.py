@@ -391,7 +391,10 @@ class Ingest:
             work.seen.setdefault(device_id, [0, 0])[1] += 1
 
     def _store(self, conn, work: _Batch) -> None:
-        """Write what the batch sorted, one statement per table, in the caller's transaction."""
+        """Write what the batch sorted, one statement per table, in the caller's transaction.
+
+        The rows a statement updates (devices, latest values, late notes) go in key order: ingests sharing the load
+        then lock them in the same order and do not deadlock one another over them."""
         if work.rows:
             self._insert_readings(conn, work.rows)
         if work.late:
@@ -408,7 +411,7 @@ class Ingest:
     def _note_late(self, conn, work: _Batch) -> None:
         """Note each device's oldest late reading for the rollup job's backlog (see farm.services.rollups)."""
         conn.execute(rollups.note_late_statement(self.db.dialect),
-                     [{"device_id": d, "since": ts, "noted_at": work.now} for d, ts in work.late.items()])
+                     [{"device_id": d, "since": ts, "noted_at": work.now} for d, ts in sorted(work.late.items())])
 
     def _update_latest(self, conn, work: _Batch) -> None:
         """Move each greenhouse's latest value per metric forward (never back: a late reading leaves it alone)."""
@@ -418,7 +421,7 @@ class Ingest:
             set_={"value": stmt.excluded.value, "ts": stmt.excluded.ts, "device_id": stmt.excluded.device_id},
             where=stmt.excluded.ts >= LatestReading.ts,
         )
-        conn.execute(stmt, list(work.latest.values()))
+        conn.execute(stmt, [work.latest[key] for key in sorted(work.latest)])
 
     def _count_on_devices(self, conn, work: _Batch) -> None:
         """Add the batch's messages and rejects to each device's counters and mark it seen now."""
@@ -427,7 +430,7 @@ class Ingest:
                 message_count=Device.__table__.c.message_count + bindparam("b_n"),
                 reject_count=Device.__table__.c.reject_count + bindparam("b_r"),
                 last_seen_at=bindparam("b_at", type_=Device.last_seen_at.type)),
-            [{"b_id": i, "b_n": n, "b_r": r, "b_at": work.now} for i, (n, r) in work.seen.items()],
+            [{"b_id": i, "b_n": n, "b_r": r, "b_at": work.now} for i, (n, r) in sorted(work.seen.items())],
         )
 
     def _set_statuses(self, conn, work: _Batch) -> None:
@@ -435,7 +438,7 @@ class Ingest:
         conn.execute(
             update(Device.__table__).where(Device.id == bindparam("b_id")).values(
                 online=bindparam("b_online"), status_at=bindparam("b_at", type_=Device.status_at.type)),
-            [{"b_id": i, "b_online": on, "b_at": at} for i, (on, at) in work.statuses.items()],
+            [{"b_id": i, "b_online": on, "b_at": at} for i, (on, at) in sorted(work.statuses.items())],
         )
 
     def _after_commit(self, work: _Batch) -> None:
@@ -565,17 +568,20 @@ class Ingest:
             pass
         log.info("ingest stopped: %d readings stored, %d rejects", self.stored, self.rejected)
 
-    def run(self) -> None:
-        """Run until SIGTERM or Ctrl-C, then stop cleanly."""
+    def run(self) -> bool:
+        """Run until SIGTERM or Ctrl-C, then stop cleanly; False when it stopped because the writer did."""
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         self.start()
         log.info("ingest running (client %s, topics %s)", self.client_id,
                  ", ".join(topics(self.park, self.config.mqtt_shared_group)))
+        writer_failed = False
         while not stop.wait(1.0):
             if self._writer_done.is_set():
                 log.error("the writer stopped unexpectedly")
+                writer_failed = True
                 break
         self.stop()
+        return not writer_failed
 

@@ -167,11 +167,16 @@ def test_config_reads_every_process_setting_from_the_environment(tmp_path):
                                                                                              "INFO")
     assert (defaults.mqtt_client_id, defaults.language, defaults.sim_cold_night) == ("", "zh_CN", ())
     assert Config.from_env(env={"FARM_ACCESS_LOG": "0"}, secret_key="x", instance_path=tmp_path).access_log is False
+    assert defaults.scheduler_lease_seconds == 45
+    assert Config.from_env(env={"FARM_SCHEDULER_LEASE_SECONDS": "6"}, secret_key="x",
+                           instance_path=tmp_path).scheduler_lease_seconds == 6
 
 
 @pytest.mark.parametrize("variable,value", [
     ("FARM_WEB_WORKERS", "0"), ("FARM_WEB_WORKERS", "65"), ("FARM_WEB_WORKERS", "2.5"), ("FARM_ACCESS_LOG", "yes please"),
     ("FARM_LOG_LEVEL", "verbose"), ("FARM_HOST", "host/8000"), ("FARM_MQTT_CLIENT_ID", "x" * 101),
+    ("FARM_SCHEDULER_LEASE_SECONDS", "2"), ("FARM_SCHEDULER_LEASE_SECONDS", "3601"),
+    ("FARM_SCHEDULER_LEASE_SECONDS", "soon"), ("FARM_MQTT_SHARED_GROUP", "farm/a"), ("FARM_MQTT_SHARED_GROUP", "#"),
 ])
 def test_config_refuses_a_bad_process_setting_with_its_name(tmp_path, variable, value):
     with pytest.raises(ConfigError, match=variable):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,8 @@ RUNS_DAYS = settings.register(SettingSpec(
     "scheduler.runs_days", 30, _int, _l("Days the scheduler's run log is kept"), _l("days"), Decimal(1)))
 
 LEASE = "scheduler"
+# The holder of a run made by `run-job` (an operator's extra run, outside the schedule), before "<host>-<pid>".
+MANUAL_HOLDER = "run-job@"
 
 
 # --- the lease -----------------------------------------------------------------------------------------------
@@ -31,7 +33,9 @@ def try_lease(session: Session, holder: str, now: datetime, seconds: float) -> b
         update(SchedulerLease)
         .where(SchedulerLease.name == LEASE,
                (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
-        .values(holder=holder, renewed_at=now, expires_at=expires))
+        .values(holder=holder, renewed_at=now, expires_at=expires,
+                # Taken over from another holder: held since now, not since the other took it.
+                acquired_at=case((SchedulerLease.holder == holder, SchedulerLease.acquired_at), else_=now)))
     if result.rowcount:
         return True
     if session.get(SchedulerLease, LEASE) is not None:
@@ -92,14 +96,27 @@ def last_runs(session: Session, jobs: list[str], per_job: int = 5) -> dict[str, 
             for job in jobs}
 
 
+def last_scheduled(session: Session, jobs: list[str]) -> dict[str, datetime]:
+    """{job name: the start of its newest scheduled run}, for the jobs that have one.
+
+    A job's interval is its slot: a scheduled run uses it, whichever scheduler made it and whether it succeeded or
+    failed. An interrupted run does not (its scheduler died; the next run redoes the work), nor does an operator's
+    `run-job`, which is an extra run outside the schedule."""
+    rows = session.execute(
+        select(JobRun.job, func.max(JobRun.started_at))
+        .where(JobRun.job.in_(jobs), JobRun.outcome != JobOutcome.INTERRUPTED,
+               ~JobRun.holder.startswith(MANUAL_HOLDER, autoescape=True))
+        .group_by(JobRun.job))
+    return dict(rows.all())
+
+
 def next_runs(session: Session, intervals: dict[str, int], now: datetime | None = None) -> dict[str, datetime]:
-    """{job name: its next run}: the last start plus its interval in seconds (or now when it never ran)."""
+    """{job name: its next run}: the slot after its last scheduled run (its start plus its interval in seconds),
+    or now when it has none or that slot has begun."""
     now = now or clock.now()
-    out = {}
-    for job, seconds in intervals.items():
-        last = session.scalar(select(func.max(JobRun.started_at)).where(JobRun.job == job))
-        out[job] = max(now, last + timedelta(seconds=seconds)) if last else now
-    return out
+    last = last_scheduled(session, list(intervals))
+    return {job: max(now, last[job] + timedelta(seconds=seconds)) if job in last else now
+            for job, seconds in intervals.items()}
 
 
 def last_finished(session: Session, job: str) -> JobRun | None:

@@ -35,6 +35,15 @@ def test_deploy_units_restart_run_unprivileged_and_read_one_environment_file(par
     assert service["ProtectSystem"] == "strict" and service["ReadWritePaths"] == "/var/lib/farm"
 
 
+def test_deploy_ingest_template_gives_each_instance_its_own_client_id_and_metrics_port():
+    single, template = unit("ingest")["Service"], unit("ingest@")["Service"]
+    assert template["ExecStart"] == ("/opt/farm/.venv/bin/python -m farm ingest "
+                                     "--client-id farm-ingest-%H-%i --metrics-port %i")
+    assert {k: v for k, v in template.items() if k != "ExecStart"} == {
+        k: v for k, v in single.items() if k != "ExecStart"}
+    assert "farm-ingest@.service" in (DEPLOY / "README.md").read_text()
+
+
 def test_deploy_environment_file_names_only_real_settings():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     names = re.findall(r"^(FARM_[A-Z_]+)=", (DEPLOY / "farm.env.example").read_text(), re.M)

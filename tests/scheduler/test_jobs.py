@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from farm.jobs import Job, Scheduler
 from farm.models.scheduler import JobRun, SchedulerLease
-from farm.services import health
+from farm.services import health, job_runs
 from farm.services.job_runs import scheduler_state
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -22,7 +22,7 @@ def _runs(session, job):
 
 def test_lease_one_scheduler_runs_and_the_second_takes_over_after_expiry(database, session):
     calls = []
-    job = Job("probe", lambda s, now: calls.append(now), 60)
+    job = Job("probe", lambda s, now: calls.append(now), 30)
     first = Scheduler(database, [job], holder="first", lease_seconds=30)
     second = Scheduler(database, [job], holder="second", lease_seconds=30)
     assert first.renew(T0)
@@ -38,6 +38,29 @@ def test_lease_one_scheduler_runs_and_the_second_takes_over_after_expiry(databas
     assert first.run_job(job, T0 + timedelta(seconds=50)) == "skipped"
     assert calls == [T0 + timedelta(seconds=3), T0 + timedelta(seconds=49)]
     assert [(r.holder, r.outcome) for r in _runs(session, "probe")] == [("first", "ok"), ("second", "ok")]
+    lease = session.get(SchedulerLease, "scheduler")
+    assert lease.acquired_at == T0 + timedelta(seconds=49)  # held since the takeover, not since the first took it
+
+
+def test_a_job_runs_once_per_slot_whichever_scheduler_runs_it(database, session):
+    calls = []
+    job = Job("probe", lambda s, now: calls.append(now), 60)
+    first = Scheduler(database, [job], holder="first", lease_seconds=30)
+    assert first.run_job(job, T0) == "ok"
+    # Restarted (a new holder) 20 s later: the slot T0 .. T0 + 60 s is used, so the start's run is skipped.
+    job_runs.release_lease(session, "first", T0 + timedelta(seconds=20))
+    session.commit()
+    again = Scheduler(database, [job], holder="first-again", lease_seconds=30)
+    assert again.run_job(job, T0 + timedelta(seconds=20)) == "skipped"
+    assert again.run_job(job, T0 + timedelta(seconds=59, milliseconds=500)) == "ok"  # a timer a little early
+    assert again.run_job(job, T0 + timedelta(seconds=100)) == "skipped"
+    # An operator's run-job is an extra run: it does not take the next slot.
+    session.add(JobRun(job="probe", holder="run-job@host-1", started_at=T0 + timedelta(seconds=110), outcome="ok"))
+    # A run cut off by its scheduler's death leaves its slot to be redone.
+    session.add(JobRun(job="probe", holder="gone", started_at=T0 + timedelta(seconds=125), outcome="interrupted"))
+    session.commit()
+    assert again.run_job(job, T0 + timedelta(seconds=130)) == "ok"
+    assert calls == [T0, T0 + timedelta(seconds=59, milliseconds=500), T0 + timedelta(seconds=130)]
 
 
 def test_failing_job_is_logged_and_retried_while_others_go_on(database, session):

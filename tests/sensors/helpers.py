@@ -61,8 +61,8 @@ class IngestProcess:
     def start(self) -> IngestProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "farm", "ingest"], env=self.env, cwd=PROJECT_ROOT,
                                      stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-        # Ready when it logs its subscription.
-        wait_for(lambda: b"connected to" in self.log.read_bytes() or self.proc.poll() is not None, 30,
+        # Ready when it logs its subscription; generous, since a loaded machine takes long to start Python.
+        wait_for(lambda: b"connected to" in self.log.read_bytes() or self.proc.poll() is not None, 120,
                  what="the ingest to connect")
         assert self.proc.poll() is None, self.output()
         return self
