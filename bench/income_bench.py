@@ -11,7 +11,7 @@ turns. Prints the load average beside the figures. The big park's report page mu
     .venv/bin/python bench/income_bench.py postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/income_bench.py sqlite --big sqlite:////tmp/big.db    # a big park filled before
 (with a PostgreSQL URL it creates and drops scratch databases next to the one named; `--big` names a big park
-bench/livelihoods_data.py filled, for that date, which the run reads and only adds its login to)
+bench/livelihoods_data.py filled for that date: the run migrates it if needed and adds its login, nothing else)
 """
 from __future__ import annotations
 
