@@ -98,12 +98,24 @@ def local_date(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+# Per locale: whether Babel writes its numbers with "," grouping, "." decimals and "-" (then Python's own
+# formatting gives the same text, about twenty times faster: a report page shows a thousand figures).
+_PLAIN_NUMBERS: dict[str, bool] = {}
+
+
 def number(value, digits: int = 1) -> str:
     """A number with grouping in the user's locale, or an empty string; rounded half up (units.rounded), as the
     page scripts round, not Babel's half-even."""
     if value is None:
         return ""
-    return format_decimal(units.rounded(value, digits), format="#,##0" + ("." + "0" * digits if digits else ""))
+    value = units.rounded(value, digits)
+    locale = str(get_locale())
+    plain = _PLAIN_NUMBERS.get(locale)
+    if plain is None:
+        plain = _PLAIN_NUMBERS[locale] = format_decimal(Decimal("-1234567.5"), format="#,##0.0") == "-1,234,567.5"
+    if plain:
+        return f"{value:,.{digits}f}"
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
 
 
 def crop_name(crop) -> str:

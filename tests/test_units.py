@@ -43,6 +43,21 @@ def test_units_shown_figures_round_half_up_like_the_page_scripts(app):
         assert number(None) == ""
 
 
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_units_shown_figures_are_babels_text_in_every_language(app, lang):
+    from flask_babel import format_decimal
+
+    from farm.i18n import number
+
+    values = [Decimal("0"), Decimal("-0.001"), Decimal("7.5"), Decimal("-1234.505"), Decimal("1234567.891"),
+              Decimal("-98765432.1"), Decimal("1E+3"), 12.345, -3]
+    with app.test_request_context(f"/?lang={lang}"):
+        for value in values:
+            for digits in (0, 1, 2):
+                pattern = "#,##0" + ("." + "0" * digits if digits else "")
+                assert number(value, digits) == format_decimal(units.rounded(value, digits), format=pattern)
+
+
 def test_units_mu_from_square_metres():
     assert units.mu_from_m2(Decimal("666.7")) == Decimal("1.00")
     assert units.mu_from_m2(1000) == Decimal("1.50")

@@ -133,11 +133,13 @@ class PayrollLine(Base):
     """One line of a closed month's pay for a worker, exactly as it was paid."""
 
     __tablename__ = "payroll_lines"
-    __table_args__ = (PayLineKind.check("kind"), Grade.check("grade", nullable=True))
+    # A closed month's pay summed per worker from the index alone (payroll.totals; migration 1601).
+    __table_args__ = (PayLineKind.check("kind"), Grade.check("grade", nullable=True),
+                      Index("ix_payroll_lines_worker_payroll_amount", "worker_id", "payroll_id", "amount"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payroll_id: Mapped[int] = mapped_column(ForeignKey("payroll_months.id", ondelete="CASCADE"), index=True)
-    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"))
     kind: Mapped[str] = mapped_column(String(12))
     crop_id: Mapped[int | None] = mapped_column(ForeignKey("crops.id"))
     grade: Mapped[str | None] = mapped_column(String(10))

@@ -330,26 +330,30 @@ class HouseholdIncome:
         return band_of(self.per_capita, self.line, self.factor)
 
 
+def _year_sources(session: Session, year: int, today: date,
+                  household_id: int | None = None) -> tuple[dict[int, Decimal], ...]:
+    """The year's income per household from each source, one aggregate query each (to date for the running
+    year): (rent received, wages of the months begun, dividends, other income net of costs)."""
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    return (rent_received(session, start, end, household_id),
+            wages_total(session, _months_begun(year, today), household_id),
+            dividends(session, start, end), other_income(session, year, household_id))
+
+
 def year_incomes(session: Session, year: int, today: date | None = None,
                  household_id: int | None = None) -> dict[int, HouseholdIncome]:
     """Every household's income for `year` (to date, for the running year): rent received, wages for the months
     begun, dividends, other income net of costs; with per capita, the line and the band."""
     today = today or clock.today()
     check_year(year, today)
-    start, end = date(year, 1, 1), date(year + 1, 1, 1)
     line, factor = line_for(session, year), near_factor(session, year)
     query = select(Household.id, Household.members)
     if household_id is not None:
         query = query.where(Household.id == household_id)
-    out = {hid: HouseholdIncome(hid, members, line=line, factor=factor) for hid, members in session.execute(query)}
-    rents = rent_received(session, start, end, household_id)
-    wages = wages_total(session, _months_begun(year, today), household_id)
-    shares = dividends(session, start, end)
-    other = other_income(session, year, household_id)
-    for hid, row in out.items():
-        row.rent, row.wages = rents.get(hid, ZERO), wages.get(hid, ZERO)
-        row.dividends, row.other = shares.get(hid, ZERO), other.get(hid, ZERO)
-    return out
+    rents, wages, shares, other = _year_sources(session, year, today, household_id)
+    return {hid: HouseholdIncome(hid, members, rents.get(hid, ZERO), wages.get(hid, ZERO), shares.get(hid, ZERO),
+                                 other.get(hid, ZERO), line, factor)
+            for hid, members in session.execute(query)}
 
 
 @dataclass
@@ -571,25 +575,29 @@ def _filter(value: str | None, term, field_name: str) -> str | None:
 def income_report(session: Session, year: int, group: str | None = None, status: str | None = None,
                   band: str | None = None, today: date | None = None) -> IncomeReport:
     """Every household's income for `year` (filtered by village group, category and band), by group and name,
-    with the totals of the rows shown."""
+    with the totals of the rows shown: one query reads the households, one aggregate query each source
+    (`_year_sources`)."""
     status = _filter(status, HouseholdStatus, "status")
     band = _filter(band, IncomeBand, "band")
-    incomes = year_incomes(session, year, today)
-    query = select(Household.id, Household.name, Household.village_group, Household.status)
+    today = today or clock.today()
+    check_year(year, today)
+    line, factor = line_for(session, year), near_factor(session, year)
+    rents, wages, shares, other = _year_sources(session, year, today)
+    query = select(Household.id, Household.name, Household.village_group, Household.status, Household.members)
     if group:
         query = query.where(Household.village_group == group)
     if status:
         query = query.where(Household.status == status)
     rows, totals = [], ReportTotals()
-    for hid, name, village_group, category in session.execute(
+    for hid, name, village_group, category, members in session.execute(
             query.order_by(Household.village_group, Household.name, Household.id)):
-        income = incomes[hid]
+        income = HouseholdIncome(hid, members, rents.get(hid, ZERO), wages.get(hid, ZERO), shares.get(hid, ZERO),
+                                 other.get(hid, ZERO), line, factor)
         row_band = income.band
         if band and (row_band is None or row_band.value != band):
             continue
         rows.append(ReportRow(name, village_group, category, income))
-        totals.households += 1
-        totals.members += income.members
+        totals.members += members
         totals.rent += income.rent
         totals.wages += income.wages
         totals.dividends += income.dividends
@@ -597,9 +605,8 @@ def income_report(session: Session, year: int, group: str | None = None, status:
         totals.total += income.total
         if row_band is not None:
             totals.bands[row_band.value] += 1
-    line = line_for(session, year)
-    limit = fen(line * near_factor(session, year)) if line is not None else None
-    return IncomeReport(year, line, limit, rows, totals)
+    totals.households = len(rows)
+    return IncomeReport(year, line, fen(line * factor) if line is not None else None, rows, totals)
 
 
 def income_workbook(session: Session, report: IncomeReport) -> bytes:
