@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -42,13 +41,13 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.scratch import scratch_urls  # noqa: E402
-from farm import clock, create_app  # noqa: E402
-from farm.config import Config  # noqa: E402
+from bench.years import logged_in, medians_ms  # noqa: E402
+from farm import clock  # noqa: E402
 from farm.db import Database  # noqa: E402
 from farm.migrate import upgrade  # noqa: E402
 from farm.models.rollups import RollupMark  # noqa: E402
 from farm.models.sensors import Device  # noqa: E402
-from farm.services import rollups, settings, users  # noqa: E402
+from farm.services import rollups, settings  # noqa: E402
 from tests.factories import make_crop, make_park, make_planting  # noqa: E402
 
 GREENHOUSES = 104
@@ -80,11 +79,12 @@ def _times_table(conn, dialect: str, name: str, times: list[datetime]) -> None:
         conn.execute(text(f"INSERT INTO {name} (e, ts) VALUES (:e, :ts)"), rows[i:i + 20_000])
 
 
-def _metrics_table(conn) -> None:
+def _metrics_table(conn, metrics: tuple = METRICS) -> None:
+    """A scratch table of the metrics with their value at park noon and their daily swing, for _value()."""
     conn.execute(text("DROP TABLE IF EXISTS bench_metrics"))
     conn.execute(text("CREATE TABLE bench_metrics (metric VARCHAR(20) PRIMARY KEY, base FLOAT, swing FLOAT)"))
     conn.execute(text("INSERT INTO bench_metrics VALUES (:m, :b, :s)"),
-                 [{"m": m, "b": b, "s": s} for m, b, s in METRICS])
+                 [{"m": m, "b": b, "s": s} for m, b, s in metrics])
 
 
 def _periods(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
@@ -104,7 +104,6 @@ def fill(database: Database, days: int, raw_days: int, now: datetime) -> dict:
         for gh in park.greenhouses[:13]:
             make_planting(s, gh, crop)
         s.add_all([Device(code=f"th-{n:03d}", greenhouse_id=gh.id) for n, gh in enumerate(park.greenhouses, 1)])
-        users.create_user(s, "boss", "manager", "bench-pass-1")
         s.add(RollupMark(name=rollups.MARK, done_until=rollups.floor5(now)))
     dialect = database.dialect
     mark = rollups.floor5(now)
@@ -154,20 +153,6 @@ def fill(database: Database, days: int, raw_days: int, now: datetime) -> dict:
     return counts
 
 
-def medians_ms(fns: list, repeat: int = REPEAT, timed_inside: bool = False) -> list[float]:
-    """Median milliseconds of each function, run in turns so that a change in the machine's load hits all alike
-    (`timed_inside`: each function times itself and returns its milliseconds)."""
-    for fn in fns:
-        fn()  # warm the caches once
-    times = [[] for _ in fns]
-    for _ in range(repeat):
-        for i, fn in enumerate(fns):
-            started = time.perf_counter()
-            inside = fn()
-            times[i].append(inside if timed_inside else (time.perf_counter() - started) * 1000)
-    return [statistics.median(t) for t in times]
-
-
 def prepare(url: str, label: str, days: int, raw_days: int, now: datetime) -> dict:
     """Fill one database and return the operations to time on it, by name."""
     upgrade(url)
@@ -176,12 +161,7 @@ def prepare(url: str, label: str, days: int, raw_days: int, now: datetime) -> di
     counts = fill(database, days, raw_days, now)
     print(f"  {label:>8}: {counts['5m']:,} 5-minute, {counts['1h']:,} hourly, {counts['1d']:,} daily rollups and "
           f"{counts['raw']:,} raw readings written in {time.perf_counter() - started:.0f} s", flush=True)
-    app = create_app(Config.from_env(env={}, database_url=url, secret_key="bench", instance_path=tempfile.mkdtemp()),
-                     database)
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/login", data={"username": "boss", "password": "bench-pass-1", "csrf_token": token})
+    _, client = logged_in(url, database)
 
     def get(url: str):
         def run():
