@@ -67,16 +67,17 @@ def in_app(app, fn: Callable) -> Callable:
     return run
 
 
-def medians_ms(fns: list, repeat: int) -> list[float]:
-    """Median milliseconds of each function, run in turns so that a change in the machine's load hits all alike."""
+def medians_ms(fns: list, repeat: int, timed_inside: bool = False) -> list[float]:
+    """Median milliseconds of each function, run in turns so that a change in the machine's load hits all alike
+    (`timed_inside`: each function prepares its run, times only the work and returns its milliseconds)."""
     for fn in fns:
         fn()  # warm the caches once
     times = [[] for _ in fns]
     for _ in range(repeat):
         for i, fn in enumerate(fns):
             started = time.perf_counter()
-            fn()
-            times[i].append((time.perf_counter() - started) * 1000)
+            inside = fn()
+            times[i].append(inside if timed_inside else (time.perf_counter() - started) * 1000)
     return [statistics.median(t) for t in times]
 
 

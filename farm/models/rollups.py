@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String
+from sqlalchemy import Float, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from farm.models.base import Base
@@ -18,6 +18,12 @@ class ReadingRollup(Base):
     """
 
     __tablename__ = "reading_rollups"
+    # SQLite: each series' hours and park days side by side with their figures, so a chart over days reads a few
+    # pages whatever the history (migration 1521); the queries name the resolution as a literal to match them.
+    __table_args__ = tuple(
+        Index(f"ix_reading_rollups_{name}", "device_id", "metric", "resolution", "period_start", "greenhouse_id",
+              "min", "max", "mean", "count", sqlite_where=text(f"resolution = '{resolution}'")).ddl_if(dialect="sqlite")
+        for name, resolution in (("hours", "1h"), ("days", "1d")))
 
     device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     metric: Mapped[str] = mapped_column(String(20), primary_key=True)

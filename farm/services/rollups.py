@@ -83,9 +83,15 @@ def _period(dialect: str, column: str, resolution: str) -> str:
     return f"(substr({column}, 1, 13) || '\\:00\\:00.000000')"
 
 
+# A period whose figures did not change is left as it is: the late window re-folds an hour of periods on every run,
+# almost all unchanged, and rewriting them would cost a row version each (dead tuples and WAL on PostgreSQL, page
+# writes on SQLite); its hours and park day are refolded only when some 5-minute period changed.
 UPSERT = ("ON CONFLICT (device_id, metric, resolution, period_start) DO UPDATE SET "
           "greenhouse_id = excluded.greenhouse_id, min = excluded.min, max = excluded.max, "
-          "mean = excluded.mean, count = excluded.count")
+          "mean = excluded.mean, count = excluded.count "
+          "WHERE reading_rollups.count <> excluded.count OR reading_rollups.min <> excluded.min "
+          "OR reading_rollups.max <> excluded.max OR reading_rollups.mean <> excluded.mean "
+          "OR reading_rollups.greenhouse_id <> excluded.greenhouse_id")
 COLUMNS = "reading_rollups (device_id, metric, resolution, period_start, greenhouse_id, min, max, mean, count)"
 # Which devices a fold covers: the whole park, or those with a backlog note (each from its own oldest reading).
 PARK, BACKLOG = "park", "backlog"
@@ -116,7 +122,7 @@ def _periods(start: datetime, end: datetime, resolution: str) -> list[tuple[date
     return out
 
 
-def _fold_sqlite(session: Session, resolution: str, periods: list, which: str, returning: str) -> list:
+def _fold_sqlite(session: Session, resolution: str, periods: list, which: str) -> int:
     """SQLite: the metrics and periods sit in small temporary tables keyed in order, so the join runs device,
     metric, period, then the key's range, and the GROUP BY streams in that order instead of sorting every row."""
     session.execute(text("CREATE TEMP TABLE IF NOT EXISTS rollup_metrics (metric TEXT PRIMARY KEY) WITHOUT ROWID"))
@@ -135,12 +141,11 @@ def _fold_sqlite(session: Session, resolution: str, periods: list, which: str, r
         f"INSERT INTO {COLUMNS} SELECT d.id, m.metric, '{resolution}', p.lo, max(x.greenhouse_id), {lo}, {hi}, "
         f"{total} / {n}, {n} FROM {devices} CROSS JOIN temp.rollup_metrics m CROSS JOIN temp.rollup_periods p "
         f"CROSS JOIN {table} x WHERE {mine}x.device_id = d.id AND x.metric = m.metric {extra}"
-        f"AND x.{column} >= p.lo AND x.{column} < p.hi GROUP BY d.id, m.metric, p.lo {UPSERT} {returning}")
-    result = session.execute(stmt)
-    return result.all() if returning else []
+        f"AND x.{column} >= p.lo AND x.{column} < p.hi GROUP BY d.id, m.metric, p.lo {UPSERT}")
+    return session.execute(stmt).rowcount
 
 
-def _fold_postgresql(session: Session, resolution: str, periods: list, which: str, returning: str) -> list:
+def _fold_postgresql(session: Session, resolution: str, periods: list, which: str) -> int:
     """PostgreSQL: a LATERAL subquery per device and metric, so each reads its key's range whatever the planner
     guesses about the history; JIT is off for the job, whose compile time would exceed these statements'."""
     session.execute(text("SET LOCAL jit = off"))
@@ -153,9 +158,9 @@ def _fold_postgresql(session: Session, resolution: str, periods: list, which: st
             f"INSERT INTO {COLUMNS} SELECT d.id, x.metric, '5m', {_period('postgresql', 'x.ts', '5m')} AS p, "
             f"max(x.greenhouse_id), {lo}, {hi}, {total} / {n}, {n} FROM readings x JOIN devices d ON d.id = x.device_id "
             "WHERE x.metric = ANY(CAST(:metrics AS text[])) AND x.ts >= :lo AND x.ts < :hi "
-            f"GROUP BY d.id, x.metric, p {UPSERT} {returning}")
+            f"GROUP BY d.id, x.metric, p {UPSERT}")
         return session.execute(stmt, {"metrics": list(Metric.values()), "lo": periods[0][0],
-                                      "hi": periods[-1][1]}).all()
+                                      "hi": periods[-1][1]}).rowcount
     devices = "devices d" if which == PARK else "rollup_backlog b JOIN devices d ON d.id = b.device_id"
     mine = "" if which == PARK else "AND p.hi > b.since "
     stmt = text(
@@ -167,35 +172,35 @@ def _fold_postgresql(session: Session, resolution: str, periods: list, which: st
         f"SELECT p.lo, max(x.greenhouse_id) AS gh, {lo} AS lo_v, {hi} AS hi_v, {total} AS total, {n} AS n FROM periods p JOIN {table} x "
         f"ON x.device_id = d.id AND x.metric = m.metric {extra}AND x.{column} >= p.lo AND x.{column} < p.hi "
         # The window's bounds as constants too, so the key's range holds them and the history is never read.
-        f"AND x.{column} >= :first AND x.{column} < :last {mine}GROUP BY p.lo) a {UPSERT} {returning}")
+        f"AND x.{column} >= :first AND x.{column} < :last {mine}GROUP BY p.lo) a {UPSERT}")
     params = {"metrics": list(Metric.values()), "los": [p[0] for p in periods], "his": [p[1] for p in periods],
               "srcs": [p[2] for p in periods], "first": periods[0][0], "last": periods[-1][1]}
-    result = session.execute(stmt, params)
-    return result.all() if returning else []
+    return session.execute(stmt, params).rowcount
 
 
 def _fold(session: Session, start: datetime, end: datetime, which: str) -> set:
     """Fold [start, end): its 5-minute periods from the raw readings, then the hours and park days they touch.
-    Returns the (device, metric) pairs with readings in the window. A period that lost its readings keeps its
-    rollup (rollups outlive raw data)."""
+    Returns how many 5-minute periods were written (new, or changed by late readings): with none, the hours and park
+    days have nothing new to fold. A count, not the rows: reading thousands of rows back into Python would cost more
+    than the statement. A period that lost its readings keeps its rollup (rollups outlive raw data)."""
     run = _fold_postgresql if session.get_bind().dialect.name == "postgresql" else _fold_sqlite
-    pairs = set(run(session, "5m", _periods(start, end, "5m"), which, "RETURNING device_id, metric"))
-    if pairs:
+    written = run(session, "5m", _periods(start, end, "5m"), which)
+    if written:
         hi = end if hour_start(end) == end else hour_start(end) + timedelta(hours=1)
-        run(session, "1h", _periods(start, hi, "1h"), which, "")
-        run(session, "1d", _periods(start, end, "1d"), which, "")
-    return pairs
+        run(session, "1h", _periods(start, hi, "1h"), which)
+        run(session, "1d", _periods(start, end, "1d"), which)
+    return written
 
 
 def fold(session: Session, start: datetime, end: datetime, which: str = PARK) -> set:
     """_fold in steps of a day, so a long catch-up stays a day's periods a statement."""
-    pairs: set = set()
+    written = 0
     cursor = start
     while cursor < end:
         upto = min(cursor + timedelta(days=1), end)
-        pairs |= _fold(session, cursor, upto, which)
+        written += _fold(session, cursor, upto, which)
         cursor = upto
-    return pairs
+    return written
 
 
 def fold_backlog(session: Session, before: datetime) -> int:
@@ -236,16 +241,17 @@ def run_rollups(session: Session, now: datetime) -> dict:
         first = session.scalar(select(func.min(Reading.ts)))
         if first is None:
             session.add(RollupMark(name=MARK, done_until=end))
-            return {"from": None, "to": end, "pairs": 0}
+            return {"from": None, "to": end, "periods": 0, "pairs": 0}
         start = floor5(first)
         mark = RollupMark(name=MARK, done_until=end)
         session.add(mark)
     else:
         start = min(mark.done_until, end) - late
-    pairs = fold(session, start, end)
+    periods = fold(session, start, end)
     mark.done_until = max(mark.done_until, end)
     backlog = fold_backlog(session, start)
-    return {"from": start, "to": end, "pairs": len(pairs), "backlog": backlog}
+    # "pairs": the name this count had when it was the (device, metric) pairs folded; kept so that callers reading it go on working.
+    return {"from": start, "to": end, "periods": periods, "pairs": periods, "backlog": backlog}
 
 
 def purge_raw(session: Session, now: datetime, commit_each: bool = True) -> int:
