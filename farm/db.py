@@ -37,12 +37,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_savepoint_inside_a_transaction(connection, _name) -> None:
+    # Python's sqlite3 (legacy transaction control) sends BEGIN only before INSERT/UPDATE/DELETE. A savepoint
+    # opened after reads alone (notify.enqueue's look-up, the harvest key check) would then be SQLite's outermost
+    # transaction, and its RELEASE would COMMIT what it wrote while the caller still meant to roll back. So the
+    # transaction is begun first, where a savepoint needs one. (The documented alternative, BEGIN before every
+    # transaction, would open reads too: a request that reads and then writes would fail at once with
+    # "database is locked" whenever the ingest had committed in between, as WAL cannot upgrade an old snapshot.)
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine with the settings this project needs on SQLite and PostgreSQL."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_savepoint_inside_a_transaction)
     else:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
     return engine

@@ -456,8 +456,9 @@ def browser():
     """Debian's Chromium driven by Playwright (skipped where it is missing)."""
     if CHROMIUM is None:
         pytest.skip("chromium is not installed: browser tests skipped")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15_000)  # as long as the pages' own default: CI shares two cores between two workers
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         yield b
@@ -488,10 +489,9 @@ def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
 
 @pytest.fixture
 def phone(browser):
-    """A 360 px touch phone whose browser asks for Chinese: (context, page). The pages' Content-Security-Policy is
-    bypassed only so that Playwright's string predicates (wait_for_function) may run; tests/test_browser_csp.py
-    checks the policy itself in a context that keeps it."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True, bypass_csp=True)
+    """A 360 px touch phone whose browser asks for Chinese: (context, page), under the pages' real
+    Content-Security-Policy (see tests/test_browser_rules.py for what that asks of a test)."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield context, page

@@ -61,7 +61,7 @@ def test_browser_csp_blocks_inline_script_so_the_check_can_fail(live_server, dem
     page.goto(live_server + "/park")
     page.evaluate("""() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';
                              document.body.appendChild(s); }""")
-    page.wait_for_function("window.__csp.length > 0")
+    page.wait_for_function("() => window.__csp.length > 0")
     assert page.evaluate("window.__ran") is None
     assert any("script-src" in v for v in violations(page, console))
 

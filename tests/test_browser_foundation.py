@@ -21,8 +21,7 @@ TAP_TARGETS = ("button:visible, .button:visible, select:visible, .gh-tile:visibl
 @pytest.fixture
 def phone(browser):
     """A phone-sized browser tab whose browser asks for English: the park's default (Chinese) must still win."""
-    context = browser.new_context(viewport=PHONE, locale="en-US", extra_http_headers={"Accept-Language": "en"},
-                                  bypass_csp=True)  # for Playwright's string predicates; test_browser_csp keeps the policy
+    context = browser.new_context(viewport=PHONE, locale="en-US", extra_http_headers={"Accept-Language": "en"})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

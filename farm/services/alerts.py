@@ -42,10 +42,9 @@ from farm import clock
 from farm.errors import Conflict, Invalid, NotFound
 from farm.models.alerts import Alert, AlertCondition
 from farm.models.crops import Crop, Planting
-from farm.models.park import Greenhouse
 from farm.models.sensors import Device, Reading
 from farm.park_language import park_language
-from farm.services import daylight, devices, notify, plantings, settings
+from farm.services import daylight, devices, notify, park, plantings, settings
 from farm.services.daylight import DayHours
 from farm.services.settings import SettingSpec, _decimal, _int
 from farm.vocab import AlertKind, AlertSeverity, AlertState, Metric, label
@@ -549,10 +548,7 @@ def check_filters(session: Session, state: str | None, greenhouse: str | None) -
         raise Invalid(msg, {"state": msg})
     greenhouse_id = None
     if greenhouse and greenhouse.strip():
-        greenhouse_id = session.scalar(select(Greenhouse.id).where(Greenhouse.code == greenhouse.strip().upper()))
-        if greenhouse_id is None:
-            raise Invalid(_l("There is no greenhouse %(code)s.", code=greenhouse.strip()),
-                          {"greenhouse": _l("Unknown greenhouse.")})
+        greenhouse_id = park.greenhouse_named(session, greenhouse).id
     return state, greenhouse_id
 
 

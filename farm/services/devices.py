@@ -10,11 +10,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from farm import clock
-from farm.errors import Invalid, NotFound
+from farm.errors import NotFound
 from farm.models.park import Greenhouse
 from farm.models.sensors import Device, DeviceMove, IngestHeartbeat, IngestReject, LatestReading, Reading
 from farm.services import settings
-from farm.services.park import get_greenhouse
+from farm.services.park import greenhouse_named
 from farm.services.settings import SettingSpec, _int
 from farm.vocab import IngestState
 
@@ -59,11 +59,7 @@ def update_device(session: Session, code: str, data) -> Device:
     if data.name is not None:
         device.name = data.name
     if data.greenhouse is not None:
-        try:
-            target = get_greenhouse(session, data.greenhouse).id
-        except NotFound:
-            raise Invalid(_l("There is no greenhouse %(code)s.", code=data.greenhouse),
-                          {"greenhouse": _l("Unknown greenhouse.")}) from None
+        target = greenhouse_named(session, data.greenhouse).id
         if target != device.greenhouse_id:
             # Its readings so far stay with the greenhouse they were taken in (they carry it); the move tells that
             # greenhouse's charts and reports that this device's earlier history is theirs.

@@ -27,7 +27,7 @@ from farm.models.people import Worker
 from farm.permissions import can
 from farm.services import park, payroll, plantings, settings, sprays, stock
 from farm.services.settings import SettingSpec, _decimal, _int, register
-from farm.vocab import Grade, Role, WorkerStatus
+from farm.vocab import Grade, Role
 
 TARGET = register(SettingSpec(
     "harvest.daily_target_kg", Decimal("1500"), _decimal, _l("Daily harvest target"), _l("kg"), Decimal(0)))
@@ -71,14 +71,6 @@ def _may_see(user: User, harvest: Harvest) -> bool:
     if user.role != "worker":
         return True
     return harvest.entered_by_id == user.id or (user.worker_id is not None and harvest.worker_id == user.worker_id)
-
-
-def _greenhouse(session: Session, code: str) -> Greenhouse:
-    try:
-        return park.get_greenhouse(session, code)
-    except NotFound:
-        msg = _l("There is no greenhouse %(code)s.", code=code)
-        raise Invalid(msg, {"greenhouse": msg}) from None
 
 
 def _planting(greenhouse: Greenhouse, moment: datetime) -> Planting:
@@ -152,7 +144,7 @@ def log_harvest(session: Session, data: HarvestIn, user: User, key: str | None =
             return existing, False
     worker = _worker_for(session, user, data.worker)
     weight = _check_weight(session, data.weight_kg)
-    greenhouse = _greenhouse(session, data.greenhouse)
+    greenhouse = park.greenhouse_named(session, data.greenhouse)
     harvested_at = _harvest_time(data.harvested_at)
     if not is_manager(user):
         _refuse_closed_month(session, clock.park_day(harvested_at))
@@ -271,7 +263,7 @@ def correct_harvest(session: Session, harvest_id: int, data: HarvestChange, user
     given = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"reason", "interval_override"}).items() if v is not None}
     _refuse_fields(given, _fields_of(user))
     if "greenhouse" in given:
-        greenhouse = _greenhouse(session, given["greenhouse"])
+        greenhouse = park.greenhouse_named(session, given["greenhouse"])
         if greenhouse.id != harvest.greenhouse_id:
             harvest.greenhouse = greenhouse
     if "weight_kg" in given:
@@ -380,14 +372,6 @@ def totals(session: Session, query: Select) -> tuple[Decimal, int]:
         .where(Harvest.id.in_(query.with_only_columns(Harvest.id).order_by(None)), Harvest.voided_at.is_(None))
     ).one()
     return units.kg(weight), count
-
-
-def worker_choices(session: Session, active_only: bool = True) -> list[tuple[int, str]]:
-    """(id, name) of the workers a harvest may be logged for or filtered by, by name."""
-    query = select(Worker.id, Worker.name).order_by(Worker.name)
-    if active_only:
-        query = query.where(Worker.status == WorkerStatus.ACTIVE)
-    return [(wid, name) for wid, name in session.execute(query)]
 
 
 def check_grade(grade: str | None) -> str | None:

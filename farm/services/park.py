@@ -45,6 +45,16 @@ def get_greenhouse(session: Session, code: str, lock: bool = False) -> Greenhous
     return greenhouse
 
 
+def greenhouse_named(session: Session, code: str, field: str = "greenhouse") -> Greenhouse:
+    """The greenhouse an input names by code (case-insensitive); Invalid on `field` when there is none: a wrong
+    code in a form or a request body is the user's to correct (422), not a page that is missing (404)."""
+    try:
+        return get_greenhouse(session, code)
+    except NotFound:
+        msg = _l("There is no greenhouse %(code)s.", code=(code or "").strip())
+        raise Invalid(msg, {field: msg}) from None
+
+
 def greenhouses_by_code(session: Session, codes: list[str], field: str = "greenhouses") -> list[Greenhouse]:
     """The greenhouses a record names by code, in code order; Invalid (on `field`) naming any code unknown."""
     found = {g.code: g for g in session.scalars(select(Greenhouse).where(Greenhouse.code.in_(codes)))}

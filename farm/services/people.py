@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from farm import clock
 from farm.errors import Conflict, Forbidden, Invalid, NotFound
 from farm.models.land import Household
-from farm.models.park import Greenhouse
 from farm.models.people import Assignment, Job, PayRate, Training, Worker
-from farm.services import land, payroll, privacy
+from farm.services import land, park, payroll, privacy
 from farm.vocab import RateKind, Role, WorkerStatus
 
 DAY_HOURS = Decimal(24)
@@ -117,16 +116,6 @@ def add_training(session: Session, worker_id: int, data) -> Training:
 
 # --- the job board ---------------------------------------------------------------------------------
 
-def _greenhouse(session: Session, code: str | None) -> Greenhouse | None:
-    if not code:
-        return None
-    greenhouse = session.scalar(select(Greenhouse).where(Greenhouse.code == code.strip().upper()))
-    if greenhouse is None:
-        msg = _l("There is no greenhouse %(code)s.", code=code)
-        raise Invalid(msg, {"greenhouse": msg})
-    return greenhouse
-
-
 def _check_worker_on(worker: Worker, day: date, name: str = "workers") -> None:
     if worker.started_on is not None and day < worker.started_on:
         msg = _l("%(name)s started on %(start)s; there is no work for them on %(day)s.", name=worker.name,
@@ -167,7 +156,7 @@ def _check_day_hours(session: Session, worker_ids: list[int], day: date, name: s
 
 def create_job(session: Session, data) -> Job:
     """A job on a day's board with its workers; each is booked for the job's hours."""
-    greenhouse = _greenhouse(session, data.greenhouse)
+    greenhouse = park.greenhouse_named(session, data.greenhouse) if data.greenhouse else None
     workers = _workers(session, data.workers, data.day)
     payroll.ensure_open(session, data.day)
     job = Job(day=data.day, kind=data.kind, greenhouse=greenhouse, hours=data.hours, note=data.note)
@@ -299,9 +288,13 @@ def job_attendance(session: Session, job_id: int, entries) -> Job:
     return job
 
 
-def worker_choices(session: Session, day: date | None = None) -> list[Worker]:
-    """Active workers who had started by `day`, for the job board's pickers."""
-    query = select(Worker).where(Worker.status == WorkerStatus.ACTIVE).order_by(Worker.village_group, Worker.name)
+def worker_choices(session: Session, day: date | None = None, active_only: bool = True) -> list[Worker]:
+    """The workers a manager may pick (for a job, a harvest, a spray, a packing), by village group and name: the
+    active ones who had started by `day` (any day when None); with active_only False everyone, as the filters
+    and corrections of older records need."""
+    query = select(Worker).order_by(Worker.village_group, Worker.name)
+    if active_only:
+        query = query.where(Worker.status == WorkerStatus.ACTIVE)
     if day is not None:
         query = query.where((Worker.started_on.is_(None)) | (Worker.started_on <= day))
     return list(session.scalars(query))

@@ -109,14 +109,6 @@ def crop_intervals(product: SprayProduct) -> dict[str, int]:
 
 # --- recording a spray ----------------------------------------------------------------------------
 
-def _greenhouse(session: Session, code: str) -> Greenhouse:
-    try:
-        return park.get_greenhouse(session, code)
-    except NotFound:
-        msg = _l("There is no greenhouse %(code)s.", code=code)
-        raise Invalid(msg, {"greenhouse": msg}) from None
-
-
 def _operator(session: Session, worker_id: int) -> Worker:
     worker = session.get(Worker, worker_id)
     if worker is None:
@@ -142,7 +134,7 @@ def _applied_at(value: datetime | None) -> datetime:
 def record_spray(session: Session, data: SprayIn, user: User) -> Spray:
     """Store a spray; a product from the park's list gives the registration number, active ingredient and interval
     that were not typed; a product not on the list needs all three."""
-    greenhouse = _greenhouse(session, data.greenhouse)
+    greenhouse = park.greenhouse_named(session, data.greenhouse)
     operator = _operator(session, data.operator)
     applied_at = _applied_at(data.applied_at)
     product = _product_named(session, data.product)
@@ -182,7 +174,7 @@ def spray_query(session: Session, greenhouse: str | None = None, since: date | N
     query = (select(Spray).options(selectinload(Spray.greenhouse), selectinload(Spray.operator))
              .order_by(Spray.applied_at.desc(), Spray.id.desc()))
     if greenhouse:
-        gh = _greenhouse(session, greenhouse.strip().upper())
+        gh = park.greenhouse_named(session, greenhouse.strip().upper())
         query = query.where(Spray.greenhouse_id == gh.id)
     if since:
         query = query.where(Spray.day >= since)

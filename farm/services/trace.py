@@ -204,9 +204,16 @@ def _sources(session: Session, shipment: Shipment, language: str) -> list[Source
     """The harvests the shipment's kilograms came from (stock.sources, first in first out), summed per greenhouse,
     crop, variety and day, oldest day first."""
     line_ids = session.scalars(select(ShipmentLine.id).where(ShipmentLine.shipment_id == shipment.id)).all()
+    parts = ((p.harvest_day, p.greenhouse, p.crop, p.variety, p.weight_kg) for p in stock.sources(session, line_ids))
+    return _summed_sources(session, parts, language)
+
+
+def _summed_sources(session: Session, parts, language: str) -> list[Source]:
+    """(harvest day, greenhouse code, crop code, variety, kg) parts summed per day, greenhouse, crop and variety,
+    oldest day first, each crop named in `language`: the lots of a shipment and of a packed batch alike."""
     summed: dict[tuple, Decimal] = defaultdict(Decimal)
-    for part in stock.sources(session, line_ids):
-        summed[(part.harvest_day, part.greenhouse, part.crop, part.variety or "")] += part.weight_kg
+    for day, greenhouse, crop, variety, kg in parts:
+        summed[(day, greenhouse, crop, variety or "")] += kg
     names = {c.code: c.display_name(language) for c in session.scalars(
         select(Crop).where(Crop.code.in_({crop for _day, _gh, crop, _v in summed})))} if summed else {}
     return [Source(greenhouse, names[crop], variety, day, units.kg(kg))
@@ -290,7 +297,6 @@ def batch_of(session: Session, packing_session_id: int) -> PackedBatch:
 
 
 def _batch_sources(session: Session, batch: PackedBatch, language: str) -> list[Source]:
-    summed: dict[tuple, Decimal] = defaultdict(Decimal)
     rows = session.execute(
         select(Harvest.day, Greenhouse.code, Crop.code, Planting.variety, PackedBatchSource.weight_kg)
         .join(Harvest, Harvest.id == PackedBatchSource.harvest_id)
@@ -298,12 +304,8 @@ def _batch_sources(session: Session, batch: PackedBatch, language: str) -> list[
         .join(Planting, Planting.id == Harvest.planting_id)
         .join(Crop, Crop.id == Harvest.crop_id)
         .where(PackedBatchSource.batch_id == batch.packing_session_id))
-    for day, greenhouse, crop, variety, kg in rows:
-        summed[(day, greenhouse, crop, variety or "")] += units.kg(kg)
-    names = {c.code: c.display_name(language) for c in session.scalars(
-        select(Crop).where(Crop.code.in_({crop for _day, _gh, crop, _v in summed})))} if summed else {}
-    return [Source(greenhouse, names[crop], variety, day, units.kg(kg))
-            for (day, greenhouse, crop, variety), kg in sorted(summed.items())]
+    return _summed_sources(session, ((day, gh, crop, variety, units.kg(kg)) for day, gh, crop, variety, kg in rows),
+                           language)
 
 
 def trace_of_batch(session: Session, batch: PackedBatch, language: str = "zh_CN") -> Trace:

@@ -12,8 +12,7 @@ from farm.db import request_session
 from farm.inputs import parse
 from farm.inputs.sales import BuyerIn, CancelIn, LossIn, PackingIn, PackSizeIn, PaymentIn, PriceIn, ShipmentIn
 from farm.permissions import allow
-from farm.services import crops, sales, settings, stock
-from farm.services.harvest import worker_choices
+from farm.services import crops, people, sales, settings, stock
 from farm.services.park import get_park
 from farm.vocab import BuyerKind, Grade, LossReason, PackUnit, PaymentMethod, ReceivableAge
 from farm.web import PARK, FormState, act_and_redirect, form_action, form_input, nav
@@ -243,7 +242,7 @@ def packing():
     return render_template("sales/packing.html", sessions=list(db.scalars(sales.packing_sessions(db, since))),
                            bases=BASIS_LABELS,
                            sizes=sales.pack_sizes(db), crop_options=_crop_options(db), grades=Grade.choices(),
-                           units=PackUnit.choices(), workers=worker_choices(db), today=clock.today(), since=since)
+                           units=PackUnit.choices(), workers=people.worker_choices(db), today=clock.today(), since=since)
 
 
 @bp.post("/packing/sessions")

@@ -10,8 +10,7 @@ from farm.db import request_session
 from farm.inputs.sprays import ProductIn, SprayIn
 from farm.permissions import allow
 from farm.services import crops as crop_service
-from farm.services import harvest as harvests
-from farm.services import park, sprays
+from farm.services import park, people, sprays
 from farm.vocab import DoseUnit
 from farm.web import PARK, FormState, form_action, form_input, nav
 
@@ -54,7 +53,7 @@ def new():
     houses = park.list_greenhouses(db)
     planted = {gh.code: park.current_planting(gh) for gh in houses}
     return state.render("sprays/form.html", products=sprays.list_products(db, active_only=True),
-                        greenhouses=houses, workers=harvests.worker_choices(db), units=DoseUnit.choices(),
+                        greenhouses=houses, workers=people.worker_choices(db), units=DoseUnit.choices(),
                         crop_of={code: p.crop.code for code, p in planted.items() if p is not None},
                         crop_intervals=sprays.crop_intervals)
 

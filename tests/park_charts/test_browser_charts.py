@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import insert
 
 from farm import clock
@@ -82,7 +83,7 @@ def test_browser_greenhouse_charts_draw_switch_ranges_and_fit_a_phone(live_serve
     page = phone
     log_in(page, live_server, "viewer", PASSWORD)
     page.goto(live_server + "/greenhouses/GH-001")
-    page.wait_for_function(CHART.format("temperature"))
+    page.wait_for_function(f"() => {CHART.format('temperature')}")
     assert drawn_pixels(page, "temperature") > 2000
     chart = CHART.format("temperature")
     legend = page.evaluate(f"{chart}.legend.legendItems.map(i => i.text)")
@@ -108,7 +109,7 @@ def test_browser_greenhouse_charts_draw_switch_ranges_and_fit_a_phone(live_serve
     assert 250 < width <= PHONE["width"]
 
     page.click("button[data-range='7d']")
-    page.wait_for_function(f"{chart}.data.datasets[0].data.length === 168")
+    page.wait_for_function(f"() => {chart}.data.datasets[0].data.length === 168")
     assert page.get_attribute("button[data-range='7d']", "aria-pressed") == "true"
     assert page.get_attribute("button[data-range='24h']", "aria-pressed") == "false"
     assert page.inner_text(".chart-note").startswith("最近 7 天")
@@ -116,23 +117,23 @@ def test_browser_greenhouse_charts_draw_switch_ranges_and_fit_a_phone(live_serve
     assert "11/20" in labels and all("/" in label for label in labels), labels
 
     page.click("button[data-range='90d']")
-    page.wait_for_function(f"{chart}.data.datasets[0].data.length === 90")
+    page.wait_for_function(f"() => {chart}.data.datasets[0].data.length === 90")
     legend = page.evaluate(f"{chart}.legend.legendItems.map(i => i.text)")
     assert legend == ["平均", "最低–最高", "黄瓜适宜范围（白天）", "黄瓜适宜范围（夜间）"]
-    page.wait_for_function(CHART.format("humidity"))
+    page.wait_for_function(f"() => {CHART.format('humidity')}")
     assert page.is_visible("#chart-humidity") and not page.is_visible(".metric-chart[data-metric=humidity] .chart-empty")
     assert drawn_pixels(page, "humidity") > 1000
     assert page.is_visible(".metric-chart[data-metric=co2] .chart-empty")
     fits_the_phone(page)
 
     page.click("button[data-range='24h']")  # kept from the first load: no request needed
-    page.wait_for_function(f"{chart}.data.datasets[0].data.length === 288")
+    page.wait_for_function(f"() => {chart}.data.datasets[0].data.length === 288")
     assert not page.is_visible("#chart-humidity")
 
     page.set_viewport_size({"width": 1000, "height": 800})
-    page.wait_for_function("document.getElementById('chart-temperature').getBoundingClientRect().width > 400")
+    page.wait_for_function("() => document.getElementById('chart-temperature').getBoundingClientRect().width > 400")
     page.set_viewport_size(PHONE)
-    page.wait_for_function("document.getElementById('chart-temperature').getBoundingClientRect().width < 360")
+    page.wait_for_function("() => document.getElementById('chart-temperature').getBoundingClientRect().width < 360")
     fits_the_phone(page)
 
     page.goto(live_server + "/park")  # the overview's trend line in the tile, inside the phone's width
@@ -151,14 +152,14 @@ def test_browser_greenhouse_without_readings_says_so_and_a_lone_period_shows(liv
     assert page.locator("canvas:visible").count() == 0
     assert page.evaluate("Chart.getChart(document.getElementById('chart-temperature')) === undefined")
     page.click("button[data-range='90d']")
-    page.wait_for_function("document.querySelector('#charts').dataset.range === '90d'")
+    expect(page.locator("#charts")).to_have_attribute("data-range", "90d")
     assert page.locator(".chart-empty:visible").count() == 6
     assert page.inner_text(".chart-empty >> nth=0") == "暂无读数。"
     fits_the_phone(page)
 
     # A single reading period has no line to draw: it still shows, as a dot.
     page.goto(live_server + "/greenhouses/GH-003")
-    page.wait_for_function(CHART.format("temperature"))
+    page.wait_for_function(f"() => {CHART.format('temperature')}")
     [[ms, _low, mean, _high]] = page.evaluate(
         "JSON.parse(document.getElementById('chart-config').textContent).initial.series.temperature")
     assert shaded(page, "temperature", datetime.fromtimestamp(ms / 1000, timezone.utc), mean)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from farm.errors import Invalid
 from farm.inputs.people import JobIn
 from farm.models.auth import User
 from farm.models.people import Assignment, PayrollMonth, Worker
@@ -137,3 +138,27 @@ def test_worker_login_refused_to_roles_without_it(client, session, farm):
     assert response.status_code == 302  # back to the page, with the refusal flashed
     session.expire_all()
     assert session.scalar(select(User).where(User.username == "x1")) is None
+
+
+def test_worker_choices_one_rule_for_every_picker(session, farm):
+    """The job board, the harvest, spray and packing forms and the harvest filters all pick from this list."""
+    gone = Worker(name="钱二", village_group="一组", status="left", started_on=date(2025, 3, 1))
+    late = Worker(name="孙三", village_group="一组", started_on=date(2026, 12, 1))
+    session.add_all([gone, late])
+    session.flush()
+    everyone = sorted([farm.alice, farm.bob, gone, late], key=lambda w: (w.village_group, w.name))
+    assert people.worker_choices(session, active_only=False) == everyone
+    assert people.worker_choices(session) == [w for w in everyone if w is not gone]
+    assert people.worker_choices(session, DAY) == [w for w in everyone if w not in (gone, late)]
+
+
+@pytest.mark.parametrize("code", ["GH-999", " gh-998 "])
+def test_a_job_in_a_greenhouse_that_does_not_exist_is_refused_on_its_field(session, farm, code):
+    with pytest.raises(Invalid) as refused:
+        people.create_job(session, JobIn(kind="harvest", greenhouse=code, day=DAY, workers=[farm.alice.id],
+                                         hours=Decimal(8)))
+    assert list(refused.value.fields) == ["greenhouse"]
+    assert code.strip() in str(refused.value.fields["greenhouse"])
+    job = people.create_job(session, JobIn(kind="harvest", greenhouse=" gh-001 ", day=DAY, workers=[farm.alice.id],
+                                           hours=Decimal(8)))
+    assert job.greenhouse.code == "GH-001"

@@ -18,7 +18,7 @@ from farm.inputs.harvest import HarvestChange, HarvestIn, HarvestVoid
 from farm.models.harvest import Harvest
 from farm.permissions import allow, can
 from farm.services import harvest as harvests
-from farm.services import sprays
+from farm.services import people, sprays
 from farm.vocab import Grade
 from farm.web import FormState, form_action
 from farm.web.harvest import bp
@@ -49,7 +49,7 @@ def _log_context(db, values, errors, message, status=200):
         may_change={h.id: harvests.may_change(db, h, g.user) for h in entries},
         key=str(uuid.uuid4()), tz=clock.park_tz().key, selected=selected, recent=harvests.recent_days(db, g.user),
         grades_json={grade.value: grade.label for grade in Grade},
-        workers=harvests.worker_choices(db) if harvests.is_manager(g.user) else [],
+        workers=people.worker_choices(db) if harvests.is_manager(g.user) else [],
         running=sprays.running(db, [gh.id for gh, _planting in houses]), may_override=can(g.user, "sprays.manage"),
         # When this copy of the page was made: a phone with no signal shows the copy its service worker kept.
         rendered_at=clock.now().isoformat(timespec="seconds"), rendered_day=clock.today().isoformat(),
@@ -119,7 +119,7 @@ def edit(harvest_id: int):
         state.message, state.status = _("This record can no longer be changed here; ask a manager."), 403
     return state.render(
         "harvest/edit.html", harvest=harvest, manager=manager, fields=fields, grades=list(Grade),
-        status=state.status, workers=harvests.worker_choices(db) if "worker" in fields else [], may_override=may_override,
+        status=state.status, workers=people.worker_choices(db) if "worker" in fields else [], may_override=may_override,
         houses=harvests.greenhouses_for_logging(db, g.user) if "greenhouse" in fields else [],
     )
 

@@ -15,7 +15,7 @@ from farm.limits import MAX_ID
 from farm.permissions import allow
 from farm.services import crops as crop_service
 from farm.services import harvest as harvests
-from farm.services import park
+from farm.services import park, people
 from farm.vocab import Grade
 from farm.web import field_errors
 from farm.web.exports import export_format, send_table
@@ -66,7 +66,7 @@ def index():
         "harvest/index.html", rows=rows[:PAGE], values=values, errors=errors, total_kg=total_kg,
         count=count, grades=list(Grade),
         crops=crop_service.list_crops(db), houses=[gh.code for gh in park.list_greenhouses(db)],
-        workers=harvests.worker_choices(db, active_only=False),
+        workers=people.worker_choices(db, active_only=False),
         next_url=url_for("harvest.index", **args, offset=offset + PAGE) if more else None,
         prev_url=url_for("harvest.index", **args, offset=max(offset - PAGE, 0)) if offset else None,
         export_args=args,
