@@ -212,24 +212,29 @@ def load_dense_day(db: Database, start: datetime, hours: float) -> int:
             {"code": f"p-{n:03d}-{k}", "greenhouse_id": ids[f"GH-{n:03d}"], "name": "", "enabled": True,
              "message_count": 0, "reject_count": 0, "created_at": start}
             for n in range(1, GREENHOUSES + 1) for k in range(DENSE_DEVICES)])
-    metric_list = ", ".join(f"('{m}')" for m in METRICS)
+    # In the key's order (device, metric, time), so each database appends to its B-tree instead of sorting 16 M rows.
+    metric_list = ", ".join(f"('{m}')" for m in sorted(METRICS))
     with db.engine.begin() as conn:
         if db.dialect == "postgresql":
             conn.execute(text(
                 "INSERT INTO readings (device_id, metric, ts, greenhouse_id, value) "
                 "SELECT d.id, m.metric, :start + s * interval '10 seconds', d.greenhouse_id, 20.0 + s % 7 "
-                f"FROM devices d CROSS JOIN (VALUES {metric_list}) AS m(metric) "
-                "CROSS JOIN generate_series(0, :steps - 1) AS s WHERE d.code LIKE 'p-%' "
-                "ORDER BY d.id, m.metric, s"), {"start": start, "steps": steps})
+                "FROM (SELECT id, greenhouse_id FROM devices WHERE code LIKE 'p-%' ORDER BY id) AS d "
+                f"CROSS JOIN (VALUES {metric_list}) AS m(metric) CROSS JOIN generate_series(0, :steps - 1) AS s"),
+                {"start": start, "steps": steps})
         else:
-            first = start.replace(tzinfo=None)
+            first = start.replace(tzinfo=None).isoformat(sep=" ")
+            conn.execute(text("CREATE TEMPORARY TABLE bench_times (n INTEGER PRIMARY KEY, ts TEXT)"))
+            conn.execute(text(
+                "INSERT INTO bench_times WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s "
+                "WHERE n < :steps - 1) SELECT n, strftime('%Y-%m-%d %H:%M:%S.000000', :start, "
+                "'+' || (n * 10) || ' seconds') FROM s"), {"start": first, "steps": steps})
             conn.execute(text(
                 "INSERT INTO readings (device_id, metric, ts, greenhouse_id, value) "
-                "WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < :steps - 1) "
-                "SELECT d.id, m.column1, strftime('%Y-%m-%d %H:%M:%S.000000', :start, '+' || (s.n * 10) || ' seconds'), "
-                "d.greenhouse_id, 20.0 + s.n % 7 "
-                f"FROM devices d CROSS JOIN (VALUES {metric_list}) AS m CROSS JOIN s WHERE d.code LIKE 'p-%' "
-                "ORDER BY d.id, m.column1, s.n"), {"start": first.isoformat(sep=" "), "steps": steps})
+                "SELECT d.id, m.column1, t.ts, d.greenhouse_id, 20.0 + t.n % 7 "
+                "FROM (SELECT id, greenhouse_id FROM devices WHERE code LIKE 'p-%' ORDER BY id) AS d "
+                f"CROSS JOIN (VALUES {metric_list}) AS m CROSS JOIN bench_times AS t"))
+            conn.execute(text("DROP TABLE bench_times"))
     with db.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(Reading)).scalar_one()
 
