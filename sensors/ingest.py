@@ -1,8 +1,11 @@
 """The MQTT ingest (`python -m farm ingest`): readings in, committed, and only then acknowledged.
 
-Built like Home Assistant's recorder: the paho callback only parses and queues; one writer thread owns the
-database, writes each batch in one transaction with Core executemany (insert ... on conflict do nothing, so a
-redelivered reading is stored once), and after the commit acknowledges the batch's messages (manual ack).
+Built like Home Assistant's recorder: the paho callback only queues the raw message (topic, bytes, mid) and goes
+back to the socket; one writer thread owns the database, parses each batch, writes it in one transaction (insert ...
+on conflict do nothing, so a redelivered reading is stored once), and after the commit acknowledges the batch's
+messages (manual ack). The usual message (epoch-ms ts, values in range, a known device) goes straight into insert
+rows (Ingest._add_usual); anything else takes the full parse (sensors.payloads), which names the reject. The latest
+values, the devices' counters and the late-reading notes are one statement each per batch.
 
 Flow control: the ingest connects with MQTT 5, a persistent session and a Receive Maximum, so the broker never
 has more unacknowledged messages out to us than the queue holds. When the database falls behind, acks stop, the
