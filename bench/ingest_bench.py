@@ -378,7 +378,8 @@ def ratio_run(bench: Bench, rounds: int, metric_counts: list[int]) -> bool:
             "database": bench.db.dialect, "metrics": m, "messages": bench.messages, "rounds": rounds,
             "publisher_alone_msgs_per_s": round(sink), "bare_subscriber_msgs_per_s": round(bare),
             "ingest_msgs_per_s": round(ingest), "ingest_rows_per_s": round(ingest * m),
-            "ratio_of_medians": round(ingest / bare, 3), "ratio_per_round": [round(x, 3) for x in ratios],
+            "ratio_of_medians": round(ingest / bare, 3), "ratio_median_of_rounds": round(median(ratios), 3),
+            "ratio_per_round": [round(x, 3) for x in ratios],
             "publisher_outruns_bare": sink > bare, "lost": lost,
             "duplicated": 0,  # (device, metric, ts) is the primary key: a duplicate cannot be stored
             "ingest_peak_rss_mb": round(peak, 1), "goal": goal, "met": met,
