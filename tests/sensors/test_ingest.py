@@ -263,3 +263,66 @@ def test_ingest_notes_a_late_buffer_and_the_rollup_job_folds_it(park, database, 
     assert [(r.min, r.max, r.count) for r in five] == [(4.0, 6.0, 3)]
     assert session.get(RollupBacklog, device.id) is None
     publisher.close()
+
+
+def test_ingest_usual_path_judges_each_message_as_the_full_parse_does(park, database, session, config):
+    """The writer's fast path (Ingest._add_usual) must give the same rows, latest values, counters, late notes and
+    rejects as the full parse (sensors.payloads) for good messages and for each edge it has to hand over."""
+    from datetime import datetime, timedelta, timezone
+
+    from sensors import payloads
+    from sensors.ingest import LATE_AFTER, Ingest, Item, _Batch, _ms
+
+    greenhouses = {gh.code: gh.id for gh in park.greenhouses}
+    session.add_all([Device(code="th-001", greenhouse_id=greenhouses["GH-001"], name="", enabled=True,
+                            message_count=0, reject_count=0, created_at=datetime.now(timezone.utc)),
+                     Device(code="off-1", greenhouse_id=greenhouses["GH-001"], name="", enabled=False,
+                            message_count=0, reject_count=0, created_at=datetime.now(timezone.utc))])
+    session.commit()
+    now = datetime.now(timezone.utc).replace(microsecond=123456)
+    now_ms = _ms(now.replace(microsecond=123000))
+    day = 86_400_000
+    good = {"temperature": 21.5, "humidity": 50}
+    corpus = [
+        {"ts": now_ms, "values": good}, {"ts": now_ms - 1, "values": {"co2": 400, "light": 0.0}, "note": "x"},
+        {"ts": now_ms - 3_600_000, "values": good},  # late
+        {"ts": now_ms + day - 5, "values": good}, {"ts": now_ms + day + 5, "values": good},  # the future's edge
+        {"ts": 946_684_799_999, "values": good}, {"ts": 10**30, "values": good}, {"ts": float(now_ms), "values": good},
+        {"ts": (now - timedelta(minutes=1)).astimezone(timezone(timedelta(hours=8))).isoformat(), "values": good}, {"ts": True, "values": good}, {"values": good},
+        {"ts": now_ms, "values": {"temperature": True}}, {"ts": now_ms, "values": {"temperature": "21"}},
+        {"ts": now_ms, "values": {"temperature": 99, "humidity": 50}}, {"ts": now_ms, "values": {"wind": 3}},
+        {"ts": now_ms, "values": {}}, {"ts": now_ms, "values": [1]}, {"ts": now_ms, "values": {"co2": 10**400}},
+        [{"ts": now_ms, "values": good}], {"temperature": 20.0}, [], "text", 5,
+    ]
+    raw = [json.dumps(body).encode() for body in corpus] + [
+        f'{{"ts": {now_ms}, "values": {{"temperature": NaN}}}}'.encode(),
+        f'{{"ts": {now_ms}, "values": {{"temperature": Infinity}}}}'.encode(),
+        f'{{"ts": {now_ms}, "values": {{"temperature": 1, "temperature": 2}}}}'.encode(),
+        b"", b"  ", b"\xff\xfe", b"{", b"null", b"x" * (payloads.MAX_PAYLOAD_BYTES + 1)]
+    good_body = json.dumps({"ts": now_ms, "values": good}).encode()
+    messages = [("farm/yawei/GH-001/th-001/telemetry", body) for body in raw] + [
+        ("farm/yawei/GH-002/th-001/telemetry", good_body),  # registered elsewhere
+        ("farm/yawei/GH-001/off-1/telemetry", good_body),  # disabled
+        ("farm/yawei/GH-999/th-001/telemetry", good_body), ("farm/other/GH-001/th-001/telemetry", good_body),
+        ("farm/yawei/GH-001/th-001/status", b"online"), ("farm/yawei/GH-001/th-001/status", good_body),
+    ]
+    ingest = Ingest(config, database, client_id="unit")
+    with database.engine.connect() as conn:
+        ingest._load_registry(conn)
+
+    def sorted_batch(parse_first: bool) -> _Batch:
+        items = [Item(i, 1, 0, topic, body, payloads.parse(topic, body, "yawei", now) if parse_first else None, now)
+                 for i, (topic, body) in enumerate(messages)]
+        work = _Batch(now, now - LATE_AFTER, _ms(now - LATE_AFTER), _ms(now + payloads.MAX_FUTURE) - 1)
+        with database.engine.connect() as conn:
+            ingest._sort(conn, items, work)
+            conn.rollback()
+        return work
+
+    usual, full = sorted_batch(parse_first=False), sorted_batch(parse_first=True)
+    assert len(usual.rows) > 8 and usual.late and usual.rejects  # the corpus reaches every branch
+    assert sorted(usual.rows) == sorted(full.rows)
+    for part in ("latest", "seen", "late", "statuses", "new_devices"):
+        assert getattr(usual, part) == getattr(full, part), part
+    shown = [(r["topic"], r["payload"], r["reason"], r["detail"]) for r in usual.rejects]
+    assert sorted(shown) == sorted((r["topic"], r["payload"], r["reason"], r["detail"]) for r in full.rejects)
