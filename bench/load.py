@@ -286,16 +286,22 @@ def browser() -> requests.Session:
 def logged_in(record: Record, base: str, username: str) -> requests.Session | None:
     """A browser's session logged in through the login form."""
     session = browser()
-    page = record.call("login page", session, "GET", base + "/login", (200,))
+    page = record.call("setup: login page", session, "GET", base + "/login", (200,))
     if page is None:
         return None
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if token is None:
-        record.fail("login", "no CSRF token on the login page")
+        record.fail("setup: login", "no CSRF token on the login page")
         return None
-    done = record.call("login", session, "POST", base + "/login", (302, 303),
+    done = record.call("setup: login", session, "POST", base + "/login", (302, 303),
                        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)})
     return session if done is not None else None
+
+
+def opened(record: Record, base: str, session: requests.Session | None, house: str) -> str | None:
+    """A worker's harvest page opened at their greenhouse's QR code: the CSRF token its script sends saves with."""
+    page = record.call("setup: harvest page", session, "GET", base + f"/harvest?gh={house}", (200,)) if session else None
+    return page_token(page.text) if page is not None else None
 
 
 def page_token(text: str) -> str | None:
@@ -307,8 +313,10 @@ def page_token(text: str) -> str | None:
 class Rush:
     """The workers' and managers' loops until `end` (monotonic)."""
 
-    def __init__(self, record: Record, base: str, houses: list[str], end: float, stop: threading.Event):
+    def __init__(self, record: Record, base: str, houses: list[str], tokens: list[str | None], end: float,
+                 stop: threading.Event):
         self.record, self.base, self.houses, self.end, self.stop = record, base, houses, end, stop
+        self.tokens = tokens  # each worker's page's CSRF token, from opening it before the rush
         self.saved: set[int] = set()  # ids of the harvests stored, for the final count
         self.lock = threading.Lock()
 
@@ -331,8 +339,7 @@ class Rush:
         rng = random.Random(n)
         base, record = self.base, self.record
         home = self.houses[n % len(self.houses)]
-        page = record.call("worker: day's list", session, "GET", base + f"/harvest?gh={home}", (200,))
-        csrf = page_token(page.text) if page is not None else None
+        csrf = self.tokens[n]
         due = time.monotonic() + rng.uniform(0, self.spread(30))  # the workers come in over the first half minute
         while csrf and self._sleep_until(due):
             weight = f"{rng.uniform(3, 40):.3f}"
@@ -468,6 +475,7 @@ def run(args) -> dict:
         system.start_broker()
         system.farm("init-db")
         system.farm("seed-demo")
+        say("schema and demo park ready")
         workers, managers, houses = make_people(url, system.env["FARM_TIMEZONE"], args.workers,
                                                  args.managers)
         say(f"{len(workers)} worker and {len(managers)} manager logins made; {len(houses)} greenhouses open to "
@@ -476,19 +484,24 @@ def run(args) -> dict:
         for part in UNITS:
             say(f"  farm-{part}: {shlex.join(unit_command(part))}")
         system.start_simulator(args.interval)
+        say("the three processes answer; the simulator publishes")
         watch = IngestWatch(url, stop)
         watch.thread.start()
         record = Record()
-        with ThreadPoolExecutor(16) as pool:  # logging in is scrypt on the server: not part of the rush
+        # Before the rush, as the phones did when the shift began: log in (scrypt on the server) and open the page.
+        with ThreadPoolExecutor(16) as pool:
             sessions = list(pool.map(lambda name: logged_in(record, system.base, name), workers + managers))
+            tokens = list(pool.map(lambda n: opened(record, system.base, sessions[n], houses[n % len(houses)]),
+                                   range(len(workers))))
         if record.error_count():
             raise SystemExit("logging in failed: " + json.dumps(record.errors, ensure_ascii=False)[:2000])
+        setup = {kind: record.times.pop(kind) for kind in list(record.times)}
         say("logged in; the rush starts" + (f" for {args.minutes:g} minutes" if args.minutes else ""))
 
         loads = [os.getloadavg()[0]]
         cpu_before, wall_before, start_wall = cpu_seconds(), time.monotonic(), time.time()
         end = time.monotonic() + args.minutes * 60
-        rush = Rush(record, system.base, houses, end, stop)
+        rush = Rush(record, system.base, houses, tokens, end, stop)
         watch.measuring = True
         threads = [threading.Thread(target=rush.worker, args=(n, s), daemon=True)
                    for n, s in enumerate(sessions[:len(workers)])]
@@ -530,9 +543,8 @@ def run(args) -> dict:
     return {
         "database": backend, "minutes": args.minutes, "workers": len(workers), "managers": len(managers),
         "web_workers": int(system.env.get("FARM_WEB_WORKERS", "2")), "interval": args.interval,
-        "kinds": {kind: {"count": len(t), "p50_ms": pct(t, 50) * 1000, "p95_ms": pct(t, 95) * 1000,
-                         "p99_ms": pct(t, 99) * 1000, "max_ms": max(t) * 1000, "errors": len(record.errors[kind])}
-                  for kind, t in sorted(record.times.items())},
+        "kinds": {kind: figures(t, len(record.errors[kind])) for kind, t in sorted(record.times.items())},
+        "setup": {kind: figures(t, 0) for kind, t in setup.items()},
         "errors": sum(len(v) for v in errors.values()), "error_lines": {k: v[:10] for k, v in errors.items()},
         "harvests_saved": len(rush.saved),
         "ingest": {"ticks": len(lags), "lag_p50_s": pct(lags, 50), "lag_p95_s": pct(lags, 95),
@@ -543,6 +555,11 @@ def run(args) -> dict:
                       "static_per_s": static_per_s, "static_requests": static_count},
         "load": {"min": min(loads), "mean": statistics.mean(loads), "max": max(loads)},
     }
+
+
+def figures(times: list[float], errors: int) -> dict:
+    return {"count": len(times), "p50_ms": pct(times, 50) * 1000, "p95_ms": pct(times, 95) * 1000,
+            "p99_ms": pct(times, 99) * 1000, "max_ms": max(times) * 1000, "errors": errors}
 
 
 def count_harvests(url: str) -> int:
@@ -576,7 +593,7 @@ def report(r: dict) -> None:
     print(f"load average during the run: {r['load']['min']:.1f}-{r['load']['max']:.1f} (mean {r['load']['mean']:.1f}) "
         f"on {os.cpu_count()} cores")
     print(f"\n{'request':<28}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
-    for kind, k in r["kinds"].items():
+    for kind, k in [*r["kinds"].items(), *r["setup"].items()]:
         print(f"{kind:<28}{k['count']:>7}{k['p50_ms']:>9.0f}{k['p95_ms']:>9.0f}{k['p99_ms']:>9.0f}{k['max_ms']:>9.0f}"
             f"{k['errors']:>8}")
     i, g = r["ingest"], r["generator"]
