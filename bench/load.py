@@ -55,7 +55,8 @@ from bench.scratch import scratch_urls  # noqa: E402
 from sensors.broker import answers, mosquitto_binary, mosquitto_config  # noqa: E402
 
 PASSWORD = "load-run-password-2026"
-TIMEOUT = 30  # seconds a request may take before it counts as an error (a timeout)
+TIMEOUT = 30  # seconds a request of the rush may take before it counts as an error (a timeout)
+SETUP_TIMEOUT = 120  # for logging in before the rush, not measured
 UNITS = ("web", "ingest", "scheduler")
 # Lines of the processes' logs that are errors whatever the answers said.
 LOG_ERRORS = re.compile(r"database is locked|Traceback|\bERROR\b|\bCRITICAL\b|deadlock", re.IGNORECASE)
@@ -237,11 +238,12 @@ class Record:
         self.errors: dict[str, list[str]] = defaultdict(list)
         self.late: list[float] = []  # how late the generator woke against its plan, seconds
 
-    def call(self, kind: str, session: requests.Session, method: str, url: str, expect: tuple[int, ...], **kw):
+    def call(self, kind: str, session: requests.Session, method: str, url: str, expect: tuple[int, ...],
+             timeout: float = TIMEOUT, **kw):
         """One request, timed and judged; the response, or None when it failed."""
         started = time.perf_counter()
         try:
-            response = session.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kw)
+            response = session.request(method, url, timeout=timeout, allow_redirects=False, **kw)
         except requests.RequestException as exc:
             self.fail(kind, f"{type(exc).__name__}: {str(exc)[:200]}")
             return None
@@ -286,21 +288,22 @@ def browser() -> requests.Session:
 def logged_in(record: Record, base: str, username: str) -> requests.Session | None:
     """A browser's session logged in through the login form."""
     session = browser()
-    page = record.call("setup: login page", session, "GET", base + "/login", (200,))
+    page = record.call("setup: login page", session, "GET", base + "/login", (200,), SETUP_TIMEOUT)
     if page is None:
         return None
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     if token is None:
         record.fail("setup: login", "no CSRF token on the login page")
         return None
-    done = record.call("setup: login", session, "POST", base + "/login", (302, 303),
+    done = record.call("setup: login", session, "POST", base + "/login", (302, 303), SETUP_TIMEOUT,
                        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)})
     return session if done is not None else None
 
 
 def opened(record: Record, base: str, session: requests.Session | None, house: str) -> str | None:
     """A worker's harvest page opened at their greenhouse's QR code: the CSRF token its script sends saves with."""
-    page = record.call("setup: harvest page", session, "GET", base + f"/harvest?gh={house}", (200,)) if session else None
+    page = (record.call("setup: harvest page", session, "GET", base + f"/harvest?gh={house}", (200,), SETUP_TIMEOUT)
+            if session else None)
     return page_token(page.text) if page is not None else None
 
 
@@ -488,8 +491,9 @@ def run(args) -> dict:
         watch = IngestWatch(url, stop)
         watch.thread.start()
         record = Record()
-        # Before the rush, as the phones did when the shift began: log in (scrypt on the server) and open the page.
-        with ThreadPoolExecutor(16) as pool:
+        # Before the rush, as the phones did when the shift began: log in and open the page. Each login is a scrypt
+        # hash on the server, so a few at a time, with time to spare on a busy machine.
+        with ThreadPoolExecutor(4) as pool:
             sessions = list(pool.map(lambda name: logged_in(record, system.base, name), workers + managers))
             tokens = list(pool.map(lambda n: opened(record, system.base, sessions[n], houses[n % len(houses)]),
                                    range(len(workers))))
