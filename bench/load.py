@@ -329,7 +329,7 @@ class Rush:
 
     def _sleep_until(self, due: float) -> bool:
         """Wait for the planned moment; False when the run ends first."""
-        if due >= self.end:
+        if due >= self.end or time.monotonic() >= self.end:  # a slow server leaves `due` behind the clock
             return False
         sleeps = due > time.monotonic()  # else the server's answers took longer than the pause: not our lateness
         if self.stop.wait(max(0.0, due - time.monotonic())):
@@ -628,6 +628,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.minutes <= 0 or args.workers < 0 or args.managers < 0 or args.interval <= 0:
         parser.error("--minutes and --interval must be above zero, --workers and --managers not below")
+    # Stopped by a signal (a background job ignores Ctrl-C's SIGINT): still stop every process and drop the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit("stopped by SIGINT"))
     figures = run(args)
     report(figures)
     if args.json:
