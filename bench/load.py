@@ -9,14 +9,16 @@ default worker count, the ingest, the scheduler) and the simulator at one messag
 For `--minutes` (10 by default):
 - each worker logs a harvest every 20-40 s through the endpoint the phone page sends its queue to
   (`POST /api/v1/harvests` with the page's session, its CSRF token and a fresh Idempotency-Key, the phone's body),
-  now and then sending the same save again as a phone that lost the answer does, then checks the day's list
-  (`GET /harvest`, the page that lists what they logged today);
+  now and then sending the same save again as a phone that lost the answer does (a save that got no answer waits
+  and goes again with its key before the next one, as the phone's queue sends it), then checks the day's list
+  (`GET /harvest`, the page that lists what they logged today); logging in and first opening that page come
+  before the rush and are reported apart;
 - each manager opens the dashboard, the park overview, a greenhouse page and the yield report, a page every
   5-15 s.
 
 It prints p50/p95/p99 per request kind, the errors (any answer but the expected one, a timeout, a refused
-connection, or "database is locked", a traceback or an error logged by any process, or a failed scheduled job:
-all must be 0), the ingest's lag (the time from a simulator tick to the moment its readings are all stored, and the
+connection, or "database is locked", a traceback or an error logged by any process, a failed scheduled job, or
+harvests stored other than once: all must be 0), the ingest's lag (the time from a simulator tick to the moment its readings are all stored, and the
 age of the newest stored reading, sampled), and, beside them, what shows the load generator is not the limit: its
 own CPU time, how late it woke against its plan, and the rate it reaches against a static file at the end. Exit
 status 1 when there was any error.
