@@ -33,6 +33,7 @@ import re
 import resource
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import statistics
@@ -558,6 +559,10 @@ def run(args) -> dict:
     if not len(rush.saved) <= stored <= len(rush.saved) + rush.unanswered:
         errors["stored harvests"] = [f"{stored} stored for {len(rush.saved)} saves answered and "
                                      f"{rush.unanswered} left unanswered"]
+    if errors:
+        say(f"the processes' logs are kept in {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)  # the SQLite scratch file and the logs with it
     return {
         "database": backend, "minutes": args.minutes, "workers": len(workers), "managers": len(managers),
         "web_workers": int(system.env.get("FARM_WEB_WORKERS", "2")), "interval": args.interval,
