@@ -114,6 +114,23 @@ def test_browser_harvest_pages_fit_a_phone(live_server, session, farm, phone):
     page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('yield-chart'))")
 
 
+def test_browser_crates_and_the_chosen_worker_go_as_numbers(live_server, session, farm, phone):
+    """The API refuses a count or an id sent as text ("3"), so the page sends the crates typed and the worker a
+    manager picks as numbers: both are stored. (The load test, which sends the page's body, found the crates
+    refused.)"""
+    _context, page = phone
+    log_in(page, live_server, "manager")
+    page.goto(live_server + "/harvest?gh=GH-001")
+    page.fill("#f-weight", "12")
+    page.select_option("#f-worker", str(farm.worker.worker_id))
+    page.click("details.more:has(#f-crates) summary")
+    page.fill("#f-crates", "3")
+    page.click("button.save")
+    page.wait_for_selector("#entries li.new")
+    assert [(h.weight_kg, h.crates, h.worker_id) for h in stored(session)] == [(Decimal("12"), 3,
+                                                                                  farm.worker.worker_id)]
+
+
 def open_fresh(context, url: str):
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -69,6 +69,9 @@
     var d = parseDecimal(text);
     return d ? rounded({neg: d.neg, digits: times(d.digits, 2), scale: d.scale}, d.scale) : null;
   }
+  /* The API takes a count or an id as a JSON number ("3" is no count): whole numbers typed go as numbers, anything
+     else as typed, for the server to refuse with its message. */
+  function whole(text) { return /^\d{1,15}$/.test(text) ? parseInt(text, 10) : text; }
   /* a weight shown to one decimal */
   function one(text) { var d = parseDecimal(text); return d ? rounded(d, 1) : ""; }
   function grams(text) { return parseInt(toKg(text, "kg").replace(".", ""), 10); }
@@ -312,8 +315,8 @@
     var body = {greenhouse: select.value, weight_kg: kg, grade: checked("grade"), harvested_at: now};
     var crates = form.elements.crates.value.trim();
     var note = form.elements.note.value.trim();
-    if (crates) body.crates = crates;
-    if (form.elements.worker && form.elements.worker.value) body.worker = form.elements.worker.value;
+    if (crates) body.crates = whole(crates);
+    if (form.elements.worker && form.elements.worker.value) body.worker = whole(form.elements.worker.value);
     if (note) body.note = note;
     var override = form.elements.interval_override;
     if (override && override.value.trim()) { body.interval_override = override.value.trim(); override.value = ""; }
