@@ -150,14 +150,14 @@ def bare_read(database: Database, day: date):
     """The day's 5-minute temperature and humidity, folded per greenhouse and period by the database."""
     start, end = clock.day_bounds(day)
     r = ReadingRollup
-    stmt = (select(r.greenhouse_id, r.metric, r.period_start, func.min(r.min), func.max(r.max))
-            .where(r.resolution == "5m", r.metric.in_(("temperature", "humidity")), r.period_start >= start,
-                   r.period_start < end, r.device_id.in_(select(Device.id)))
-            .group_by(r.greenhouse_id, r.metric, r.period_start))
 
     def run():
         with database.session_scope() as s:
-            s.execute(stmt).all()
+            ids = list(s.scalars(select(Device.id)))
+            s.execute(select(r.greenhouse_id, r.metric, r.period_start, func.min(r.min), func.max(r.max))
+                      .where(r.device_id.in_(ids), r.metric.in_(("temperature", "humidity")), r.resolution == "5m",
+                             r.period_start >= start, r.period_start < end)
+                      .group_by(r.greenhouse_id, r.metric, r.period_start)).all()
     return run
 
 

@@ -105,13 +105,14 @@ def _harvest(session: Session, day: date) -> dict:
     }
 
 
-def _periods(session: Session, start: datetime, end: datetime) -> tuple[dict, dict]:
+def _periods(session: Session, device_ids: list[int], start: datetime, end: datetime) -> tuple[dict, dict]:
     """{(greenhouse id, metric): [(period start, min, max)]} over each greenhouse's devices, at the finest resolution
     each has that day, and {(greenhouse id, metric): period length}.
 
     Set-based: one query per resolution for the whole park, the database folding the devices of a greenhouse per
     period. A device's rollups count for the greenhouse they were taken in when the device is there now or was moved
-    away from it (farm.services.devices.devices_by_greenhouse, the same pairs)."""
+    away from it (farm.services.devices.devices_by_greenhouse, the same pairs). The device ids, named in the
+    query, let both databases read through the rollups' key rather than scan the table."""
     pairs = union(select(Device.greenhouse_id.label("gh"), Device.id.label("device")),
                   select(DeviceMove.from_greenhouse_id, DeviceMove.device_id)).subquery()
     r = ReadingRollup
@@ -121,8 +122,8 @@ def _periods(session: Session, start: datetime, end: datetime) -> tuple[dict, di
         rows = session.execute(
             select(r.greenhouse_id, r.metric, r.period_start, func.min(r.min), func.max(r.max))
             .join(pairs, (pairs.c.device == r.device_id) & (pairs.c.gh == r.greenhouse_id))
-            .where(r.metric.in_(CLIMATE_METRICS), r.resolution == resolution, r.period_start >= start,
-                   r.period_start < end)
+            .where(r.device_id.in_(device_ids), r.metric.in_(CLIMATE_METRICS), r.resolution == resolution,
+                   r.period_start >= start, r.period_start < end)
             .group_by(r.greenhouse_id, r.metric, r.period_start)
             .order_by(r.greenhouse_id, r.metric, r.period_start))
         found: dict[tuple[int, str], list] = {}
@@ -142,22 +143,22 @@ def _judge(rows, length: timedelta, ranges: alerts.Ranges, low_kind: str, high_k
     minutes = int(length.total_seconds() // 60)
     out = {"min": round(min(r[1] for r in rows), 2), "max": round(max(r[2] for r in rows), 2),
            "minutes": minutes * len(rows), "minutes_below": 0, "minutes_above": 0, "minutes_outside": 0}
-    limits = {} if limits is None else limits
-    same = tuple(sorted(ranges.limits.items()))
+    # The limits found so far for these ranges (looked up once here: a tuple of them is slow to hash per period).
+    found = {} if limits is None else limits.setdefault(tuple(sorted(ranges.limits.items())), {})
     for start, low, high in rows:
-        below = _beyond(ranges, low_kind, low, start, limits, same)
-        above = _beyond(ranges, high_kind, high, start, limits, same)
+        below = _beyond(ranges, low_kind, low, start, found)
+        above = _beyond(ranges, high_kind, high, start, found)
         out["minutes_below"] += minutes if below else 0
         out["minutes_above"] += minutes if above else 0
         out["minutes_outside"] += minutes if below or above else 0
     return out
 
 
-def _beyond(ranges: alerts.Ranges, kind: str, value: float, at: datetime, limits: dict, same: tuple) -> bool:
-    key = (same, kind, at)
-    if key not in limits:
-        limits[key] = ranges.limit(kind, at)
-    limit = limits[key]
+def _beyond(ranges: alerts.Ranges, kind: str, value: float, at: datetime, found: dict) -> bool:
+    key = (kind, at)
+    if key not in found:
+        found[key] = ranges.limit(kind, at)
+    limit = found[key]
     return limit is not None and alerts.outside(alerts.KINDS[kind], value, limit)
 
 
@@ -172,7 +173,7 @@ def _climate(session: Session, day: date, start: datetime, end: datetime, config
     devices = devices_by_greenhouse(session)  # a device moved away keeps its day in the greenhouse it was in
     if not devices:
         return []
-    periods, lengths = _periods(session, start, end)
+    periods, lengths = _periods(session, sorted({d for ids in devices.values() for d in ids}), start, end)
     judged: dict = {}  # the limits at each period, shared by the greenhouses judged by the same ranges
     houses = session.scalars(select(Greenhouse).where(Greenhouse.id.in_(list(devices)))
                              .options(selectinload(Greenhouse.plantings).selectinload(Planting.crop))
