@@ -32,10 +32,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, joinedload
 
 from farm import clock
@@ -229,6 +230,7 @@ def event_of(kind: str) -> str:
     return SAME_EVENT.get(kind, kind)
 
 
+@lru_cache(maxsize=8192)  # called for every reading judged
 def climate_key(greenhouse_id: int, kind: str) -> str:
     """The open key of a greenhouse's alert for `kind`: frost and cold share one."""
     return f"gh:{greenhouse_id}:{event_of(kind)}"
@@ -276,7 +278,7 @@ def _refresh(run: Run, alert: Alert, kind: Kind, ranges: Ranges, ts: datetime, v
         _escalate(run, alert)
 
 
-def _become(run: Run, alert: Alert, kind: Kind, ranges: Ranges, cond: AlertCondition) -> None:
+def _become(run: Run, alert: Alert, kind: Kind, ranges: Ranges, cond: Condition) -> None:
     """An open alert of the same event reaching a worse stage (a cold alert whose frost condition now held): it
     takes that kind and its worst value and limit, and escalates; no second alert opens."""
     alert.kind = kind.name
@@ -286,6 +288,56 @@ def _become(run: Run, alert: Alert, kind: Kind, ranges: Ranges, cond: AlertCondi
 
 
 # --- climate ---------------------------------------------------------------------------------------------------
+
+CONDITION_STATE = ("judged_until", "since", "active", "worst", "worst_limit")
+
+
+class Condition:
+    """One row of alert_conditions as plain values while a run judges (a dense park judges some 20,000 readings
+    a run; ORM objects cost more than the judging). Loaded at once, written back at once: what changed."""
+
+    __slots__ = ("device_id", "kind", "greenhouse_id", *CONDITION_STATE, "saved")
+
+    def __init__(self, device_id: int, kind: str, greenhouse_id: int, judged_until: datetime,
+                 since: datetime | None = None, active: bool = False, worst: float | None = None,
+                 worst_limit: float | None = None, saved: tuple | None = None):
+        self.device_id, self.kind, self.greenhouse_id = device_id, kind, greenhouse_id
+        self.judged_until, self.since, self.active, self.worst, self.worst_limit = (
+            judged_until, since, active, worst, worst_limit)
+        self.saved = saved  # the stored state; None: not in the table yet
+
+    def state(self) -> tuple:
+        return (self.judged_until, self.since, self.active, self.worst, self.worst_limit)
+
+    @classmethod
+    def load(cls, session: Session) -> dict[tuple[int, str], Condition]:
+        """Every stored condition, by (device id, kind)."""
+        t = AlertCondition.__table__
+        rows = session.execute(select(t.c.device_id, t.c.kind, t.c.greenhouse_id,
+                                      *(t.c[name] for name in CONDITION_STATE)))
+        return {(row[0], row[1]): cls(*row, saved=tuple(row[3:])) for row in rows}
+
+    @staticmethod
+    def save(session: Session, conditions, gone) -> None:
+        """Write back the conditions that changed or are new, and remove those gone: a statement each."""
+        t = AlertCondition.__table__
+        changed, added = [], []
+        for c in conditions:
+            if c.saved is None:
+                added.append({"device_id": c.device_id, "kind": c.kind, "greenhouse_id": c.greenhouse_id,
+                              **dict(zip(CONDITION_STATE, c.state()))})
+            elif c.state() != c.saved:
+                changed.append({"b_device_id": c.device_id, "b_kind": c.kind,
+                                **dict(zip(CONDITION_STATE, c.state()))})
+        if gone:
+            session.execute(delete(t).where(tuple_(t.c.device_id, t.c.kind).in_(
+                [(c.device_id, c.kind) for c in gone])))
+        if changed:
+            session.execute(update(t).where(t.c.device_id == bindparam("b_device_id"),
+                                            t.c.kind == bindparam("b_kind")), changed)
+        if added:
+            session.execute(insert(t), added)
+
 
 def _greenhouse_crops(session: Session, now: datetime) -> dict[int, list[Crop]]:
     """{greenhouse id: crops of its plantings in the ground on the park day of `now` and not ended}."""
@@ -298,52 +350,89 @@ def _greenhouse_crops(session: Session, now: datetime) -> dict[int, list[Crop]]:
     return out
 
 
+def _kinds_by_metric(kinds: list[Kind]) -> dict[str, list[Kind]]:
+    out: dict[str, list[Kind]] = {}
+    for kind in kinds:
+        out.setdefault(kind.metric, []).append(kind)
+    return out
+
+
+# Watermarks this close together are read by one query from the oldest of them; the few readings read twice are
+# skipped in Python (each run's watermarks are the devices' last readings, so a run is usually one query).
+READ_SPREAD = timedelta(minutes=10)
+READ_CHUNK = 500  # devices a query at most (bound parameters)
+
+
+def _new_readings(session: Session, starts: dict[tuple[int, str], datetime], now: datetime) -> dict:
+    """{(device id, metric): [(ts, greenhouse id, value)] in time order, after that pair's start, up to `now`}.
+
+    Set-based: the pairs are grouped by how far back they start (a new device or planting starts at the look-back,
+    the others at their last reading), and each group is one query over the readings' key, not one per device.
+    """
+    out: dict[tuple[int, str], list] = {}
+    pending = sorted(starts.items(), key=lambda item: item[1])
+    while pending:
+        first = pending[0][1]
+        cut = next((i for i, (_pair, start) in enumerate(pending) if start - first > READ_SPREAD), len(pending))
+        group, pending = dict(pending[:cut]), pending[cut:]
+        metrics = sorted({metric for _device, metric in group})
+        device_ids = sorted({device for device, _metric in group})
+        for i in range(0, len(device_ids), READ_CHUNK):
+            rows = session.execute(
+                select(Reading.device_id, Reading.metric, Reading.ts, Reading.greenhouse_id, Reading.value)
+                .where(Reading.device_id.in_(device_ids[i:i + READ_CHUNK]), Reading.metric.in_(metrics),
+                       Reading.ts > first, Reading.ts <= now)
+                .order_by(Reading.device_id, Reading.metric, Reading.ts))
+            for device_id, metric, ts, greenhouse_id, value in rows:
+                start = group.get((device_id, metric))
+                if start is not None and ts > start:
+                    out.setdefault((device_id, metric), []).append((ts, greenhouse_id, value))
+    return out
+
+
 def judge_climate(session: Session, now: datetime, run: Run, config: dict) -> None:
     """Judge every planted greenhouse's new readings; clear what no longer applies (planting ended, range removed)."""
     crops = _greenhouse_crops(session, now)
-    devices: dict[int, list[Device]] = {}
-    for device in session.scalars(select(Device).order_by(Device.id)):
-        devices.setdefault(device.greenhouse_id, []).append(device)
-    device_greenhouse = {d.id: gh for gh, ds in devices.items() for d in ds}
-    conditions = {(c.device_id, c.kind): c for c in session.scalars(select(AlertCondition))}
+    devices: dict[int, list[int]] = {}
+    for device_id, greenhouse_id in session.execute(select(Device.id, Device.greenhouse_id).order_by(Device.id)):
+        devices.setdefault(greenhouse_id, []).append(device_id)
+    device_greenhouse = {d: gh for gh, ds in devices.items() for d in ds}
+    conditions = Condition.load(session)
     ranges = {gh: Ranges.of(cs, config) for gh, cs in crops.items()}
     applicable = {gh: [k for k in KINDS.values() if r.applies(k.name)] for gh, r in ranges.items()}
 
     # States that no longer apply: greenhouses without a crop, kinds without a range, devices that moved away. Their
     # open alerts clear below, once no device holds them.
+    gone = []
     for (device_id, kind), cond in list(conditions.items()):
         gh = device_greenhouse.get(device_id)
         if gh != cond.greenhouse_id or all(k.name != kind for k in applicable.get(gh, [])):
-            session.delete(cond)
+            gone.append(cond)
             del conditions[(device_id, kind)]
-    session.flush()
 
     floor = now - LOOKBACK
-    for gh, kinds in applicable.items():
-        by_metric: dict[str, list[Kind]] = {}
-        for kind in kinds:
-            by_metric.setdefault(kind.metric, []).append(kind)
-        for metric, metric_kinds in by_metric.items():
-            stream = []
-            for device in devices.get(gh, []):
-                marks = [conditions[(device.id, k.name)].judged_until if (device.id, k.name) in conditions else floor
+    by_metric = {gh: _kinds_by_metric(kinds) for gh, kinds in applicable.items()}
+    starts = {}
+    for gh, metrics in by_metric.items():
+        for metric, metric_kinds in metrics.items():
+            for device_id in devices.get(gh, []):
+                marks = [conditions[(device_id, k.name)].judged_until if (device_id, k.name) in conditions else floor
                          for k in metric_kinds]
-                start = max(floor, min(marks))
-                rows = session.execute(
-                    select(Reading.ts, Reading.value)
-                    .where(Reading.device_id == device.id, Reading.metric == metric, Reading.greenhouse_id == gh,
-                           Reading.ts > start, Reading.ts <= now)
-                    .order_by(Reading.ts)).all()
-                stream.extend((ts, device.id, value) for ts, value in rows)
+                starts[(device_id, metric)] = max(floor, min(marks))
+    new = _new_readings(session, starts, now)
+    for gh, metrics in by_metric.items():
+        for metric, metric_kinds in metrics.items():
+            stream = []
+            for device_id in devices.get(gh, []):
+                stream.extend((ts, device_id, value) for ts, taken_in, value in new.get((device_id, metric), ())
+                              if taken_in == gh)
             stream.sort()  # time order across the greenhouse's devices
             run.readings += len(stream)
             for ts, device_id, value in stream:
                 for kind in metric_kinds:
                     cond = conditions.get((device_id, kind.name))
                     if cond is None:
-                        cond = AlertCondition(device_id=device_id, kind=kind.name, greenhouse_id=gh,
-                                              judged_until=floor, since=None, active=False)
-                        session.add(cond)
+                        cond = Condition(device_id, kind.name, gh, floor)
                         conditions[(device_id, kind.name)] = cond
                     if ts <= cond.judged_until:
                         continue  # judged by an earlier run
@@ -353,10 +442,11 @@ def judge_climate(session: Session, now: datetime, run: Run, config: dict) -> No
     for key, alert in list(run.open.items()):
         if alert.kind != AlertKind.OFFLINE and key not in held:
             _clear(run, alert, now)
+    Condition.save(session, conditions.values(), gone)
     session.flush()
 
 
-def _judge(session: Session, run: Run, config: dict, ranges: Ranges, kind: Kind, cond: AlertCondition,
+def _judge(session: Session, run: Run, config: dict, ranges: Ranges, kind: Kind, cond: Condition,
            conditions: dict, ts: datetime, value: float) -> None:
     """One reading of one device for one kind: the condition's state machine, and the greenhouse's alert."""
     limit = ranges.limit(kind.name, ts)

@@ -22,6 +22,7 @@ The snapshot is plain JSON so a past day's report reads the same after plantings
 Weights (to the gram) and money (to the fen) are strings, rounded halves up by farm.units like pay and rent;
 climate figures are numbers, texts in the park's language. The report holds no ID or phone numbers. Climate
 comes from the 5-minute rollups (the hourly ones where a day has no 5-minute rollups), never from raw readings,
+read for the whole park in one query per resolution (a dense park's day is some 180,000 rollups),
 and is judged by the alerts' own limits (farm.services.alerts.Ranges: the day and night hours, the ramp after each
 switch): a period counts as below the range when its minimum is, above when its maximum is. A greenhouse's crops
 on the day are its plantings active on it (farm.services.plantings.active_plantings).
@@ -33,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -44,6 +45,7 @@ from farm.models.crops import Planting
 from farm.models.daily_reports import DailyReport
 from farm.models.park import Greenhouse
 from farm.models.rollups import ReadingRollup
+from farm.models.sensors import Device, DeviceMove
 from farm.park_language import park_language
 from farm.services import alerts, harvest, land, notify, plantings, settings, workbook
 from farm.services.devices import devices_by_greenhouse
@@ -103,37 +105,60 @@ def _harvest(session: Session, day: date) -> dict:
     }
 
 
-def _periods(session: Session, greenhouse_id: int, device_ids: list[int], metric: str, start: datetime,
-             end: datetime) -> tuple[list, timedelta | None]:
-    """[(period start, min, max)] over the greenhouse's devices, at the finest resolution the day has."""
+def _periods(session: Session, device_ids: list[int], start: datetime, end: datetime) -> tuple[dict, dict]:
+    """{(greenhouse id, metric): [(period start, min, max)]} over each greenhouse's devices, at the finest resolution
+    each has that day, and {(greenhouse id, metric): period length}.
+
+    Set-based: one query per resolution for the whole park, the database folding the devices of a greenhouse per
+    period. A device's rollups count for the greenhouse they were taken in when the device is there now or was moved
+    away from it (farm.services.devices.devices_by_greenhouse, the same pairs). The device ids, named in the
+    query, let both databases read through the rollups' key rather than scan the table."""
+    pairs = union(select(Device.greenhouse_id.label("gh"), Device.id.label("device")),
+                  select(DeviceMove.from_greenhouse_id, DeviceMove.device_id)).subquery()
+    r = ReadingRollup
+    periods: dict[tuple[int, str], list] = {}
+    lengths: dict[tuple[int, str], timedelta] = {}
     for resolution, length in RESOLUTIONS:
         rows = session.execute(
-            select(ReadingRollup.period_start, func.min(ReadingRollup.min), func.max(ReadingRollup.max))
-            .where(ReadingRollup.device_id.in_(device_ids), ReadingRollup.metric == metric,
-                   ReadingRollup.resolution == resolution, ReadingRollup.greenhouse_id == greenhouse_id,
-                   ReadingRollup.period_start >= start, ReadingRollup.period_start < end)
-            .group_by(ReadingRollup.period_start).order_by(ReadingRollup.period_start)).all()
-        if rows:
-            return rows, length
-    return [], None
+            select(r.greenhouse_id, r.metric, r.period_start, func.min(r.min), func.max(r.max))
+            .join(pairs, (pairs.c.device == r.device_id) & (pairs.c.gh == r.greenhouse_id))
+            .where(r.device_id.in_(device_ids), r.metric.in_(CLIMATE_METRICS), r.resolution == resolution,
+                   r.period_start >= start, r.period_start < end)
+            .group_by(r.greenhouse_id, r.metric, r.period_start)
+            .order_by(r.greenhouse_id, r.metric, r.period_start))
+        found: dict[tuple[int, str], list] = {}
+        for greenhouse_id, metric, period_start, low, high in rows:
+            found.setdefault((greenhouse_id, metric), []).append((period_start, low, high))
+        for key, items in found.items():
+            if key not in periods:  # a finer resolution had none that day
+                periods[key], lengths[key] = items, length
+    return periods, lengths
 
 
-def _judge(rows, length: timedelta, ranges: alerts.Ranges, low_kind: str, high_kind: str) -> dict:
+def _judge(rows, length: timedelta, ranges: alerts.Ranges, low_kind: str, high_kind: str,
+           limits: dict | None = None) -> dict:
     """Min, max, and the minutes of periods whose minimum lies below, or maximum above, the limit the alerts
-    would apply at the period's start (day or night range, with the alerts' ramp after each switch)."""
+    would apply at the period's start (day or night range, with the alerts' ramp after each switch). `limits`
+    keeps the limits found, for greenhouses judged by the same ranges."""
     minutes = int(length.total_seconds() // 60)
     out = {"min": round(min(r[1] for r in rows), 2), "max": round(max(r[2] for r in rows), 2),
            "minutes": minutes * len(rows), "minutes_below": 0, "minutes_above": 0, "minutes_outside": 0}
+    # The limits found so far for these ranges (looked up once here: a tuple of them is slow to hash per period).
+    found = {} if limits is None else limits.setdefault(tuple(sorted(ranges.limits.items())), {})
     for start, low, high in rows:
-        below, above = _beyond(ranges, low_kind, low, start), _beyond(ranges, high_kind, high, start)
+        below = _beyond(ranges, low_kind, low, start, found)
+        above = _beyond(ranges, high_kind, high, start, found)
         out["minutes_below"] += minutes if below else 0
         out["minutes_above"] += minutes if above else 0
         out["minutes_outside"] += minutes if below or above else 0
     return out
 
 
-def _beyond(ranges: alerts.Ranges, kind: str, value: float, at: datetime) -> bool:
-    limit = ranges.limit(kind, at)
+def _beyond(ranges: alerts.Ranges, kind: str, value: float, at: datetime, found: dict) -> bool:
+    key = (kind, at)
+    if key not in found:
+        found[key] = ranges.limit(kind, at)
+    limit = found[key]
     return limit is not None and alerts.outside(alerts.KINDS[kind], value, limit)
 
 
@@ -148,9 +173,11 @@ def _climate(session: Session, day: date, start: datetime, end: datetime, config
     devices = devices_by_greenhouse(session)  # a device moved away keeps its day in the greenhouse it was in
     if not devices:
         return []
+    periods, lengths = _periods(session, sorted({d for ids in devices.values() for d in ids}), start, end)
+    judged: dict = {}  # the limits at each period, shared by the greenhouses judged by the same ranges
     houses = session.scalars(select(Greenhouse).where(Greenhouse.id.in_(list(devices)))
                              .options(selectinload(Greenhouse.plantings).selectinload(Planting.crop))
-                             .order_by(Greenhouse.code))
+                             .order_by(Greenhouse.code)).all()
     out = []
     for house in houses:
         on_day = plantings.active_plantings(house, day)
@@ -163,8 +190,9 @@ def _climate(session: Session, day: date, start: datetime, end: datetime, config
                           "night": [limits["night_temp_min"], limits["night_temp_max"]],
                           "humidity": [limits["humidity_min"], limits["humidity_max"]]}}
         for metric in CLIMATE_METRICS:
-            periods, length = _periods(session, house.id, devices[house.id], metric, start, end)
-            row[metric] = _judge(periods, length, ranges, *JUDGED_BY[metric]) if periods else None
+            rows = periods.get((house.id, metric))
+            row[metric] = _judge(rows, lengths[(house.id, metric)], ranges, *JUDGED_BY[metric], judged) if rows \
+                else None
         out.append(row)
     return out
 
