@@ -188,5 +188,5 @@ def test_product_form_keeps_an_interval_per_crop(client, session, farm):
     session.expire_all()
     assert sprays.crop_intervals(farm.product) == {"cucumber": 5}
     form = client.get("/sprays/new").get_data(as_text=True)
-    assert "data-crops=\"{&#34;cucumber&#34;: 5}\"" in form and 'data-crop="cucumber"' in form
+    assert "data-crops=\"{&#34;cucumber&#34;:5}\"" in form and 'data-crop="cucumber"' in form
     assert "黄瓜 5" in client.get("/sprays/products").get_data(as_text=True)
