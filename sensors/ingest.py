@@ -33,7 +33,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from farm import clock
 from farm.config import Config
@@ -118,6 +118,11 @@ def default_client_id(config: Config) -> str:
         return f"farm-ingest-{config.park}-{config.mqtt_shared_group}-{socket.gethostname()}"[:100]
     return f"farm-ingest-{config.park}"
 
+
+
+def _refused_contents(exc: Exception) -> bool:
+    """Whether a failed write refused what the batch holds (a message's fault), not the database's state."""
+    return isinstance(exc, (IntegrityError, DataError)) or not isinstance(exc, DBAPIError)
 
 class Ingest:
     """The ingest: one paho client (network thread) feeding one writer thread through a bounded queue."""
@@ -258,9 +263,11 @@ class Ingest:
     def _commit(self, batch: list[Item], singly_after: int = 3) -> bool:
         """Write the batch in one transaction, retrying with back-off; False if it gave up while stopping.
 
-        Database outages (OperationalError) are retried for as long as they last. Any other error that repeats
-        means something in the batch is refused: then the messages are written one by one, and one the database
-        will not take is kept as a reject instead, so a single bad message cannot stall the stream.
+        Errors of the database itself (an outage, a schema a deploy left behind: OperationalError,
+        ProgrammingError and the like) are retried for as long as they last, the messages left with the broker.
+        Only a refusal of what the batch holds (IntegrityError, DataError, or an error of this code on a message)
+        that repeats is the batch's: then the messages are written one by one, and one the database will not take
+        is kept as a reject instead, so a single bad message cannot stall the stream.
         """
         delay, attempts = 0.1, 0
         give_up_at = None
@@ -273,10 +280,11 @@ class Ingest:
                 return True
             except Exception as exc:  # noqa: BLE001 - retried; a database outage must not stop the ingest
                 self._registry_at = 0.0
-                kind = "database busy or unreachable" if isinstance(exc, OperationalError) else "write failed"
+                refused = _refused_contents(exc)
+                kind = "write refused" if refused else "database busy, unreachable or not as expected"
                 log.warning("%s (attempt %d, retrying in %.1fs): %s", kind, attempts, delay,
                             str(exc).splitlines()[0][:300])
-                if not isinstance(exc, OperationalError) and attempts >= singly_after:
+                if refused and attempts >= singly_after:
                     if len(batch) > 1:
                         return self._commit_singly(batch)
                     batch[0].result = Reject("not_storable", str(exc).splitlines()[0][:200])

@@ -230,6 +230,35 @@ def test_ingest_a_message_the_database_refuses_becomes_a_reject_and_the_rest_is_
         assert [r.reason for r in s.scalars(select(IngestReject))] == ["not_storable"]
 
 
+def test_ingest_a_schema_error_is_waited_out_not_turned_into_rejects(park, database, config, monkeypatch):
+    """A database not as the ingest expects (a migration a deploy left out) keeps the batch, retried, not rejected."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.exc import ProgrammingError
+
+    from sensors import payloads
+    from sensors.ingest import Ingest, Item
+
+    ingest = Ingest(config, database, client_id="unit")
+    monkeypatch.setattr("time.sleep", lambda _s: None)
+    now = datetime.now(timezone.utc)
+    items = [Item(i, 1, 0, topic, payload, payloads.parse(topic, payload, "yawei", now), now)
+             for i, (topic, payload) in enumerate(telemetry(3))]
+    real_write, failures = ingest._write, {"left": 6}
+
+    def schema_missing(batch):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ProgrammingError("INSERT INTO readings ...", {}, Exception("no such column: readings.value"))
+        real_write(batch)
+
+    monkeypatch.setattr(ingest, "_write", schema_missing)
+    assert ingest._commit(items) is True  # written once the database is as expected again
+    assert count_readings(database) == 6
+    with database.session() as s:
+        assert s.scalars(select(IngestReject)).all() == []
+
+
 def test_ingest_notes_a_late_buffer_and_the_rollup_job_folds_it(park, database, session, broker, ingests):
     from datetime import datetime, timedelta, timezone
 
