@@ -34,7 +34,7 @@ from sqlalchemy.orm import selectinload  # noqa: E402
 from bench.alerts_bench import EASY, HARD  # noqa: E402
 from bench.readings_bench import _periods, _times_table, _value  # noqa: E402
 from bench.rollups_bench import GREENHOUSES, METRICS, PARKS  # noqa: E402
-from bench.scratch import scratch_urls  # noqa: E402
+from bench.scratch import database_url_argument, scratch_urls  # noqa: E402
 from bench.years import medians_ms  # noqa: E402
 from farm import clock  # noqa: E402
 from farm.db import Database  # noqa: E402
@@ -163,9 +163,7 @@ def bare_read(database: Database, day: date):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("FARM_BENCH_DATABASE_URL")
-                        or os.environ.get("FARM_TEST_DATABASE_URL") or "sqlite",
-                        help="a PostgreSQL URL (scratch databases are made next to it) or 'sqlite'")
+    database_url_argument(parser)
     parser.add_argument("--days", type=int, default=2, help="park days of rollups, short history (default 2)")
     parser.add_argument("--long-days", type=int, default=7, help="park days of rollups, long history (default 7)")
     parser.add_argument("--repeat", type=int, default=REPEAT, help=f"timed runs of each (default {REPEAT})")

@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.scratch import scratch_urls  # noqa: E402
+from bench.scratch import database_url_argument, scratch_urls  # noqa: E402
 from bench.years import logged_in, medians_ms  # noqa: E402
 from farm import clock  # noqa: E402
 from farm.db import Database  # noqa: E402
@@ -223,9 +223,7 @@ def by_key(fn):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("FARM_BENCH_DATABASE_URL")
-                        or os.environ.get("FARM_TEST_DATABASE_URL") or "sqlite",
-                        help="a PostgreSQL URL (scratch databases are made next to it) or 'sqlite'")
+    database_url_argument(parser)
     parser.add_argument("--days", type=int, default=365, help="history of the long data set (default 365)")
     parser.add_argument("--raw-days", type=int, default=30, help="raw readings kept in the long set (default 30)")
     args = parser.parse_args()

@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.readings_bench import METRICS as READINGS_METRICS  # noqa: E402
 from bench.readings_bench import _metrics_table, _periods, _times_table, _value  # noqa: E402
-from bench.scratch import scratch_urls  # noqa: E402
+from bench.scratch import database_url_argument, scratch_urls  # noqa: E402
 from bench.years import medians_ms  # noqa: E402
 from farm import clock  # noqa: E402
 from farm.db import Database  # noqa: E402
@@ -235,9 +235,7 @@ def prepare(url: str, park: str, hours: float, now: datetime) -> Database:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("FARM_BENCH_DATABASE_URL")
-                        or os.environ.get("FARM_TEST_DATABASE_URL") or "sqlite",
-                        help="a PostgreSQL URL (scratch databases are made next to it) or 'sqlite'")
+    database_url_argument(parser)
     parser.add_argument("--history-days", type=float, default=3, help="the current park's long history (default 3)")
     parser.add_argument("--parks", default="current,dense", help="which parks: current, dense or both (default)")
     parser.add_argument("--repeat", type=int, default=REPEAT, help=f"rounds (default {REPEAT})")

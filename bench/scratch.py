@@ -2,6 +2,7 @@
 created next to the one a URL names and dropped afterwards."""
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Callable
@@ -30,3 +31,11 @@ def scratch_urls(base: str | None, tmp: Path, labels: tuple[str, ...]) -> tuple[
         admin.dispose()
 
     return [url.set(database=n).render_as_string(hide_password=False) for n in names], drop
+
+
+def database_url_argument(parser) -> None:
+    """The benchmarks' --database-url: 'sqlite' (files in a temporary folder) or a PostgreSQL URL next to which
+    scratch databases are made; by default FARM_BENCH_DATABASE_URL, else FARM_TEST_DATABASE_URL, else SQLite."""
+    parser.add_argument("--database-url", default=os.environ.get("FARM_BENCH_DATABASE_URL")
+                        or os.environ.get("FARM_TEST_DATABASE_URL") or "sqlite",
+                        help="a PostgreSQL URL (scratch databases are made next to it) or 'sqlite'")
