@@ -145,12 +145,25 @@ def rolled_points(session: Session, greenhouse_id: int, devices: list[int], metr
             select(raw.metric, raw.ts, raw.value)
             .where(raw.device_id.in_(devices), raw.metric.in_(metrics), raw.ts >= tail_from, raw.ts < hi,
                    raw.greenhouse_id == greenhouse_id)
-            .order_by(raw.ts).limit(MAX_POINTS))
+            .order_by(raw.ts.desc()).limit(MAX_POINTS)).all()
+        # Newest first, so a tail longer than the limit (the rollup job behind) loses its oldest readings, not the
+        # newest period; the oldest period it reached may then be partial, and is left out rather than shown wrong.
+        folded: dict[str, dict[int, list]] = {metric: {} for metric in metrics}
         for metric, ts, value in tail:
-            acc = out[metric].setdefault(int(period_start(resolution, ts).timestamp()), [value, value, 0.0, 0])
+            acc = folded[metric].setdefault(int(period_start(resolution, ts).timestamp()), [value, value, 0.0, 0])
             acc[0], acc[1] = min(acc[0], value), max(acc[1], value)
             acc[2] += value
             acc[3] += 1
+        if len(tail) == MAX_POINTS:
+            cut = int(period_start(resolution, tail[-1].ts).timestamp())
+            for periods in folded.values():
+                periods.pop(cut, None)
+        for metric, periods in folded.items():
+            for epoch, (low, high, total, n) in periods.items():
+                acc = out[metric].setdefault(epoch, [low, high, 0.0, 0])
+                acc[0], acc[1] = min(acc[0], low), max(acc[1], high)
+                acc[2] += total
+                acc[3] += n
     return {metric: [(epoch, low, round(total / n, 3), high, int(n))
                      for epoch, (low, high, total, n) in sorted(periods.items())]
             for metric, periods in out.items()}

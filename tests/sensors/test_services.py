@@ -148,3 +148,19 @@ def test_devices_page_and_dashboard_label_the_ingest_state(client, session, devi
     login(client, "manager", PASSWORD)
     assert "运行中" in client.get("/devices").get_data(as_text=True)
     assert "运行中" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_raw_tail_longer_than_the_limit_keeps_the_newest_periods_and_drops_the_partial_oldest(session, device,
+                                                                                                 monkeypatch):
+    # No rollup yet (the job behind): every 5-minute period comes from raw readings, one a minute for 30 minutes.
+    for minute in range(30):
+        session.add(Reading(device_id=device.id, greenhouse_id=device.greenhouse_id, metric="temperature",
+                            ts=T0 + timedelta(minutes=minute), value=float(minute)))
+    session.commit()
+    q = readings.ReadingQuery(greenhouse="GH-001", metric=Metric.TEMPERATURE, start=T0, end=T0 + timedelta(hours=1),
+                              resolution="5m")
+    assert [p["count"] for p in readings.points(session, q)] == [5] * 6
+    monkeypatch.setattr(readings, "MAX_POINTS", 13)  # the newest 13 readings: two whole periods and 3 of a third
+    points = readings.points(session, q)
+    assert [p["ts"] for p in points] == [T0 + timedelta(minutes=20), T0 + timedelta(minutes=25)]
+    assert [(p["min"], p["max"], p["count"]) for p in points] == [(20.0, 24.0, 5), (25.0, 29.0, 5)]
