@@ -137,7 +137,12 @@ def fill(url: str, today: date, households: int = 3000, workers: int = 600, year
                        for n in range(workers)]
         worker_ids = _bulk(conn, Worker, worker_rows, returning=True)
         stopped = set(worker_ids[: max(workers // 40, 1)])  # stop six weeks before today
-        # Jobs with attendance: each working day one job per greenhouse, each worker present three days in four.
+    # Jobs with attendance: each working day one job per greenhouse, each worker present three days in four.
+    # Committed a month at a time: the stock totals' trigger updates the same few rows for every harvest, and
+    # inside one transaction PostgreSQL keeps (and walks) every version of them, so one five-year transaction
+    # slows down quadratically.
+    with database.engine.connect() as conn:
+        conn.begin()
         day, jobs, assignments, harvests = first_day, 0, 0, 0
         stop_day = today - timedelta(days=42)
         grades = [g.value for g in Grade]
@@ -167,6 +172,8 @@ def fill(url: str, today: date, households: int = 3000, workers: int = 600, year
                 assignments += len(a_rows)
                 harvests += len(h_rows)
             if day.day == 1:
+                conn.commit()
+                conn.begin()
                 say(f"{day} {assignments} attendances")
             day += timedelta(days=1)
         counts.update(jobs=jobs, attendances=assignments, harvests=harvests)
@@ -188,6 +195,7 @@ def fill(url: str, today: date, households: int = 3000, workers: int = 600, year
         counts["income_entries"] = len(entries)
         _bulk(conn, IncomeLine, [{"year": y, "line": Decimal(v), "set_at": at}
                                  for y, v in ((2020, 4000), (2021, 6000), (2023, 7300)) if y <= today.year + 1])
+        conn.commit()
     say("closing payroll months")
     # Every month before today's closed, priced by the payroll and stored in bulk.
     month, lines, closed = month_of(first_day), 0, 0
