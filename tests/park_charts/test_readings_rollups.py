@@ -185,3 +185,23 @@ def test_bad_metric_or_resolution_is_a_translated_422(client, park, query, field
     assert r.status_code == 422
     body = r.get_json()["error"]
     assert field in body["fields"] and message in body["message"]
+
+
+@pytest.mark.parametrize("resolution", ["raw", "1h"])
+def test_answer_without_per_point_validation_equals_the_validated_one(client, session, park, resolution):
+    """The API adds the service's points to its answer unvalidated (they cost most per point): they must be exactly
+    what ReadingsOut's Point would give, for raw and rolled-up points, on the same service output."""
+    from farm.api import out
+    from farm.api.readings import ReadingsOut, readings_answer
+    from farm.services import readings as reading_service
+
+    a = park["a"]
+    session.execute(insert(ReadingRollup), [rollup(a, "1h", t(10), 10.0, 20.0, 15.0, 60),
+                                            rollup(a, "1h", t(11), 11.0, 13.5, 12.25, 59)])
+    session.execute(insert(Reading), [raw(a, t(12, 1), 21.5), raw(a, t(12, 2, 30), 22.0)])
+    session.commit()
+    q = reading_service.ReadingQuery(greenhouse="GH-001", metric="temperature", start=t(9), end=t(13),
+                                     resolution=resolution)
+    got = reading_service.points(session, q)
+    assert len(got) >= 2
+    assert readings_answer(q, "GH-001", got) == out(ReadingsOut, q, greenhouse="GH-001", points=got)
