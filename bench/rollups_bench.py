@@ -9,8 +9,8 @@ every measurement of a park once, so a change in the machine's load hits all ali
 and no late window:
   a new hour: the hour's 5-minute and hourly rollups removed before the run (not timed), so the job inserts them as
     it does for readings it has not seen; also two new hours (the time must follow the readings folded), and, for the
-    current park, a new hour with a long history behind it (`--history-days` of raw readings and their rollups)
-    against three hours, in the same rounds;
+    current park, a new hour with longer histories behind it (`--history-days`, e.g. 1,7: each its own database of
+    raw readings and their rollups) against three hours, in the same rounds;
   a re-folded hour: the rollups are there and unchanged, what the job's late window re-reads on every run;
   baselines in the same rounds: the job writing every period again as it did before (its upsert without the
     "changed" condition), and a bare SQL GROUP BY of the hour (the database's own aggregation, read into Python,
@@ -21,7 +21,7 @@ Goals (issue 16): a new hour of the current park <= 0.16 s, of the dense park <=
 
     .venv/bin/python bench/rollups_bench.py                     # PostgreSQL at FARM_BENCH_DATABASE_URL or
                                                                 # FARM_TEST_DATABASE_URL, else SQLite files
-    .venv/bin/python bench/rollups_bench.py --database-url sqlite --history-days 1 --parks current
+    .venv/bin/python bench/rollups_bench.py --database-url sqlite --history-days 1,7 --parks current
 """
 from __future__ import annotations
 
@@ -236,28 +236,32 @@ def prepare(url: str, park: str, hours: float, now: datetime) -> Database:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     database_url_argument(parser)
-    parser.add_argument("--history-days", type=float, default=3, help="the current park's long history (default 3)")
+    parser.add_argument("--history-days", default="1,7",
+                        help="the current park's longer histories, in days, comma-separated (default 1,7)")
     parser.add_argument("--parks", default="current,dense", help="which parks: current, dense or both (default)")
     parser.add_argument("--repeat", type=int, default=REPEAT, help=f"rounds (default {REPEAT})")
     args = parser.parse_args()
     parks = [p for p in PARKS if p in args.parks.split(",")]
+    histories = [float(d) for d in args.history_days.split(",")]
     now = clock.now().replace(second=0, microsecond=0)
     per_hour = {p: GREENHOUSES * k * m * 3600 // step for p, (k, m, step) in PARKS.items()}
     figures: list[tuple[str, int, float, float | None]] = []
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=os.environ.get("FARM_BENCH_TMP")) as tmp:
-        urls, drop = scratch_urls(args.database_url, Path(tmp), ("short", "long", "dense"))
+        labels = ("short", *(f"long{i}" for i in range(len(histories))), "dense")
+        urls, drop = scratch_urls(args.database_url, Path(tmp), labels)
         backend = make_url(urls[0]).get_backend_name()
         print(f"rollups benchmark on {backend}; medians of {args.repeat} rounds (the old job's of 3); "
               f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
         try:
             if "current" in parks:
                 short = prepare(urls[0], "current", 3, now)
-                long = prepare(urls[1], "current", args.history_days * 24, now)
+                longs = [prepare(url, "current", days * 24, now) for url, days in zip(urls[1:-1], histories)]
                 n = per_hour["current"]
                 timed = [
                     ("current park, a new hour (3 h of history)", n, job(short, now, 1)),
-                    (f"current park, a new hour ({args.history_days:g} days of history)", n, job(long, now, 1)),
+                    *((f"current park, a new hour ({days:g} days of history)", n, job(long, now, 1))
+                      for long, days in zip(longs, histories)),
                     ("current park, two new hours (3 h of history)", 2 * n, job(short, now, 2)),
                     ("current park, an unchanged hour re-folded", n, job(short, now, 1, new=False)),
                     ("  baseline: writing every period, new hour", n, job(short, now, 1, write_all=True)),
@@ -272,10 +276,10 @@ def main() -> int:
                 figures.append(("  baseline: the job before issue 16, new hour", n, sorted(old)[1], None))
                 print(f"  current park timed in {time.perf_counter() - started + sum(ms) * args.repeat / 1000:.0f} s "
                       f"or so; load average {loads[0]:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
-                for db in (short, long):
+                for db in (short, *longs):
                     db.dispose()
             if "dense" in parks:
-                dense = prepare(urls[2], "dense", 3, now)
+                dense = prepare(urls[-1], "dense", 3, now)
                 n = per_hour["dense"]
                 timed = [
                     ("dense park, a new hour (3 h of history)", n, job(dense, now, 1)),
@@ -309,9 +313,12 @@ def main() -> int:
         print(f"goal, {park} park: a new hour in {one:.3f} s (<= {goal}), {rate:,.0f} readings/s (>= 200,000); "
               f"two hours against one: {two / one:.2f}x")
     if "current" in parks:
-        ratio = by_name[f"current park, a new hour ({args.history_days:g} days of history)"] / by_name[
-            "current park, a new hour (3 h of history)"]
-        print(f"history: {args.history_days:g} days against 3 hours behind a new hour: {ratio:.2f}x")
+        three = by_name["current park, a new hour (3 h of history)"]
+        first = by_name[f"current park, a new hour ({histories[0]:g} days of history)"]
+        for days in histories:
+            t = by_name[f"current park, a new hour ({days:g} days of history)"]
+            print(f"history: {days:g} days behind a new hour against 3 hours: {t / three:.2f}x, against "
+                  f"{histories[0]:g} days: {t / first:.2f}x")
     print(f"{'met' if met else 'NOT met'}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
           f"the whole run took {time.perf_counter() - began:.0f} s")
     return 0 if met else 1
