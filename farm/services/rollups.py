@@ -142,7 +142,14 @@ def _fold_sqlite(session: Session, resolution: str, periods: list, which: str) -
         f"{total} / {n}, {n} FROM {devices} CROSS JOIN temp.rollup_metrics m CROSS JOIN temp.rollup_periods p "
         f"CROSS JOIN {table} x WHERE {mine}x.device_id = d.id AND x.metric = m.metric {extra}"
         f"AND x.{column} >= p.lo AND x.{column} < p.hi GROUP BY d.id, m.metric, p.lo {UPSERT}")
-    return session.execute(stmt).rowcount
+    # No automatic index: with a week or more of rollups, the statistics ANALYZE keeps make SQLite prefer building a
+    # transient index over the whole rollups table, on every run, to the key's range (measured: 2.7 s a run with a
+    # week of history against 0.05 s with a day); without that choice it always takes the key.
+    session.execute(text("PRAGMA automatic_index = OFF"))
+    try:
+        return session.execute(stmt).rowcount
+    finally:
+        session.execute(text("PRAGMA automatic_index = ON"))
 
 
 def _fold_postgresql(session: Session, resolution: str, periods: list, which: str) -> int:
