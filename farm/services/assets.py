@@ -731,9 +731,11 @@ class ReturnTotals:
     overdue_years: list[int]
 
 
-def return_totals(session: Session, today: date | None = None) -> ReturnTotals:
-    today = today or clock.today()
-    years = return_years(session, today)
+def return_totals(session: Session, today: date | None = None,
+                  years: list[YearReturn] | None = None) -> ReturnTotals:
+    """The totals over `years` (return_years' answer, when the caller has it already) or over every year."""
+    if years is None:
+        years = return_years(session, today or clock.today())
     return ReturnTotals(sum((y.outstanding for y in years if not y.overdue), ZERO),
                         sum((y.outstanding for y in years if y.overdue), ZERO),
                         [y.year for y in years if y.overdue])

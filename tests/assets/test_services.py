@@ -86,6 +86,7 @@ def test_returns_arrears_and_overdue(session):
     totals = assets.return_totals(session, TODAY)
     assert totals.overdue == D("11200.00") and totals.overdue_years == [2023, 2024, 2025]
     assert totals.due == D("5400.00")  # the whole of 2026, due on 2027-03-31: owed, not yet late
+    assert assets.return_totals(session, TODAY, assets.return_years(session, TODAY)) == totals  # the panel's way
     # Due soon: within 30 days of 2027-03-31.
     soon = assets.return_reminders(session, date(2027, 3, 10))
     assert ("return_due", 2026) in [(r.kind, r.year) for r in soon]
