@@ -80,7 +80,10 @@ def query_time(name: str, default: datetime) -> datetime:
                            "from": "ISO-8601 time with offset, inclusive (default: 24 hours ago); a period counts "
                                    "when it starts in [from, to)",
                            "to": "ISO-8601 time with offset, exclusive (default: now)",
-                           "resolution": Param("raw (default), 5m, 1h or 1d (a park day from local midnight)",
+                           "resolution": Param(f"raw (default; a window of more than "
+                                               f"{reading_service.MAX_POINTS:,} raw readings is refused with 422: ask "
+                                               "for a rollup or a shorter window), 5m, 1h or 1d (a park day from "
+                                               "local midnight)",
                                                tuple(reading_service.RESOLUTIONS)),
                            "device": "one device's code"})
 def readings():

@@ -75,7 +75,12 @@ def points(session: Session, q: ReadingQuery) -> list[dict]:
         query = select(Reading.ts, Reading.value).where(
             Reading.device_id.in_(devices), Reading.metric == q.metric, Reading.ts >= q.start, Reading.ts < q.end,
             Reading.greenhouse_id == gh_id)
-        rows = session.execute(query.order_by(Reading.ts).limit(MAX_POINTS)).all()
+        rows = session.execute(query.order_by(Reading.ts).limit(MAX_POINTS + 1)).all()
+        if len(rows) > MAX_POINTS:
+            # Refused rather than cut short: a chart of the first 50,000 would look like the whole window.
+            msg = _l("More than %(n)s raw readings in this window: ask for a shorter window or a resolution of 5m, "
+                     "1h or 1d.", n=f"{MAX_POINTS:,}")
+            raise Invalid(msg, {"resolution": msg})
         return [{"ts": ts, "value": value} for ts, value in rows]
     devices = [device_id] if device_id is not None else greenhouse_devices(session, gh_id)
     rolled = rolled_points(session, gh_id, devices, [q.metric], q.resolution, q.start, q.end)[q.metric]

@@ -205,3 +205,24 @@ def test_answer_without_per_point_validation_equals_the_validated_one(client, se
     got = reading_service.points(session, q)
     assert len(got) >= 2
     assert readings_answer(q, "GH-001", got) == out(ReadingsOut, q, greenhouse="GH-001", points=got)
+
+
+def test_raw_window_over_the_limit_is_refused_not_cut_short(client, session, park, monkeypatch):
+    """A raw window holding more readings than an answer may carry is a translated 422 naming the resolution; one
+    at the limit is answered whole (before, the oldest 50,000 came back as if they were the whole window)."""
+    from farm.services import readings as reading_service
+
+    a = park["a"]
+    session.execute(insert(Reading), [raw(a, t(10, m), float(m)) for m in range(4)])
+    session.commit()
+    query = "greenhouse=GH-001&metric=temperature&from=2026-11-20T10:00:00Z&to=2026-11-20T11:00:00Z"
+    monkeypatch.setattr(reading_service, "MAX_POINTS", 4)
+    assert [p["value"] for p in points(client, park, query)] == [0.0, 1.0, 2.0, 3.0]
+    monkeypatch.setattr(reading_service, "MAX_POINTS", 3)
+    r = client.get("/api/v1/readings?" + query, headers=bearer(park["tokens"]["viewer"]))
+    assert r.status_code == 422
+    body = r.get_json()["error"]
+    assert "resolution" in body["fields"] and "原始读数超过 3 条" in body["message"]
+    # Rolled up, the same window is answered (from the rollups: none here, the fixture's mark is past these minutes).
+    assert client.get("/api/v1/readings?" + query + "&resolution=5m",
+                      headers=bearer(park["tokens"]["viewer"])).status_code == 200
