@@ -30,7 +30,7 @@ on the day are its plantings active on it (farm.services.plantings.active_planti
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -57,7 +57,7 @@ CATCH_UP_DAYS = 7
 PAGE_SIZE = 30
 CLIMATE_METRICS = (Metric.TEMPERATURE, Metric.HUMIDITY)
 RESOLUTIONS = (("5m", timedelta(minutes=5)), ("1h", timedelta(hours=1)))
-HOURS = Decimal("0.01")  # climate hours in the Excel export
+HOURS_DIGITS = 2  # climate hours in the Excel export
 
 
 def parse_on_off(text) -> int:
@@ -377,7 +377,7 @@ def _dec(text) -> Decimal | None:
 
 def _hours(minutes) -> Decimal | None:
     """Minutes as hours to two places, halves up like every other rounding of the park."""
-    return None if minutes is None else (Decimal(minutes) / 60).quantize(HOURS, rounding=ROUND_HALF_UP)
+    return None if minutes is None else units.rounded(Decimal(minutes) / 60, HOURS_DIGITS)
 
 
 def _local(text: str | None) -> str:

@@ -19,13 +19,11 @@ from farm.errors import Invalid
 from farm.models.crops import Crop
 from farm.models.harvest import Harvest
 from farm.models.sales import Buyer, Shipment, ShipmentLine, StockAllocation
-from farm.services.yield_report import check_range, next_period, period_start, periods
+from farm.services.yield_report import check_range, next_period, period_label, period_start, periods
 from farm.vocab import Grade, SalesGrouping
 
 GROUPINGS = SalesGrouping.values()
 PERIODS = (SalesGrouping.DAY.value, SalesGrouping.MONTH.value)
-PRICE_STEP = Decimal("0.01")
-SHARE_STEP = Decimal("0.1")
 
 
 def _ratio(part: Decimal, whole: Decimal, places: int) -> Decimal | None:
@@ -157,7 +155,7 @@ def _by_period(session: Session, since: date, until: date, by: str) -> list[Sale
     rows = []
     for start in starts:
         if start in totals:
-            label = start.strftime("%Y-%m") if by == "month" else start.isoformat()
+            label = period_label(start, by)
             rows.append(_row(label, label, *totals[start]))
     return rows
 

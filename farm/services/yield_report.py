@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -21,9 +21,7 @@ GROUPINGS = YieldGrouping.values()
 PERIODS = (YieldGrouping.DAY.value, YieldGrouping.WEEK.value, YieldGrouping.MONTH.value)
 MAX_DAYS = 366 * 12
 # How finely shares and yields per area are shown (weights and mu round in farm.units).
-SHARE_STEP = Decimal("0.1")
-PER_M2_STEP = Decimal("0.01")
-PER_MU_STEP = Decimal("0.1")
+SHARE_DIGITS, PER_M2_DIGITS, PER_MU_DIGITS = 1, 2, 1  # decimals shown
 
 
 @dataclass
@@ -55,9 +53,9 @@ class YieldReport:
         return sum(r.count for r in self.rows)
 
 
-def _ratio(part: Decimal, whole: Decimal, step: Decimal) -> Decimal:
-    """part / whole rounded to `step`, halves up (0 when there is no whole)."""
-    return (part / whole).quantize(step, rounding=ROUND_HALF_UP) if whole else Decimal(0)
+def _ratio(part: Decimal, whole: Decimal, digits: int) -> Decimal:
+    """part / whole rounded to `digits` decimals as the park rounds (0 when there is no whole)."""
+    return units.rounded(part / whole, digits) if whole else Decimal(0)
 
 
 def default_range() -> tuple[date, date]:
@@ -88,6 +86,11 @@ def next_period(start: date, by: str) -> date:
     if by == "month":
         return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     return start + timedelta(days=1)
+
+
+def period_label(start: date, by: str) -> str:
+    """How a report names a period: 2026-11 for a month, its first day for a day or a week."""
+    return start.strftime("%Y-%m") if by == "month" else start.isoformat()
 
 
 def periods(since: date, until: date, by: str) -> list[date]:
@@ -124,8 +127,7 @@ def _by_period(session: Session, since: date, until: date, by: str) -> list[Yiel
         if bucket is not None:
             bucket[0] += units.kg(weight)
             bucket[1] += count
-    return [YieldRow(s.isoformat(), s.isoformat() if by != "month" else s.strftime("%Y-%m"), w, n)
-            for s, (w, n) in totals.items()]
+    return [YieldRow(s.isoformat(), period_label(s, by), w, n) for s, (w, n) in totals.items()]
 
 
 def _by_crop(session, since, until, language):
@@ -171,7 +173,7 @@ def _by_grade(session, since, until, language):
         if grade.value not in rows:
             continue
         weight, count = units.kg(rows[grade.value][0]), rows[grade.value][1]
-        share = _ratio(weight * 100, total, SHARE_STEP)
+        share = _ratio(weight * 100, total, SHARE_DIGITS)
         out.append(YieldRow(grade.value, grade.label, weight, count, {"share_percent": share}))
     return out
 
@@ -193,8 +195,8 @@ def _by_planting(session, since, until, language):
         area = units.decimal(area)
         out.append(YieldRow(str(pid), f"{code} {en if language == 'en' else zh} {variety}".strip(), kg, n, {
             "greenhouse": code, "planted_on": planted_on, "area_m2": area, "area_mu": units.mu_from_m2(area),
-            "kg_per_m2": _ratio(kg, area, PER_M2_STEP) if area else None,
-            "kg_per_mu": _ratio(kg * units.M2_PER_MU, area, PER_MU_STEP) if area else None,
+            "kg_per_m2": _ratio(kg, area, PER_M2_DIGITS) if area else None,
+            "kg_per_mu": _ratio(kg * units.M2_PER_MU, area, PER_MU_DIGITS) if area else None,
         }))
     return out
 
