@@ -105,20 +105,26 @@ def _harvest(session: Session, day: date) -> dict:
     }
 
 
-def _periods(session: Session, device_ids: list[int], start: datetime, end: datetime) -> tuple[dict, dict]:
-    """{(greenhouse id, metric): [(period start, min, max)]} over each greenhouse's devices, at the finest resolution
-    each has that day, and {(greenhouse id, metric): period length}.
+def _periods(session: Session, devices: dict[int, list[int]], start: datetime, end: datetime) -> tuple[dict, dict]:
+    """{(greenhouse id, metric): [(period start, min, max)]} over each greenhouse's devices (`devices`, as
+    farm.services.devices.devices_by_greenhouse gives them), at the finest resolution each has that day, and
+    {(greenhouse id, metric): period length}.
 
     Set-based: one query per resolution for the whole park, the database folding the devices of a greenhouse per
-    period. A device's rollups count for the greenhouse they were taken in when the device is there now or was moved
-    away from it (farm.services.devices.devices_by_greenhouse, the same pairs). The device ids, named in the
-    query, let both databases read through the rollups' key rather than scan the table."""
+    period; a coarser resolution is read only for the greenhouses a finer one left without a metric (usually none).
+    A device's rollups count for the greenhouse they were taken in when the device is there now or was moved
+    away from it (the same pairs). The device ids, named in the query, let both databases read through the rollups'
+    key rather than scan the table."""
     pairs = union(select(Device.greenhouse_id.label("gh"), Device.id.label("device")),
                   select(DeviceMove.from_greenhouse_id, DeviceMove.device_id)).subquery()
     r = ReadingRollup
     periods: dict[tuple[int, str], list] = {}
     lengths: dict[tuple[int, str], timedelta] = {}
     for resolution, length in RESOLUTIONS:
+        wanting = [gh for gh in devices if any((gh, metric) not in periods for metric in CLIMATE_METRICS)]
+        if not wanting:
+            break
+        device_ids = sorted({d for gh in wanting for d in devices[gh]})
         rows = session.execute(
             select(r.greenhouse_id, r.metric, r.period_start, func.min(r.min), func.max(r.max))
             .join(pairs, (pairs.c.device == r.device_id) & (pairs.c.gh == r.greenhouse_id))
@@ -173,7 +179,7 @@ def _climate(session: Session, day: date, start: datetime, end: datetime, config
     devices = devices_by_greenhouse(session)  # a device moved away keeps its day in the greenhouse it was in
     if not devices:
         return []
-    periods, lengths = _periods(session, sorted({d for ids in devices.values() for d in ids}), start, end)
+    periods, lengths = _periods(session, devices, start, end)
     judged: dict = {}  # the limits at each period, shared by the greenhouses judged by the same ranges
     houses = session.scalars(select(Greenhouse).where(Greenhouse.id.in_(list(devices)))
                              .options(selectinload(Greenhouse.plantings).selectinload(Planting.crop))

@@ -269,6 +269,32 @@ def test_run_twice_changes_nothing(database, session, park):
     assert snapshot(session)[1:] == first[1:]
 
 
+def test_conditions_are_written_back_as_judged(database, session, park):
+    """Condition.save: the changed states (a value set, a value cleared back to NULL) land on their own rows, an
+    unchanged one stays, a new one is added and a gone one removed (PostgreSQL writes the changes in one statement)."""
+    dev, other = park["tomato"].device, park["empty"].device
+    t1, t2 = NIGHT + MINUTE, NIGHT + 2 * MINUTE
+    with database.session_scope() as s:
+        alerts.Condition.save(s, [
+            alerts.Condition(dev.id, "cold", dev.greenhouse_id, NIGHT),
+            alerts.Condition(dev.id, "hot", dev.greenhouse_id, NIGHT, NIGHT, True, 31.5, 26.0),
+            alerts.Condition(dev.id, "frost", dev.greenhouse_id, NIGHT, NIGHT, False, -1.5, -1.0),
+            alerts.Condition(other.id, "cold", other.greenhouse_id, NIGHT)], [])
+    with database.session_scope() as s:
+        stored = alerts.Condition.load(s)
+        cold, hot, frost = (stored[(dev.id, k)] for k in ("cold", "hot", "frost"))
+        cold.judged_until, cold.since, cold.active, cold.worst, cold.worst_limit = t2, t1, True, 10.5, 12.0
+        hot.judged_until, hot.since, hot.active, hot.worst, hot.worst_limit = t1, None, False, None, None
+        alerts.Condition.save(s, [cold, hot, frost, alerts.Condition(dev.id, "co2_low", dev.greenhouse_id, t2)],
+                              [stored[(other.id, "cold")]])
+    with database.session_scope() as s:
+        assert {key: c.state() for key, c in alerts.Condition.load(s).items()} == {
+            (dev.id, "cold"): (t2, t1, True, 10.5, 12.0),
+            (dev.id, "hot"): (t1, None, False, None, None),
+            (dev.id, "frost"): (NIGHT, NIGHT, False, -1.5, -1.0),
+            (dev.id, "co2_low"): (t2, None, False, None, None)}
+
+
 def test_judging_minute_by_minute_or_at_once_gives_the_same_alerts(database, session, park):
     values = [11.0] * 11 + [13.5] + [10.0] * 15 + [-2.0] * 12 + [14.0] * 3
     dev = park["tomato"].device
