@@ -302,6 +302,7 @@ def purge_raw(session: Session, now: datetime, commit_each: bool = True) -> int:
 PURGE_ROWS = 20_000  # about this many readings a purge transaction
 PURGE_PAUSE = 2.0  # after each purge transaction, a pause of this many times its duration
 PURGE_FIRST_SLICE = timedelta(minutes=10)
+PURGE_SHORTEST_SLICE, PURGE_LONGEST_SLICE = timedelta(seconds=1), timedelta(days=30)
 
 
 class _Purge:
@@ -322,6 +323,7 @@ class _Purge:
                 self.session.commit()
                 time.sleep((time.perf_counter() - started) * PURGE_PAUSE)
             self.removed += rows
-            # The next slice: PURGE_ROWS at this one's density, growing at most fourfold (a gap in the readings).
-            self.span = max(min(self.span * 4, self.span * (PURGE_ROWS / rows if rows else 4)), timedelta(seconds=1))
+            if hi < self.cutoff:  # a whole slice (not the last, cut short): the next is sized from its density
+                grown = self.span * (PURGE_ROWS / rows) if rows else self.span * 4  # no rows: a gap in the readings
+                self.span = max(min(grown, self.span * 4, PURGE_LONGEST_SLICE), PURGE_SHORTEST_SLICE)
             lo = hi

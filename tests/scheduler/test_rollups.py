@@ -147,6 +147,24 @@ def test_purge_in_slices_removes_everything_older_than_the_cutoff_and_nothing_ne
     assert rollups.purge_raw(session, now) == 0  # nothing left to purge
 
 
+def test_purge_slices_stay_within_bounds_across_many_devices():
+    """Each device's last slice is cut short at the cutoff and often nearly empty: it must not size the next device's
+    first slice (it once grew fourfold a device, past what a datetime can hold after a few dozen devices)."""
+    cutoff = t(12)
+    purge = rollups._Purge(None, cutoff, commit_each=False)
+    widths = []
+
+    def delete_slice(lo, hi):
+        widths.append(hi - lo)
+        return int((hi - lo).total_seconds()) // 10 * 6  # the dense park's device: 6 metrics every 10 s
+
+    for _ in range(400):
+        purge.walk(cutoff - timedelta(hours=6), delete_slice)  # fewer rows than a slice holds
+    assert sum(widths, timedelta(0)) == 400 * timedelta(hours=6)  # the slices tile each device's readings
+    # Sized from the density: after the first device, never more than a few times PURGE_ROWS' worth.
+    assert max(widths[len(widths) // 2:]) <= timedelta(seconds=rollups.PURGE_ROWS // 6 * 10 * 4)
+
+
 def test_backlog_folds_readings_older_than_the_window_once_and_keeps_a_newer_note(session):
     from farm.models.rollups import RollupBacklog
 
