@@ -128,8 +128,9 @@ class _Client(mqtt.Client):
     the loop around them were the network thread's largest cost. Here recv takes what the socket holds (up to
     READ_SIZE bytes) and paho's reads are served from it; loop_read handles every packet it holds. The buffer is
     always emptied before loop_read returns, since select cannot see bytes already taken from the socket, and it is
-    dropped with the socket (a reconnect starts clean). Only paho's private _sock_recv and _sock_close are
-    overridden (paho-mqtt 2.2, pinned), with paho's own behaviour for everything they return or raise.
+    dropped with the socket (a reconnect starts clean). Overridden: paho's private _sock_recv, _sock_close and
+    _handle_publish (see there) and loop_read (paho-mqtt 2.2, pinned), keeping paho's behaviour for everything they
+    return or raise; tests/sensors/test_ingest_client.py checks the messages against paho's own client.
     """
 
     READ_SIZE = 65536
@@ -241,7 +242,7 @@ class Ingest:
 
     def _make_client(self) -> mqtt.Client:
         client = _Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                             protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True)
+                         protocol=MQTTProtocolVersion.MQTTv5, manual_ack=True)
         url = self.config.mqtt
         if url.username:
             client.username_pw_set(url.username, url.password)
