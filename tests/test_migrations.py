@@ -36,7 +36,7 @@ BEFORE_VOCAB = ("0001_foundation", "0101_harvest", "0201_sensors", "0301_land", 
                 "0504_rollup_backlog")
 # What was added since, newest of each branch first: undone one by one, they leave a park at BEFORE_VOCAB.
 SINCE = ("1601_payroll_worker_amount", "1401_session_security", "1151_certificates_and_cancel", "0951_stock_totals", "0901_sales", "0801_sprays", "1001_assets", "0701_warnings", "0601_livelihoods", "0003_official_role", "0303_household_labour", "0302_land_vocab", "0002_foundation_vocab", "0102_harvest_vocab",
-         "1301_device_moves", "1201_readings_ts_brin", "0202_sensors_vocab", "0403_people_vocab", "1521_rollups_coarse_covering", "0505_alerts_vocab")
+         "1702_readings_device_check_pg", "1701_readings_greenhouse_fk_pg", "1301_device_moves", "1201_readings_ts_brin", "0202_sensors_vocab", "0403_people_vocab", "1521_rollups_coarse_covering", "0505_alerts_vocab")
 
 
 def _snapshot(engine, columns: dict[str, list[str]] | None = None) -> dict[str, tuple[list[str], str]]:

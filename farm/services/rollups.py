@@ -15,6 +15,7 @@ through their key, per device and metric. The backlog folds the same way, each n
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -42,7 +43,6 @@ RAW_DAYS = settings.register(SettingSpec(
 
 FIVE = timedelta(minutes=5)
 MARK = "readings"
-PURGE_BATCH = timedelta(hours=6)
 
 
 def floor5(ts: datetime) -> datetime:
@@ -262,21 +262,75 @@ def run_rollups(session: Session, now: datetime) -> dict:
 
 
 def purge_raw(session: Session, now: datetime, commit_each: bool = True) -> int:
-    """Delete raw readings older than `readings.raw_days`, one device/metric/6-hour slice at a time."""
+    """Delete raw readings older than `readings.raw_days`; returns how many.
+
+    Range deletes in the order each database stores the readings: SQLite a device at a time across its metrics (the
+    table is its key, so a device's old readings are one run of pages); PostgreSQL the whole park a time slice at a
+    time through the BRIN index on the time (the heap is in arrival order, so a slice of time is a run of pages,
+    while one device's readings are spread over all of them). Each slice is sized to about PURGE_ROWS rows from the
+    density of the one before, and with `commit_each` (the scheduled job) committed on its own and followed by a
+    pause of PURGE_PAUSE times its duration: the ingest waits at most one slice for the write lock and gets the disk
+    and the processor for most of the time (measured in bench/ingest_bench.py --purge). Without `commit_each`
+    everything is deleted in the caller's transaction, without pauses.
+    """
     days = settings.get(session, RAW_DAYS.key, on=clock.park_day(now))
     cutoff = now - timedelta(days=days)
-    removed = 0
-    for (device_id,) in session.execute(select(Device.id)).all():
-        for metric in Metric.values():
-            while True:
-                oldest = session.scalar(select(func.min(Reading.ts)).where(
-                    Reading.device_id == device_id, Reading.metric == metric))
-                if oldest is None or oldest >= cutoff:
-                    break
-                upto = min(oldest + PURGE_BATCH, cutoff)
-                result = session.execute(delete(Reading).where(
-                    Reading.device_id == device_id, Reading.metric == metric, Reading.ts < upto))
-                removed += result.rowcount or 0
-                if commit_each:
-                    session.commit()  # short transactions: the ingest never waits long
-    return removed
+    purge = _Purge(session, cutoff, commit_each)
+    metrics = list(Metric.values())
+    if session.get_bind().dialect.name == "postgresql":
+        # The oldest reading: a seek on the key per device and metric (the BRIN index cannot say).
+        oldest = session.execute(text(
+            "SELECT min(o.ts) FROM devices d CROSS JOIN unnest(CAST(:metrics AS text[])) AS m(metric) "
+            "CROSS JOIN LATERAL (SELECT r.ts FROM readings r WHERE r.device_id = d.id AND r.metric = m.metric "
+            "ORDER BY r.ts LIMIT 1) o"), {"metrics": metrics}).scalar()
+        if oldest is not None and oldest < cutoff:
+            # The lower bound keeps each slice to its own pages (the ones purged before are not read again).
+            stmt = text("DELETE FROM readings WHERE ts >= :lo AND ts < :hi").bindparams(
+                bindparam("lo", type_=UTCDateTime()), bindparam("hi", type_=UTCDateTime()))
+
+            def delete_slice(lo, hi):
+                # Through the BRIN index whatever the statistics say: a sequential scan would read the whole table.
+                session.execute(text("SET LOCAL enable_seqscan = off"))
+                return session.execute(stmt, {"lo": lo, "hi": hi}).rowcount
+
+            purge.walk(oldest, delete_slice)
+        return purge.removed
+    for (device_id,) in session.execute(select(Device.id).order_by(Device.id)).all():
+        firsts = [session.scalar(select(func.min(Reading.ts)).where(Reading.device_id == device_id,
+                                                                    Reading.metric == metric)) for metric in metrics]
+        oldest = min((ts for ts in firsts if ts is not None), default=None)
+        if oldest is None or oldest >= cutoff:
+            continue
+        stmt = delete(Reading).where(Reading.device_id == device_id, Reading.metric.in_(metrics))
+        purge.walk(oldest, lambda _lo, hi, stmt=stmt: session.execute(stmt.where(Reading.ts < hi)).rowcount)
+    return purge.removed
+
+
+PURGE_ROWS = 20_000  # about this many readings a purge transaction
+PURGE_PAUSE = 2.0  # after each purge transaction, a pause of this many times its duration
+PURGE_FIRST_SLICE = timedelta(minutes=10)
+PURGE_SHORTEST_SLICE, PURGE_LONGEST_SLICE = timedelta(seconds=1), timedelta(days=30)
+
+
+class _Purge:
+    """purge_raw's slices: deletes [oldest, cutoff) a slice at a time, each slice sized from the last one's rows."""
+
+    def __init__(self, session: Session, cutoff: datetime, commit_each: bool):
+        self.session, self.cutoff, self.commit_each = session, cutoff, commit_each
+        self.span = PURGE_FIRST_SLICE
+        self.removed = 0
+
+    def walk(self, oldest: datetime, delete_slice) -> None:
+        lo = oldest
+        while lo < self.cutoff:
+            hi = min(lo + self.span, self.cutoff)
+            started = time.perf_counter()
+            rows = delete_slice(lo, hi) or 0
+            if self.commit_each:
+                self.session.commit()
+                time.sleep((time.perf_counter() - started) * PURGE_PAUSE)
+            self.removed += rows
+            if hi < self.cutoff:  # a whole slice (not the last, cut short): the next is sized from its density
+                grown = self.span * (PURGE_ROWS / rows) if rows else self.span * 4  # no rows: a gap in the readings
+                self.span = max(min(grown, self.span * 4, PURGE_LONGEST_SLICE), PURGE_SHORTEST_SLICE)
+            lo = hi

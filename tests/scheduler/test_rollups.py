@@ -118,6 +118,53 @@ def test_purge_removes_only_readings_older_than_the_setting(session):
     assert session.scalars(select(Reading.value).order_by(Reading.ts)).all() == [2.0, 3.0]
 
 
+def test_purge_in_slices_removes_everything_older_than_the_cutoff_and_nothing_newer(session, monkeypatch):
+    """Several devices and metrics, a gap of days, readings on both sides of the cutoff to the microsecond: the
+    sliced range deletes (by device on SQLite, by time on PostgreSQL) leave exactly the newer readings."""
+    monkeypatch.setattr(rollups, "PURGE_ROWS", 7)  # many small slices, each sized from the one before
+    monkeypatch.setattr(rollups, "PURGE_PAUSE", 0.0)
+    park = make_park(session, greenhouses=2)
+    devices = [Device(code=f"d-{n}", greenhouse_id=park.greenhouses[n % 2].id) for n in range(3)]
+    session.add_all(devices)
+    session.flush()
+    now = t(12)
+    cutoff = now - timedelta(days=30)
+    ages = ([timedelta(days=60) - timedelta(minutes=7 * i) for i in range(40)]  # a dense old stretch
+            + [timedelta(days=35, hours=h) for h in range(5)]  # a gap of weeks before it
+            + [timedelta(days=30, microseconds=1), timedelta(days=30), timedelta(days=30) - timedelta(microseconds=1),
+               timedelta(days=29), timedelta(minutes=1)])
+    for device in devices:
+        for metric in ("temperature", "co2", "light"):
+            _add(session, device, [(now - age, 1.0) for age in ages], metric=metric)
+    session.commit()
+    keep = {(r.device_id, r.metric, r.ts) for r in session.scalars(select(Reading)).all()
+            if r.ts >= cutoff}
+    removed = rollups.purge_raw(session, now)
+    session.commit()
+    assert removed == 3 * 3 * (40 + 5 + 1)
+    assert {(r.device_id, r.metric, r.ts) for r in session.scalars(select(Reading)).all()} == keep
+    assert len(keep) == 3 * 3 * 4
+    assert rollups.purge_raw(session, now) == 0  # nothing left to purge
+
+
+def test_purge_slices_stay_within_bounds_across_many_devices():
+    """Each device's last slice is cut short at the cutoff and often nearly empty: it must not size the next device's
+    first slice (it once grew fourfold a device, past what a datetime can hold after a few dozen devices)."""
+    cutoff = t(12)
+    purge = rollups._Purge(None, cutoff, commit_each=False)
+    widths = []
+
+    def delete_slice(lo, hi):
+        widths.append(hi - lo)
+        return int((hi - lo).total_seconds()) // 10 * 6  # the dense park's device: 6 metrics every 10 s
+
+    for _ in range(400):
+        purge.walk(cutoff - timedelta(hours=6), delete_slice)  # fewer rows than a slice holds
+    assert sum(widths, timedelta(0)) == 400 * timedelta(hours=6)  # the slices tile each device's readings
+    # Sized from the density: after the first device, never more than a few times PURGE_ROWS' worth.
+    assert max(widths[len(widths) // 2:]) <= timedelta(seconds=rollups.PURGE_ROWS // 6 * 10 * 4)
+
+
 def test_backlog_folds_readings_older_than_the_window_once_and_keeps_a_newer_note(session):
     from farm.models.rollups import RollupBacklog
 
