@@ -43,8 +43,7 @@ def open_database(config: Config, migrate: bool = False, check_schema: bool = Tr
     from alembic.util import CommandError
 
     from farm import clock, park_language
-    from farm.services import notify_channels
-    from farm.services import backups
+    from farm.services import backups, notify_channels
 
     clock.configure(config.tz)
     notify_channels.configure(config.allow_local_webhook)
