@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 import orjson
 import paho.mqtt.client as mqtt
+import psycopg
 from paho.mqtt.client import PUBACK
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -216,6 +217,7 @@ class Ingest:
         self._insert = pg_insert if database.dialect == "postgresql" else sqlite_insert
         self._readings_sql: tuple | None = None
         self._batch_table_on: dict | None = None  # the pool entry's info, when this batch created the temp table
+        self.pg_redelivered = 0  # PostgreSQL batches that held a reading already stored (the idempotent way)
         self._sqlite = database.dialect == "sqlite"
         self._topic_codes: dict[str, tuple[str, str] | None] = {}  # topic -> (greenhouse, device), see _learn_topic
         self._second_text: dict[int, str] = {}  # epoch second -> its SQLite text, see _ts_param_ms
@@ -681,31 +683,45 @@ class Ingest:
         params.sort()
         conn.exec_driver_sql(sql, params)
 
-    # The batch's readings go to a temporary table by binary COPY, then into readings with one insert ... select
-    # on conflict do nothing. Profiled on PostgreSQL, the former single insert from unnest(five arrays) spent most
-    # of the writer's time in psycopg dumping the arrays as text (a regex per element) and the server parsing them
-    # back; binary COPY is dumped in C and parsed without text. Same transaction, same idempotency.
+    # The batch's readings go into readings by binary COPY (dumped in C, parsed without text, and written by the
+    # server's bulk path), inside a savepoint. A reading already stored (a message the broker delivered again after
+    # a reconnect, or twice in one batch) makes the COPY fail on the key: the savepoint is undone and the batch goes
+    # the idempotent way, by COPY into a temporary table, then one insert ... select on conflict do nothing. The
+    # direct COPY took 96 ms for a batch of 31,800 six-metric rows where the idempotent way took 173 ms.
     _BATCH_TABLE = "ingest_readings_batch"
     _BATCH_TYPES = ("int4", "text", "timestamptz", "int4", "float8")
 
     def _insert_readings_pg(self, conn, rows: list[tuple]) -> None:
         columns = ", ".join(self.READING_COLUMNS)
-        info = conn.connection.info
         with conn.connection.dbapi_connection.cursor() as cursor:
-            if not info.get(self._BATCH_TABLE):
-                # Once per connection (ON COMMIT DELETE ROWS empties it at each commit); the connection is marked only
-                # once the batch committed (see _write), since a rollback also undoes the create.
-                cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self._BATCH_TABLE} ("
-                               "device_id int4, metric text, ts timestamptz, greenhouse_id int4, value float8) "
-                               "ON COMMIT DELETE ROWS")
-                self._batch_table_on = info
-            with cursor.copy(f"COPY {self._BATCH_TABLE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(self._BATCH_TYPES)
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
-            cursor.execute(f"INSERT INTO {Reading.__tablename__} ({columns}) SELECT {columns} "
-                           f"FROM {self._BATCH_TABLE} ON CONFLICT DO NOTHING")
+            cursor.execute("SAVEPOINT ingest_readings")
+            try:
+                self._copy_rows(cursor, Reading.__tablename__, columns, rows)
+            except psycopg.errors.UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT ingest_readings")
+                self.pg_redelivered += 1
+                self._insert_idempotent_pg(conn, cursor, columns, rows)
+            cursor.execute("RELEASE SAVEPOINT ingest_readings")
+
+    def _copy_rows(self, cursor, table: str, columns: str, rows: list[tuple]) -> None:
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(self._BATCH_TYPES)
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+
+    def _insert_idempotent_pg(self, conn, cursor, columns: str, rows: list[tuple]) -> None:
+        info = conn.connection.info
+        if not info.get(self._BATCH_TABLE):
+            # Once per connection (ON COMMIT DELETE ROWS empties it at each commit); the connection is marked only
+            # once the batch committed (see _write), since a rollback also undoes the create.
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self._BATCH_TABLE} ("
+                           "device_id int4, metric text, ts timestamptz, greenhouse_id int4, value float8) "
+                           "ON COMMIT DELETE ROWS")
+            self._batch_table_on = info
+        self._copy_rows(cursor, self._BATCH_TABLE, columns, rows)
+        cursor.execute(f"INSERT INTO {Reading.__tablename__} ({columns}) SELECT {columns} "
+                       f"FROM {self._BATCH_TABLE} ON CONFLICT DO NOTHING")
 
     # --- housekeeping: heartbeat, registry, bounded rejects ---------------------------------------------
 

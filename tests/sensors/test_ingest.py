@@ -355,3 +355,28 @@ def test_ingest_usual_path_judges_each_message_as_the_full_parse_does(park, data
         assert getattr(usual, part) == getattr(full, part), part
     shown = [(r["topic"], r["payload"], r["reason"], r["detail"]) for r in usual.rejects]
     assert sorted(shown) == sorted((r["topic"], r["payload"], r["reason"], r["detail"]) for r in full.rejects)
+
+
+def test_ingest_a_batch_holding_readings_already_stored_stores_the_rest_once(park, database, config):
+    """A redelivered message (after a reconnect) in a batch beside new ones: the new readings are stored, the old
+    ones not twice, and nothing is rejected; on PostgreSQL the fast COPY gives way to the idempotent insert."""
+    from datetime import datetime, timezone
+
+    from sensors import payloads
+    from sensors.ingest import Ingest, Item
+
+    ingest = Ingest(config, database, client_id="unit")
+    now = datetime.now(timezone.utc)
+    messages = telemetry(4)
+    items = [Item(i, 1, 0, topic, payload, payloads.parse(topic, payload, "yawei", now), now)
+             for i, (topic, payload) in enumerate(messages)]
+    assert ingest._commit(items[:2]) is True
+    assert count_readings(database) == 4
+    assert ingest.pg_redelivered == 0
+    again = [Item(10 + i, 1, 0, topic, payload, payloads.parse(topic, payload, "yawei", now), now)
+             for i, (topic, payload) in enumerate(messages)]
+    assert ingest._commit(again[1:] + again[1:2]) is True  # one stored before, one twice in this batch
+    assert count_readings(database) == 8
+    assert ingest.pg_redelivered == (1 if database.dialect == "postgresql" else 0)
+    with database.session() as s:
+        assert s.scalars(select(IngestReject)).all() == []
