@@ -12,23 +12,14 @@ from paho.mqtt.client import _ConnectionState
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from sensors.ingest import _Client
-
-
-def _vbi(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        n, digit = divmod(n, 128)
-        out.append(digit | (128 if n else 0))
-        if not n:
-            return bytes(out)
+from sensors.mqtt_broker import utf8, varint
 
 
 def publish(topic: bytes, payload: bytes, mid: int, qos: int = 1, properties: bytes = b"", dup: bool = False,
             retain: bool = False) -> bytes:
     """A PUBLISH packet as a broker sends it (MQTT 5: a properties length, then the properties)."""
-    body = struct.pack("!H", len(topic)) + topic + (struct.pack("!H", mid) if qos else b"") \
-        + _vbi(len(properties)) + properties + payload
-    return bytes([0x30 | dup << 3 | qos << 1 | retain]) + _vbi(len(body)) + body
+    body = utf8(topic) + (struct.pack("!H", mid) if qos else b"") + varint(len(properties)) + properties + payload
+    return bytes([0x30 | dup << 3 | qos << 1 | retain]) + varint(len(body)) + body
 
 
 def _connected(cls):
