@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, delete, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import bindparam, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, joinedload
 
 from farm import clock
@@ -331,30 +331,13 @@ class Condition:
         if gone:
             session.execute(delete(t).where(tuple_(t.c.device_id, t.c.kind).in_(
                 [(c.device_id, c.kind) for c in gone])))
-        if changed and session.get_bind().dialect.name == "postgresql":
-            session.execute(UPDATE_CONDITIONS_PG, {"device_ids": [c.device_id for c in changed],
-                                                   "kinds": [c.kind for c in changed],
-                                                   **{name: [getattr(c, name) for c in changed]
-                                                      for name in CONDITION_STATE}})
-        elif changed:
-            # SQLite: the executemany runs inside the process, a row an in-memory step.
+        if changed:
             session.execute(update(t).where(t.c.device_id == bindparam("b_device_id"),
                                             t.c.kind == bindparam("b_kind")),
                             [{"b_device_id": c.device_id, "b_kind": c.kind, **dict(zip(CONDITION_STATE, c.state()))}
                              for c in changed])
         if added:
             session.execute(insert(t), added)
-
-
-# PostgreSQL: every changed condition in one statement, its columns as arrays (a dense park changes some 3,400 a
-# run, each run moving their watermarks; an executemany would be a statement, and a round of the server, a row).
-UPDATE_CONDITIONS_PG = text(
-    "UPDATE alert_conditions AS c SET judged_until = v.judged_until, since = v.since, active = v.active, "
-    "worst = v.worst, worst_limit = v.worst_limit "
-    "FROM unnest(CAST(:device_ids AS integer[]), CAST(:kinds AS varchar[]), CAST(:judged_until AS timestamptz[]), "
-    "CAST(:since AS timestamptz[]), CAST(:active AS boolean[]), CAST(:worst AS float8[]), "
-    "CAST(:worst_limit AS float8[])) AS v(device_id, kind, judged_until, since, active, worst, worst_limit) "
-    "WHERE c.device_id = v.device_id AND c.kind = v.kind")
 
 
 def _greenhouse_crops(session: Session, now: datetime) -> dict[int, list[Crop]]:
